@@ -1,0 +1,6 @@
+//! One integration-test binary (so linking stays fast), one module per area.
+//! Every store and API test runs on SQLite and on PostgreSQL.
+
+mod support;
+
+mod migrations;

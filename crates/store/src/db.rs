@@ -1,0 +1,200 @@
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A connection pool to one of the supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction. On SQLite it began with `BEGIN IMMEDIATE`, so it
+/// holds the write lock from the start and a read-then-write never fails halfway
+/// with "database is locked".
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for the write lock before giving up.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+            sqlite_busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite://FILE, sqlite:///ABSOLUTE/PATH or postgres://USER@HOST/DB"
+    )]
+    UnsupportedScheme(String),
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    #[error("cannot open the {backend} database: {source}")]
+    Unreachable {
+        backend: Backend,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl Db {
+    /// Connects to the database the URL names and checks that it answers.
+    pub async fn connect(url: &str, config: &PoolConfig) -> Result<Self, ConnectError> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(ConnectError::InvalidUrl)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(config.sqlite_busy_timeout);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .acquire_timeout(config.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| ConnectError::Unreachable {
+                        backend: Backend::Sqlite,
+                        source,
+                    })?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(ConnectError::InvalidUrl)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .acquire_timeout(config.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| ConnectError::Unreachable {
+                        backend: Backend::Postgres,
+                        source,
+                    })?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Round-trips a trivial query: the readiness probe.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        crate::on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+    }
+
+    /// Begins a write transaction (see [`Tx`]).
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        crate::on_db!(self, pool => pool.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl Backend {
+    /// The backend a database URL selects, from its scheme alone.
+    pub fn from_url(url: &str) -> Result<Self, ConnectError> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme);
+        match scheme {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Backend::Postgres),
+            _ => Err(ConnectError::UnsupportedScheme(redact(url))),
+        }
+    }
+}
+
+/// Hides a password so a bad URL can be echoed in an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(start), Some(at)) if at > start => {
+            let credentials = &url[start + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..start + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_selects_backend() {
+        assert_eq!(Backend::from_url("sqlite://medicaledu.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("sqlite:///tmp/x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert!(Backend::from_url("mysql://u@h/db").is_err());
+        assert!(Backend::from_url("medicaledu.db").is_err());
+    }
+
+    #[test]
+    fn errors_never_echo_passwords() {
+        let err = Backend::from_url("mysql://root:hunter2@db/x").expect_err("unsupported");
+        let message = err.to_string();
+        assert!(message.contains("root:***@db"), "{message}");
+        assert!(!message.contains("hunter2"));
+    }
+}
