@@ -1,1 +1,79 @@
+//! The MedicalEdu HTTP API.
+//!
+//! One controller module per area holds its request and response types and the
+//! `#[utoipa::path]` docs next to each handler; [`router`] collects them, so the
+//! OpenAPI document is built from the very routes that are served.
 
+pub mod accounts;
+mod admin;
+mod auth;
+mod extract;
+mod health;
+mod openapi;
+mod pagination;
+mod problem;
+mod rate_limit;
+mod request_id;
+mod sessions;
+mod settings;
+mod state;
+mod users;
+mod validate;
+
+use std::future::Future;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use extract::Json;
+pub use problem::{ApiError, FieldError, Problem};
+pub use settings::Settings;
+pub use state::AppState;
+
+use request_id::{MakeRequestUuidV7, REQUEST_ID_HEADER};
+
+/// The whole application: every route, the OpenAPI document and the middleware.
+pub fn router(state: AppState) -> Router {
+    let credentials = rate_limit::per_client_ip(
+        accounts::public_routes().merge(sessions::public_routes()),
+        &state.settings,
+    );
+    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(health::routes())
+        .merge(openapi::routes())
+        .merge(credentials)
+        .merge(accounts::routes())
+        .merge(sessions::routes())
+        .merge(admin::routes())
+        .split_for_parts();
+
+    api.layer(axum::Extension(std::sync::Arc::new(openapi)))
+        .fallback(problem::not_found_fallback)
+        .method_not_allowed_fallback(problem::method_not_allowed_fallback)
+        .with_state(state)
+        // Layers run bottom-up on the way in: the request id exists before the
+        // trace span opens, and every error leaving the stack becomes a problem
+        // document that carries it.
+        .layer(axum::middleware::from_fn(problem::render_problems))
+        .layer(CatchPanicLayer::custom(problem::panic_response))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuidV7))
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets
+/// in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -63,7 +63,9 @@ mod tests {
 
     #[test]
     fn parses_and_prints_hyphenated() {
-        let id: Id = "0190b9c4-7d2a-7c3e-8f00-000000000001".parse().expect("valid uuid");
+        let id: Id = "0190b9c4-7d2a-7c3e-8f00-000000000001"
+            .parse()
+            .expect("valid uuid");
         assert_eq!(id.to_string(), "0190b9c4-7d2a-7c3e-8f00-000000000001");
         assert!("not-a-uuid".parse::<Id>().is_err());
     }

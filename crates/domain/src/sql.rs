@@ -67,7 +67,9 @@ impl Encode<'_, Sqlite> for Timestamp {
 
 impl Decode<'_, Sqlite> for Timestamp {
     fn decode(value: SqliteValueRef<'_>) -> Result<Self, BoxDynError> {
-        Ok(Timestamp::parse_rfc3339(<&str as Decode<Sqlite>>::decode(value)?)?)
+        Ok(Timestamp::parse_rfc3339(<&str as Decode<Sqlite>>::decode(
+            value,
+        )?)?)
     }
 }
 

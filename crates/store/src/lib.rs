@@ -3,8 +3,11 @@
 //! once (sqlx binds `$1`-style parameters on both) and run through [`on_db!`] or
 //! [`on_tx!`], which compile the same code for each backend's concrete types.
 
+pub mod audit;
 mod db;
 mod migrate;
+pub mod sessions;
+pub mod users;
 
 pub use db::{Backend, ConnectError, Db, PoolConfig, Tx};
 pub use migrate::{AppliedMigration, MigrationError};

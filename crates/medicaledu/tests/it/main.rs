@@ -3,4 +3,8 @@
 
 mod support;
 
+mod cli;
+mod http;
+mod identity;
 mod migrations;
+mod schema_exports;

@@ -3,7 +3,9 @@ use medicaledu_store::Backend;
 use crate::support::{TestDb, both_backends};
 
 async fn migrate_applies_everything_once(backend: Backend) {
-    let Some(test_db) = TestDb::empty(backend).await else { return };
+    let Some(test_db) = TestDb::empty(backend).await else {
+        return;
+    };
     let first = test_db.db.migrate().await.expect("first migrate");
     assert!(!first.is_empty(), "a fresh database gets every migration");
     assert_eq!(first[0].version, 1);
@@ -12,7 +14,9 @@ async fn migrate_applies_everything_once(backend: Backend) {
 }
 
 async fn audit_log_is_append_only(backend: Backend) {
-    let Some(test_db) = TestDb::migrated(backend).await else { return };
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
     let id = medicaledu_domain::Id::generate();
     medicaledu_store::on_db!(&test_db.db, pool => {
         sqlx::query("INSERT INTO audit_logs (id, action, entity_type) VALUES ($1, 'test.event', 'test')")

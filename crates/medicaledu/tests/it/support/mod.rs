@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+use medicaledu_api::Settings;
+use medicaledu_domain::Argon2Params;
 use medicaledu_store::{Backend, Db, PoolConfig};
 
 pub const POSTGRES_URL_VAR: &str = "MEDICALEDU_TEST_POSTGRES_URL";
@@ -50,7 +52,8 @@ impl TestDb {
     pub async fn empty(backend: Backend) -> Option<TestDb> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("medicaledu-test-{}", uuid::Uuid::now_v7()));
+                let dir =
+                    std::env::temp_dir().join(format!("medicaledu-test-{}", uuid::Uuid::now_v7()));
                 std::fs::create_dir_all(&dir).expect("create temp dir");
                 let path = dir.join("test.db");
                 (format!("sqlite://{}", path.display()), Cleanup::Sqlite(dir))
@@ -73,7 +76,9 @@ impl TestDb {
                 (url, Cleanup::Postgres { admin_url, name })
             }
         };
-        let db = Db::connect(&url, &PoolConfig::default()).await.expect("connect to test database");
+        let db = Db::connect(&url, &PoolConfig::default())
+            .await
+            .expect("connect to test database");
         Some(TestDb { db, url, cleanup })
     }
 
@@ -96,12 +101,16 @@ impl Drop for TestDb {
                 // runtime on its own thread does the cleanup.
                 let (admin_url, database) = (admin_url.clone(), name.clone());
                 let dropped = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
                     runtime.block_on(async {
                         let admin = sqlx::PgPool::connect(&admin_url).await?;
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")))
-                            .execute(&admin)
-                            .await?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                        )))
+                        .execute(&admin)
+                        .await?;
                         admin.close().await;
                         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
                     })
@@ -120,4 +129,158 @@ fn database_url(admin_url: &str, name: &str) -> String {
     let mut url = url::Url::parse(admin_url).expect("MEDICALEDU_TEST_POSTGRES_URL is a URL");
     url.set_path(name);
     url.to_string()
+}
+
+/// The real application, serving HTTP on an ephemeral port against a fresh,
+/// migrated database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub test_db: TestDb,
+}
+
+/// Settings for tests: cheap password hashing, no per-IP rate limit (tests
+/// that exercise it set their own), cookies over plain HTTP.
+pub fn test_settings() -> Settings {
+    Settings {
+        argon2: Argon2Params {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        },
+        auth_rate_limit_per_minute: 0,
+        cookie_secure: false,
+        ..Settings::default()
+    }
+}
+
+/// Starts the app on `backend`; `None` when PostgreSQL tests are not configured.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, test_settings()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, settings: Settings) -> Option<TestApp> {
+    let test_db = TestDb::migrated(backend).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = format!("http://{}", listener.local_addr().expect("local addr"));
+    let state =
+        medicaledu_api::AppState::new(test_db.db.clone(), settings).expect("valid settings");
+    tokio::spawn(medicaledu_api::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    Some(TestApp {
+        address,
+        client,
+        test_db,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Registers an account and returns its JSON.
+    pub async fn register(&self, email: &str, role: &str) -> serde_json::Value {
+        let response = self
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({ "email": email, "password": PASSWORD, "full_name": "Dr. Test", "role": role }),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {email}");
+        response.json().await.expect("user json")
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                &serde_json::json!({ "email": email, "password": password }),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login {email}");
+        let body: serde_json::Value = response.json().await.expect("login json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A signed-in account of `role` (admins are created the operator's way).
+    pub async fn user(&self, email: &str, role: &str) -> String {
+        if role == "admin" {
+            let account = medicaledu_api::accounts::NewAccount {
+                email: medicaledu_domain::Email::parse(email).expect("email"),
+                password: medicaledu_domain::Password::parse(PASSWORD).expect("password"),
+                full_name: medicaledu_domain::FullName::parse("Admin").expect("name"),
+                role: medicaledu_domain::Role::Admin,
+                timezone: medicaledu_domain::TimeZone::utc(),
+            };
+            let hasher =
+                medicaledu_domain::PasswordHasher::new(test_settings().argon2).expect("hasher");
+            medicaledu_api::accounts::create_account(
+                &self.test_db.db,
+                &hasher,
+                account,
+                None,
+                &Default::default(),
+            )
+            .await
+            .expect("create admin");
+        } else {
+            self.register(email, role).await;
+        }
+        self.login(email, PASSWORD).await
+    }
 }

@@ -1,0 +1,9 @@
+//! Who is calling: the session extractor, role checks and request metadata.
+//! Every route that needs a user takes [`Authenticated`]; ownership checks
+//! live next to the data they guard.
+
+mod meta;
+mod session;
+
+pub use meta::Meta;
+pub use session::{Authenticated, clear_session_cookie, session_cookie};

@@ -1,0 +1,148 @@
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use medicaledu_domain::SessionToken;
+use medicaledu_domain::{Id, Timestamp};
+use medicaledu_store::sessions;
+use medicaledu_store::users::UserRow;
+
+use crate::{ApiError, AppState};
+
+pub const SESSION_COOKIE: &str = "medicaledu_session";
+
+/// Activity is written back at most this often per session.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// The signed-in caller: a live, active account with a live session.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub user: UserRow,
+    pub session_id: Id,
+}
+
+impl Authenticated {
+    pub fn is_admin(&self) -> bool {
+        self.user.role == "admin"
+    }
+
+    /// Refuses callers who are not administrators.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This needs an administrator.",
+            ))
+        }
+    }
+}
+
+/// Every reason a credential fails gives this same answer, so a client learns
+/// nothing about which tokens ever existed.
+fn unauthenticated() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "Sign in to continue.",
+    )
+    .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (raw, via_cookie) = match bearer_token(parts) {
+            Some(token) => (token, false),
+            None => (cookie_token(parts).ok_or_else(unauthenticated)?, true),
+        };
+        if via_cookie && !is_safe(&parts.method) && !same_origin(parts) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_rejected",
+                "Cookie-authenticated requests that change data must come from this site's own origin.",
+            ));
+        }
+        let token = SessionToken::parse(&raw).ok_or_else(unauthenticated)?;
+        let now = Timestamp::now();
+        let (session, user) = sessions::authenticate(&state.db, &token.hash(), now)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        if session.last_seen_at.as_datetime() < &(*now.as_datetime() - TOUCH_EVERY) {
+            let idle_until = Timestamp::from(*now.as_datetime() + state.settings.session_idle_ttl);
+            let stale_before = Timestamp::from(*now.as_datetime() - TOUCH_EVERY);
+            sessions::touch(&state.db, session.id, now, stale_before, idle_until).await?;
+        }
+        Ok(Authenticated {
+            user,
+            session_id: session.id,
+        })
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn cookie_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A browser always sends `Origin` on cross-site unsafe requests; it must name
+/// the host the request was sent to. Without `Origin`, the Fetch metadata
+/// header decides; a request with neither did not come from a browser form.
+fn same_origin(parts: &Parts) -> bool {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    if let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+        return matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h));
+    }
+    match parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(site) => site == "same-origin" || site == "none",
+        None => true,
+    }
+}
+
+/// The `Set-Cookie` value that carries a new session to a browser.
+pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_session_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}

@@ -1,0 +1,35 @@
+use chrono::Duration;
+use medicaledu_domain::{Argon2Params, LockoutPolicy};
+
+/// Behaviour the operator can tune; read once at start-up.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// A session ends this long after login, however active.
+    pub session_ttl: Duration,
+    /// A session ends after this long without use.
+    pub session_idle_ttl: Duration,
+    /// Send the session cookie with `Secure` (HTTPS only). Turn off only for
+    /// plain-HTTP development.
+    pub cookie_secure: bool,
+    pub lockout: LockoutPolicy,
+    pub argon2: Argon2Params,
+    /// Login and registration attempts per client IP and minute; 0 disables
+    /// the limit (the failed-login lockout stays on regardless).
+    pub auth_rate_limit_per_minute: u32,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::days(30),
+            session_idle_ttl: Duration::days(7),
+            cookie_secure: true,
+            lockout: LockoutPolicy::default(),
+            argon2: Argon2Params::default(),
+            auth_rate_limit_per_minute: 10,
+            trust_forwarded_for: false,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use medicaledu_schema::ExportFormat;
+
+/// MedicalEdu: courses, live sessions, bookings and payments for medical education.
+///
+/// Every option can also come from the environment (MEDICALEDU_*) or from a TOML
+/// config file (`--config`), where keys are the option names in snake_case.
+/// Flags win over the environment, which wins over the file.
+#[derive(Debug, Parser)]
+#[command(name = "medicaledu", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite://FILE, sqlite:///ABSOLUTE/PATH or postgres://USER@HOST/DB.
+    /// Default: sqlite://medicaledu.db in the working directory.
+    #[arg(
+        long,
+        env = "MEDICALEDU_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// A TOML configuration file.
+    #[arg(long, env = "MEDICALEDU_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "MEDICALEDU_LOG_FORMAT", global = true)]
+    pub log_format: Option<crate::config::LogFormat>,
+
+    #[command(flatten)]
+    pub security: SecurityArgs,
+}
+
+/// Sessions, lockout, rate limits and password hashing.
+#[derive(Debug, Default, Args)]
+pub struct SecurityArgs {
+    /// Hours a session lasts after sign-in, however active [default: 720].
+    #[arg(long, env = "MEDICALEDU_SESSION_TTL_HOURS", global = true)]
+    pub session_ttl_hours: Option<u32>,
+    /// Hours a session survives without use [default: 168].
+    #[arg(long, env = "MEDICALEDU_SESSION_IDLE_TTL_HOURS", global = true)]
+    pub session_idle_ttl_hours: Option<u32>,
+    /// Mark the session cookie `Secure` (HTTPS only) [default: true].
+    #[arg(long, env = "MEDICALEDU_COOKIE_SECURE", global = true)]
+    pub cookie_secure: Option<bool>,
+    /// Consecutive failed sign-ins that lock an account [default: 5].
+    #[arg(long, env = "MEDICALEDU_LOCKOUT_MAX_ATTEMPTS", global = true)]
+    pub lockout_max_attempts: Option<u32>,
+    /// Minutes a locked account stays locked [default: 15].
+    #[arg(long, env = "MEDICALEDU_LOCKOUT_MINUTES", global = true)]
+    pub lockout_minutes: Option<u32>,
+    /// Sign-in and sign-up attempts per client IP and minute; 0 turns the limit off [default: 10].
+    #[arg(long, env = "MEDICALEDU_AUTH_RATE_LIMIT_PER_MINUTE", global = true)]
+    pub auth_rate_limit_per_minute: Option<u32>,
+    /// Take the client IP from X-Forwarded-For; only behind a proxy that sets it [default: false].
+    #[arg(long, env = "MEDICALEDU_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: Option<bool>,
+    /// Argon2id memory in KiB [default: 19456].
+    #[arg(long, env = "MEDICALEDU_ARGON2_MEMORY_KIB", global = true)]
+    pub argon2_memory_kib: Option<u32>,
+    /// Argon2id passes [default: 2].
+    #[arg(long, env = "MEDICALEDU_ARGON2_ITERATIONS", global = true)]
+    pub argon2_iterations: Option<u32>,
+    /// Argon2id lanes [default: 1].
+    #[arg(long, env = "MEDICALEDU_ARGON2_PARALLELISM", global = true)]
+    pub argon2_parallelism: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations (unless --no-migrate) and serve HTTP. The default.
+    Serve(ServeArgs),
+    /// Apply pending migrations and print what was applied.
+    Migrate,
+    /// Inspect the schema of the migrated database.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account of any role (the way to create the first admin). The
+    /// password comes from MEDICALEDU_ADMIN_PASSWORD or is asked for.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    /// `admin`, `instructor` or `student`.
+    #[arg(long)]
+    pub role: String,
+    /// Full name.
+    #[arg(long)]
+    pub name: String,
+    /// IANA time zone [default: UTC].
+    #[arg(long)]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Default: 127.0.0.1:8080.
+    #[arg(long, env = "MEDICALEDU_BIND")]
+    pub bind: Option<SocketAddr>,
+
+    /// Do not apply migrations at start-up (for deployments that run
+    /// `medicaledu migrate` as a separate step).
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Print the live schema as DBML, SQL DDL, JSON or a Mermaid diagram.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_parser = parse_format)]
+    pub format: ExportFormat,
+
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_format(s: &str) -> Result<ExportFormat, String> {
+    s.parse::<ExportFormat>().map_err(|e| e.to_string())
+}

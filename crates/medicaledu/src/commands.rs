@@ -1,0 +1,101 @@
+use anyhow::Context;
+use medicaledu_api::AppState;
+use medicaledu_store::{Db, PoolConfig};
+
+use crate::cli::{AdminCommand, Cli, Command, ExportArgs, SchemaCommand, ServeArgs};
+use crate::config::Config;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let serve_args = match &command {
+        Command::Serve(args) => Some(args),
+        _ => None,
+    };
+    let config = Config::resolve(&cli.global, serve_args)?;
+    crate::logging::init(config.log_format);
+    match command {
+        Command::Serve(args) => serve(&config, args.no_migrate).await,
+        Command::Migrate => migrate(&config).await,
+        Command::Schema(SchemaCommand::Export(args)) => export_schema(&config, args).await,
+        Command::Admin(AdminCommand::CreateUser(args)) => {
+            crate::admin::create_user(&config, args).await
+        }
+    }
+}
+
+pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {
+    Ok(Db::connect(&config.database_url, &PoolConfig::default()).await?)
+}
+
+async fn serve(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    if !no_migrate {
+        for applied in db.migrate().await? {
+            tracing::info!(version = applied.version, description = %applied.description, "applied migration");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %db.backend(), "serving MedicalEdu");
+    let state = AppState::new(db.clone(), config.settings.clone())?;
+    medicaledu_api::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    let applied = db.migrate().await?;
+    if applied.is_empty() {
+        println!(
+            "database is up to date ({}); nothing to apply",
+            db.backend()
+        );
+    }
+    for migration in applied {
+        println!("applied {:04} {}", migration.version, migration.description);
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn export_schema(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    let schema = medicaledu_schema::introspect(&db).await?;
+    db.close().await;
+    let text = medicaledu_schema::export(&schema, args.format);
+    match args.output {
+        Some(path) => std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so orchestrators can stop the server cleanly.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

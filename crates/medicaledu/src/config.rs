@@ -1,0 +1,256 @@
+//! Configuration: flags, then environment, then an optional TOML file, then
+//! defaults. Clap already merges flags over environment variables; this module
+//! fills what is still unset from the file and checks the file's keys.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use medicaledu_api::Settings;
+use medicaledu_domain::{Argon2Params, LockoutPolicy};
+use serde::Deserialize;
+
+use crate::cli::{GlobalArgs, SecurityArgs, ServeArgs};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The settings a subcommand runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub log_format: LogFormat,
+    pub settings: Settings,
+}
+
+/// The TOML file. Unknown keys are an error: a typo must not silently fall back
+/// to a default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    log_format: Option<LogFormat>,
+    session_ttl_hours: Option<u32>,
+    session_idle_ttl_hours: Option<u32>,
+    cookie_secure: Option<bool>,
+    lockout_max_attempts: Option<u32>,
+    lockout_minutes: Option<u32>,
+    auth_rate_limit_per_minute: Option<u32>,
+    trust_forwarded_for: Option<bool>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    argon2_parallelism: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}, line {line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("invalid bind address {value:?} (expected HOST:PORT, e.g. 127.0.0.1:8080)")]
+    Bind { value: String },
+}
+
+impl Config {
+    pub fn resolve(global: &GlobalArgs, serve: Option<&ServeArgs>) -> Result<Self, ConfigError> {
+        let file = match &global.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let bind = match serve.and_then(|s| s.bind) {
+            Some(addr) => addr,
+            None => {
+                let value = file.bind.as_deref().unwrap_or(DEFAULT_BIND);
+                value.parse().map_err(|_| ConfigError::Bind {
+                    value: value.to_owned(),
+                })?
+            }
+        };
+        Ok(Config {
+            database_url: global
+                .database_url
+                .clone()
+                .or_else(|| file.database_url.clone())
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind,
+            log_format: global.log_format.or(file.log_format).unwrap_or_default(),
+            settings: settings(&global.security, &file),
+        })
+    }
+}
+
+fn settings(flags: &SecurityArgs, file: &FileConfig) -> Settings {
+    let defaults = Settings::default();
+    let argon2 = Argon2Params::default();
+    let lockout = LockoutPolicy::default();
+    let hours = |h: Option<u32>, default: chrono::Duration| {
+        h.map_or(default, |h| chrono::Duration::hours(h.into()))
+    };
+    Settings {
+        session_ttl: hours(
+            flags.session_ttl_hours.or(file.session_ttl_hours),
+            defaults.session_ttl,
+        ),
+        session_idle_ttl: hours(
+            flags.session_idle_ttl_hours.or(file.session_idle_ttl_hours),
+            defaults.session_idle_ttl,
+        ),
+        cookie_secure: flags
+            .cookie_secure
+            .or(file.cookie_secure)
+            .unwrap_or(defaults.cookie_secure),
+        lockout: LockoutPolicy {
+            max_failed_attempts: flags
+                .lockout_max_attempts
+                .or(file.lockout_max_attempts)
+                .unwrap_or(lockout.max_failed_attempts),
+            lock_duration: flags
+                .lockout_minutes
+                .or(file.lockout_minutes)
+                .map_or(lockout.lock_duration, |m| {
+                    chrono::Duration::minutes(m.into())
+                }),
+        },
+        argon2: Argon2Params {
+            memory_kib: flags
+                .argon2_memory_kib
+                .or(file.argon2_memory_kib)
+                .unwrap_or(argon2.memory_kib),
+            iterations: flags
+                .argon2_iterations
+                .or(file.argon2_iterations)
+                .unwrap_or(argon2.iterations),
+            parallelism: flags
+                .argon2_parallelism
+                .or(file.argon2_parallelism)
+                .unwrap_or(argon2.parallelism),
+        },
+        auth_rate_limit_per_minute: flags
+            .auth_rate_limit_per_minute
+            .or(file.auth_rate_limit_per_minute)
+            .unwrap_or(defaults.auth_rate_limit_per_minute),
+        trust_forwarded_for: flags
+            .trust_forwarded_for
+            .or(file.trust_forwarded_for)
+            .unwrap_or(defaults.trust_forwarded_for),
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        line: e.span().map_or(1, |span| line_of(&text, span.start)),
+        message: e.message().trim().replace('\n', " "),
+    })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(contents: &str) -> (tempdir::Dir, PathBuf) {
+        let dir = tempdir::Dir::new();
+        let path = dir.0.join("medicaledu.toml");
+        std::fs::write(&path, contents).expect("write config");
+        (dir, path)
+    }
+
+    mod tempdir {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Self {
+                let path = std::env::temp_dir()
+                    .join(format!("medicaledu-config-{}", std::process::id()))
+                    .join(format!("{:?}", std::thread::current().id()).replace(['(', ')'], ""));
+                std::fs::create_dir_all(&path).expect("create temp dir");
+                Dir(path)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    fn global(database_url: Option<&str>, config: Option<PathBuf>) -> GlobalArgs {
+        GlobalArgs {
+            database_url: database_url.map(str::to_owned),
+            config,
+            log_format: None,
+            security: SecurityArgs::default(),
+        }
+    }
+
+    #[test]
+    fn defaults_to_sqlite_file_and_localhost() {
+        let config = Config::resolve(&global(None, None), None).expect("defaults");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let (_dir, path) =
+            file("database_url = \"sqlite://from-file.db\"\nbind = \"0.0.0.0:9000\"\n");
+        let serve = ServeArgs {
+            bind: Some("127.0.0.1:7000".parse().expect("addr")),
+            no_migrate: false,
+        };
+        let config = Config::resolve(
+            &global(Some("sqlite://flag.db"), Some(path.clone())),
+            Some(&serve),
+        )
+        .expect("valid");
+        assert_eq!(config.database_url, "sqlite://flag.db");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:7000");
+
+        let config = Config::resolve(&global(None, Some(path)), None).expect("valid");
+        assert_eq!(config.database_url, "sqlite://from-file.db");
+        assert_eq!(config.bind.to_string(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn unknown_key_is_a_one_line_error_naming_it() {
+        let (_dir, path) = file("bind = \"127.0.0.1:1\"\ndatabse_url = \"x\"\n");
+        let error = Config::resolve(&global(None, Some(path)), None).expect_err("unknown key");
+        let message = error.to_string();
+        assert!(message.contains("databse_url"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn bad_bind_address_is_named() {
+        let (_dir, path) = file("bind = \"nowhere\"\n");
+        let error = Config::resolve(&global(None, Some(path)), None).expect_err("bad bind");
+        assert!(error.to_string().contains("nowhere"));
+    }
+}
