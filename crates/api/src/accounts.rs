@@ -77,13 +77,22 @@ impl From<CreateAccountError> for ApiError {
     }
 }
 
+/// Who opens an account, for the audit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreatedBy {
+    /// Sign-up through the API: `user.registered`, by the new user.
+    SelfRegistration,
+    /// `medicaledu admin create-user`: `user.created`, by the system.
+    Operator,
+}
+
 /// Stores a new account with its audit entry in one transaction. Shared by
 /// sign-up and the operator's `medicaledu admin create-user`.
 pub async fn create_account(
     db: &Db,
     hasher: &PasswordHasher,
     account: NewAccount,
-    actor: Option<Id>,
+    created_by: CreatedBy,
     meta: &RequestMeta,
 ) -> Result<UserRow, CreateAccountError> {
     let password_hash = hash_password(hasher, account.password)
@@ -110,17 +119,16 @@ pub async fn create_account(
         InsertUserError::EmailTaken => CreateAccountError::EmailTaken,
         InsertUserError::Database(e) => CreateAccountError::Database(e),
     })?;
-    let action = if actor.is_some_and(|a| a != id) {
-        "user.created"
-    } else {
-        "user.registered"
+    let (actor_id, action) = match created_by {
+        CreatedBy::SelfRegistration => (Some(id), "user.registered"),
+        CreatedBy::Operator => (None, "user.created"),
     };
     audit::record(
         &mut tx,
         meta,
         now,
         AuditEvent {
-            actor_id: Some(actor.unwrap_or(id)),
+            actor_id,
             action,
             entity_type: "user",
             entity_id: Some(id),
@@ -206,7 +214,14 @@ pub async fn register(
         role,
         timezone,
     };
-    let user = create_account(&state.db, &state.hasher, account, None, &meta).await?;
+    let user = create_account(
+        &state.db,
+        &state.hasher,
+        account,
+        CreatedBy::SelfRegistration,
+        &meta,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(User::from(user))))
 }
 

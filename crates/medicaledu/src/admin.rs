@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
-use medicaledu_api::accounts::{NewAccount, create_account};
+use medicaledu_api::accounts::{CreatedBy, NewAccount, create_account};
 use medicaledu_domain::{Email, FullName, Password, PasswordHasher, Role, TimeZone};
 use medicaledu_store::audit::RequestMeta;
 
@@ -28,6 +28,8 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> anyhow::Resul
 
     let hasher = PasswordHasher::new(config.settings.argon2)?;
     let db = crate::commands::connect(config).await?;
+    // The first admin is usually created right after installation.
+    db.migrate().await?;
     let account = NewAccount {
         email,
         password,
@@ -39,7 +41,7 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> anyhow::Resul
         user_agent: Some("medicaledu admin create-user".into()),
         ..RequestMeta::default()
     };
-    let user = create_account(&db, &hasher, account, None, &meta).await?;
+    let user = create_account(&db, &hasher, account, CreatedBy::Operator, &meta).await?;
     db.close().await;
     println!("created {} {} ({})", user.role, user.email, user.id);
     Ok(())

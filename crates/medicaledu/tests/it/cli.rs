@@ -168,7 +168,69 @@ async fn serve_works_without_migrating_an_already_migrated_database(backend: Bac
     assert!(child.wait().expect("wait").success());
 }
 
+async fn admin_create_user_makes_the_first_admin(backend: Backend) {
+    let Some(test_db) = TestDb::empty(backend).await else {
+        return;
+    };
+    let create = |email: &str| {
+        run(medicaledu()
+            .env("MEDICALEDU_ADMIN_PASSWORD", "an operator passphrase")
+            .args([
+                "admin",
+                "create-user",
+                "--role",
+                "admin",
+                "--name",
+                "Chief Admin",
+                "--email",
+                email,
+            ])
+            .args([
+                "--argon2-memory-kib",
+                "8",
+                "--argon2-iterations",
+                "1",
+                "--database-url",
+                &test_db.url,
+            ]))
+    };
+    let (ok, stdout, stderr) = create("chief@example.com");
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("created admin chief@example.com"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = create("CHIEF@example.com");
+    assert!(!ok);
+    assert_one_line_error(&stderr, "already uses this email");
+    let (role, action): (String, String) = medicaledu_store::on_db!(&test_db.db, pool => {
+        sqlx::query_as(
+            "SELECT u.role, a.action FROM users u JOIN audit_logs a ON a.entity_id = u.id WHERE a.actor_id IS NULL",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("created admin and its audit row")
+    });
+    assert_eq!((role.as_str(), action.as_str()), ("admin", "user.created"));
+    let (ok, _, stderr) = run(medicaledu()
+        .env("MEDICALEDU_ADMIN_PASSWORD", "short")
+        .args([
+            "admin",
+            "create-user",
+            "--role",
+            "admin",
+            "--name",
+            "X",
+            "--email",
+            "x@example.com",
+        ])
+        .args(["--database-url", &test_db.url]));
+    assert!(!ok);
+    assert_one_line_error(&stderr, "password");
+}
+
 both_backends!(
+    admin_create_user_makes_the_first_admin,
     migrate_prints_what_it_applied,
     schema_export_writes_every_format,
     serve_works_without_migrating_an_already_migrated_database,

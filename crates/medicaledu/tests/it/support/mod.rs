@@ -273,7 +273,7 @@ impl TestApp {
                 &self.test_db.db,
                 &hasher,
                 account,
-                None,
+                medicaledu_api::accounts::CreatedBy::Operator,
                 &Default::default(),
             )
             .await
