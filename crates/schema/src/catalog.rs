@@ -38,7 +38,13 @@ pub const GROUPS: &[Group] = &[
     Group {
         name: "engagement",
         note: "Enrollments, learning progress, notifications and ratings.",
-        tables: &["enrollments", "course_progress", "notifications", "instructor_ratings", "course_ratings"],
+        tables: &[
+            "enrollments",
+            "course_progress",
+            "notifications",
+            "instructor_ratings",
+            "course_ratings",
+        ],
     },
 ];
 
@@ -110,7 +116,9 @@ pub fn table_note(table: &str) -> Option<&'static str> {
             "A user's 1-5 rating of an instructor; one live rating per rater and instructor, never of oneself. \
              Soft-deleted."
         }
-        "course_ratings" => "A user's 1-5 rating of a course; one live rating per rater and course. Soft-deleted.",
+        "course_ratings" => {
+            "A user's 1-5 rating of a course; one live rating per rater and course. Soft-deleted."
+        }
         _ => return None,
     };
     Some(note)
@@ -120,7 +128,10 @@ pub fn table_note(table: &str) -> Option<&'static str> {
 /// someone else, so they are text rather than UUIDs. The SQLite type rule
 /// needs this (see [`crate::normalize::sqlite_logical_type`]): nothing in a
 /// SQLite column tells a provider's payment id from a row id.
-const FOREIGN_IDENTIFIERS: &[(&str, &str)] = &[("payments", "provider_payment_id"), ("audit_logs", "request_id")];
+const FOREIGN_IDENTIFIERS: &[(&str, &str)] = &[
+    ("payments", "provider_payment_id"),
+    ("audit_logs", "request_id"),
+];
 
 pub fn is_foreign_identifier(table: &str, column: &str) -> bool {
     FOREIGN_IDENTIFIERS.contains(&(table, column))
@@ -133,47 +144,83 @@ pub fn column_note(table: &str, column: &str) -> Option<&'static str> {
 fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
     let note = match (table, column) {
         ("users", "email") => "Login name; unique among live users, compared in lower case.",
-        ("users", "password_hash") => "A password hash in PHC string format; the password itself is never stored.",
+        ("users", "password_hash") => {
+            "A password hash in PHC string format; the password itself is never stored."
+        }
         ("users", "phone") => "E.164: a + and 7 to 15 digits.",
         ("users", "locale") | ("courses", "language") => "BCP 47 language tag (en, pt-BR).",
-        ("users", "failed_login_attempts") => "Consecutive failed logins; reaching the limit sets locked_until.",
+        ("users", "failed_login_attempts") => {
+            "Consecutive failed logins; reaching the limit sets locked_until."
+        }
         ("users", "locked_until") => "Logins are refused until then after too many failures.",
-        ("users" | "courses", "rating_sum") => "Sum of the live ratings' values; average = rating_sum / rating_count.",
+        ("users" | "courses", "rating_sum") => {
+            "Sum of the live ratings' values; average = rating_sum / rating_count."
+        }
         ("users" | "courses", "rating_count") => "Number of live ratings.",
-        ("user_sessions", "token_hash") => "Hash of the session token; the token itself is never stored.",
-        ("user_sessions", "idle_expires_at") => "Moves forward with activity; the session ends when idle past it.",
+        ("user_sessions", "token_hash") => {
+            "Hash of the session token; the token itself is never stored."
+        }
+        ("user_sessions", "idle_expires_at") => {
+            "Moves forward with activity; the session ends when idle past it."
+        }
         ("user_sessions", "expires_at") => "Absolute end of the session, however active.",
         ("audit_logs", "actor_id") => "The user who acted; NULL for the system.",
-        ("audit_logs", "entity_id") => "The affected row's id; no foreign key, so the log outlives the row.",
+        ("audit_logs", "entity_id") => {
+            "The affected row's id; no foreign key, so the log outlives the row."
+        }
         ("audit_logs", "changes") => "JSON object describing the change.",
         ("audit_logs", "request_id") => "Id of the HTTP request that made the change, for tracing.",
         ("courses", "slug") => "Name in URLs; unique among live courses.",
         ("courses", "tags") => "JSON array of strings.",
-        ("courses", "cme_credit_hundredths") => "Continuing Medical Education credits times 100 (150 = 1.5 credits).",
+        ("courses", "cme_credit_hundredths") => {
+            "Continuing Medical Education credits times 100 (150 = 1.5 credits)."
+        }
         ("courses", "enrollment_count") => "Number of enrollments, kept with them.",
         ("courses", "published_at") => "Set when the course is first published.",
-        ("course_materials", "position") => "Order within the course; unique among its live materials.",
-        ("course_materials", "content_url") => "Where the content lives (video, document, link); or body holds it.",
+        ("course_materials", "position") => {
+            "Order within the course; unique among its live materials."
+        }
+        ("course_materials", "content_url") => {
+            "Where the content lives (video, document, link); or body holds it."
+        }
         ("course_materials", "is_preview") => "Visible to students who are not enrolled.",
-        ("availability_slots", "series_id") => "The first slot of the recurring series this slot belongs to.",
-        ("availability_slots", "recurrence") => "JSON recurrence rule; only on the first slot of a series.",
+        ("availability_slots", "series_id") => {
+            "The first slot of the recurring series this slot belongs to."
+        }
+        ("availability_slots", "recurrence") => {
+            "JSON recurrence rule; only on the first slot of a series."
+        }
         ("availability_slots", "starts_at") => "UTC; timezone is the zone to show it in.",
-        ("availability_slots", "seats_booked") => "Seats taken by live bookings; never above capacity.",
+        ("availability_slots", "seats_booked") => {
+            "Seats taken by live bookings; never above capacity."
+        }
         ("availability_slots", "meeting_url") => "Video call link for online sessions.",
         ("bookings", "hold_expires_at") => "A pending booking holds its seat until then.",
-        ("bookings", "refund_eligible") => "Set on cancellation: whether the cancellation policy grants a refund.",
+        ("bookings", "refund_eligible") => {
+            "Set on cancellation: whether the cancellation policy grants a refund."
+        }
         ("bookings", "rescheduled_from") => "The booking this one replaced when rescheduled.",
-        ("bookings", "idempotency_key") => "Client-chosen key: a retried request returns the original booking.",
+        ("bookings", "idempotency_key") => {
+            "Client-chosen key: a retried request returns the original booking."
+        }
         ("bookings", "request_fingerprint") => {
             "Hash of the request that used idempotency_key, to refuse reusing the key for another request."
         }
-        ("payments", "provider_payment_id") => "The provider's own id for the payment; text, not a UUID.",
+        ("payments", "provider_payment_id") => {
+            "The provider's own id for the payment; text, not a UUID."
+        }
         ("payments", "refund_of") => "For a refund, the charge it refunds.",
-        ("payments", "refunded_minor") => "For a charge, the amount refunded so far, in minor units.",
-        ("payments", "idempotency_key") => "Also sent to the provider, so a retried charge is charged once.",
+        ("payments", "refunded_minor") => {
+            "For a charge, the amount refunded so far, in minor units."
+        }
+        ("payments", "idempotency_key") => {
+            "Also sent to the provider, so a retried charge is charged once."
+        }
         ("payments", "provider_metadata") => "JSON object returned by the provider.",
         ("promo_codes", "code") => "Unique among live codes, compared in lower case.",
-        ("promo_codes", "value") => "Percent (1-100) for percent codes; minor units of currency for fixed codes.",
+        ("promo_codes", "value") => {
+            "Percent (1-100) for percent codes; minor units of currency for fixed codes."
+        }
         ("promo_codes", "currency") => "ISO 4217 code; only for fixed-amount codes.",
         ("promo_codes", "course_id") => "Limits the code to one course.",
         ("promo_codes", "instructor_id") => "Limits the code to one instructor's courses.",
@@ -181,7 +228,9 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
         ("course_progress", "last_position_seconds") => "Where playback stopped, to resume there.",
         ("notifications", "data") => "JSON object with the values the message template needs.",
         ("notifications", "send_after") => "Not delivered before then.",
-        ("notifications", "lease_expires_at") => "A worker delivering the notification holds it until then.",
+        ("notifications", "lease_expires_at") => {
+            "A worker delivering the notification holds it until then."
+        }
         ("notifications", "dedupe_key") => "When set, unique: one event does not notify twice.",
         _ => return None,
     };

@@ -28,11 +28,17 @@ pub fn logical_differences(a: &Schema, b: &Schema) -> Vec<String> {
     for (name, table) in &left {
         match right.get(name) {
             Some(other) => compare_table(&context, table, other, &mut out),
-            None => out.push(format!("table {name}: only in the first schema ({})", a.backend)),
+            None => out.push(format!(
+                "table {name}: only in the first schema ({})",
+                a.backend
+            )),
         }
     }
     for name in right.keys().filter(|name| !left.contains_key(*name)) {
-        out.push(format!("table {name}: only in the second schema ({})", b.backend));
+        out.push(format!(
+            "table {name}: only in the second schema ({})",
+            b.backend
+        ));
     }
     out
 }
@@ -91,12 +97,27 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
     };
     differ(out, format!("{t}: column order"), &order(a), &order(b));
     for (name, x, y) in &columns {
-        differ(out, format!("{t}.{name}: logical type"), &x.logical_type, &y.logical_type);
-        differ(out, format!("{t}.{name}: nullable"), &x.nullable, &y.nullable);
+        differ(
+            out,
+            format!("{t}.{name}: logical type"),
+            &x.logical_type,
+            &y.logical_type,
+        );
+        differ(
+            out,
+            format!("{t}.{name}: nullable"),
+            &x.nullable,
+            &y.nullable,
+        );
         differ(out, format!("{t}.{name}: default"), &x.default, &y.default);
     }
 
-    differ(out, format!("{t}: primary key"), &a.primary_key, &b.primary_key);
+    differ(
+        out,
+        format!("{t}: primary key"),
+        &a.primary_key,
+        &b.primary_key,
+    );
 
     let foreign_keys = by_name(
         out,
@@ -106,15 +127,30 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
         b.foreign_keys.iter().map(|f| (f.name.as_str(), f)),
     );
     for (name, x, y) in foreign_keys {
-        differ(out, format!("{t}: foreign key {name} columns"), &x.columns, &y.columns);
+        differ(
+            out,
+            format!("{t}: foreign key {name} columns"),
+            &x.columns,
+            &y.columns,
+        );
         differ(
             out,
             format!("{t}: foreign key {name} references"),
             &(&x.references_table, &x.references_columns),
             &(&y.references_table, &y.references_columns),
         );
-        differ(out, format!("{t}: foreign key {name} ON DELETE"), &x.on_delete, &y.on_delete);
-        differ(out, format!("{t}: foreign key {name} ON UPDATE"), &x.on_update, &y.on_update);
+        differ(
+            out,
+            format!("{t}: foreign key {name} ON DELETE"),
+            &x.on_delete,
+            &y.on_delete,
+        );
+        differ(
+            out,
+            format!("{t}: foreign key {name} ON UPDATE"),
+            &x.on_update,
+            &y.on_update,
+        );
     }
 
     let indexes = by_name(
@@ -125,11 +161,26 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
         b.indexes.iter().map(|i| (i.name.as_str(), i)),
     );
     for (name, x, y) in indexes {
-        differ(out, format!("{t}: index {name} unique"), &x.unique, &y.unique);
+        differ(
+            out,
+            format!("{t}: index {name} unique"),
+            &x.unique,
+            &y.unique,
+        );
         differ(out, format!("{t}: index {name} keys"), &x.keys, &y.keys);
-        differ(out, format!("{t}: index {name} predicate"), &x.predicate, &y.predicate);
+        differ(
+            out,
+            format!("{t}: index {name} predicate"),
+            &x.predicate,
+            &y.predicate,
+        );
         if context.both_postgres {
-            differ(out, format!("{t}: index {name} INCLUDE"), &x.include, &y.include);
+            differ(
+                out,
+                format!("{t}: index {name} INCLUDE"),
+                &x.include,
+                &y.include,
+            );
         }
     }
 
@@ -138,11 +189,22 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
         out,
         t,
         "check",
-        a.checks.iter().filter(compared).map(|c| (c.name.as_str(), c)),
-        b.checks.iter().filter(compared).map(|c| (c.name.as_str(), c)),
+        a.checks
+            .iter()
+            .filter(compared)
+            .map(|c| (c.name.as_str(), c)),
+        b.checks
+            .iter()
+            .filter(compared)
+            .map(|c| (c.name.as_str(), c)),
     );
     for (name, x, y) in checks {
-        differ(out, format!("{t}: check {name} allowed values"), &x.allowed_values, &y.allowed_values);
+        differ(
+            out,
+            format!("{t}: check {name} allowed values"),
+            &x.allowed_values,
+            &y.allowed_values,
+        );
     }
 
     let triggers = by_name(
@@ -153,8 +215,23 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
         b.triggers.iter().map(|tr| (tr.name.as_str(), tr)),
     );
     for (name, x, y) in triggers {
-        differ(out, format!("{t}: trigger {name} timing"), &x.timing, &y.timing);
-        differ(out, format!("{t}: trigger {name} events"), &x.events, &y.events);
-        differ(out, format!("{t}: trigger {name} rejects with"), &x.rejects_with, &y.rejects_with);
+        differ(
+            out,
+            format!("{t}: trigger {name} timing"),
+            &x.timing,
+            &y.timing,
+        );
+        differ(
+            out,
+            format!("{t}: trigger {name} events"),
+            &x.events,
+            &y.events,
+        );
+        differ(
+            out,
+            format!("{t}: trigger {name} rejects with"),
+            &x.rejects_with,
+            &y.rejects_with,
+        );
     }
 }

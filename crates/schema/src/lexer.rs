@@ -145,7 +145,12 @@ pub(crate) fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
                 TokenKind::Number
             }
             _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
-                while i < bytes.len() && (bytes[i] == b'_' || bytes[i] == b'$' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
+                while i < bytes.len()
+                    && (bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] >= 0x80)
+                {
                     i += 1;
                 }
                 TokenKind::Word
@@ -159,9 +164,11 @@ pub(crate) fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
             b'.' => single(&mut i, TokenKind::Dot),
             _ => {
                 let rest = &sql[i..];
-                let op = ["->>", "<=", ">=", "<>", "!=", "==", "||", "::", "->", "<<", ">>"]
-                    .into_iter()
-                    .find(|op| rest.starts_with(op));
+                let op = [
+                    "->>", "<=", ">=", "<>", "!=", "==", "||", "::", "->", "<<", ">>",
+                ]
+                .into_iter()
+                .find(|op| rest.starts_with(op));
                 match op {
                     Some(op) => {
                         i += op.len();
@@ -233,8 +240,12 @@ fn end_of_number(bytes: &[u8], start: usize) -> usize {
 /// another bracket or a name, as in `text[]`) is punctuation.
 fn looks_like_bracket_name(bytes: &[u8], i: usize) -> bool {
     let before = bytes[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
-    let after_word = before.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b']' || *b == b')');
-    !after_word && bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    let after_word =
+        before.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b']' || *b == b')');
+    !after_word
+        && bytes
+            .get(i + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
 }
 
 /// Index of the token that closes the parenthesis (or bracket) opened at `open`.
@@ -290,12 +301,17 @@ mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<(TokenKind, &str)> {
-        tokenize(sql).expect("tokenizes").into_iter().map(|t| (t.kind, t.text)).collect()
+        tokenize(sql)
+            .expect("tokenizes")
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
     }
 
     #[test]
     fn strings_and_names_keep_their_punctuation() {
-        let tokens = kinds("a = 'x, (y)' AND \"b,c\" <> 'it''s' -- trailing, comment\n/* (x */ [d]");
+        let tokens =
+            kinds("a = 'x, (y)' AND \"b,c\" <> 'it''s' -- trailing, comment\n/* (x */ [d]");
         assert_eq!(
             tokens,
             vec![

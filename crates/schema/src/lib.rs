@@ -18,6 +18,7 @@
 pub mod catalog;
 mod compare;
 mod export;
+mod expr;
 mod introspect;
 mod lexer;
 mod model;

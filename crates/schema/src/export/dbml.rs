@@ -13,13 +13,17 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::catalog;
+use crate::expr::{Expr, parse_expr};
 use crate::model::{Column, Schema, Table};
-use crate::normalize::{Expr, parse_expr};
 
 pub(crate) fn dbml(schema: &Schema) -> String {
     let mut out = String::new();
-    out.push_str("// MedicalEdu database schema, read from a migrated database by medicaledu-schema.\n");
-    out.push_str("// Generated: do not edit by hand (docs/schema/README.md says how to regenerate it).\n\n");
+    out.push_str(
+        "// MedicalEdu database schema, read from a migrated database by medicaledu-schema.\n",
+    );
+    out.push_str(
+        "// Generated: do not edit by hand (docs/schema/README.md says how to regenerate it).\n\n",
+    );
     write_project(&mut out);
     for table in &schema.tables {
         write_table(&mut out, table);
@@ -60,8 +64,13 @@ fn enums_of(table: &Table) -> BTreeMap<&str, (String, &[String])> {
         .filter(|check| !check.dialect_only && check.columns.len() == 1)
         .filter_map(|check| {
             let values = check.allowed_values.as_deref()?;
-            let column = table.column(&check.columns[0]).filter(|c| c.logical_type == "text")?;
-            Some((column.name.as_str(), (format!("{}_{}", table.name, column.name), values)))
+            let column = table
+                .column(&check.columns[0])
+                .filter(|c| c.logical_type == "text")?;
+            Some((
+                column.name.as_str(),
+                (format!("{}_{}", table.name, column.name), values),
+            ))
         })
         .collect()
 }
@@ -90,14 +99,23 @@ fn write_table(out: &mut String, table: &Table) {
             None => type_name(&column.logical_type),
         };
         let settings = column_settings(column, single_pk == Some(column.name.as_str()));
-        let _ = writeln!(out, "  {} {ty} [{}]", column.name, settings.join(", "));
+        if settings.is_empty() {
+            let _ = writeln!(out, "  {} {ty}", column.name);
+        } else {
+            let _ = writeln!(out, "  {} {ty} [{}]", column.name, settings.join(", "));
+        }
     }
 
     let composite_pk = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1);
     if composite_pk.is_some() || !table.indexes.is_empty() {
         out.push_str("\n  indexes {\n");
         if let Some(pk) = composite_pk {
-            let _ = writeln!(out, "    ({}) [pk, name: {}]", pk.columns.join(", "), quote(&pk.name));
+            let _ = writeln!(
+                out,
+                "    ({}) [pk, name: {}]",
+                pk.columns.join(", "),
+                quote(&pk.name)
+            );
         }
         for index in &table.indexes {
             let keys: Vec<String> = index.keys.iter().map(|key| index_key(key)).collect();
@@ -126,7 +144,11 @@ fn write_table(out: &mut String, table: &Table) {
         out.push_str("  }\n");
     }
 
-    let checks: Vec<_> = table.checks.iter().filter(|c| !c.normalized.contains('`')).collect();
+    let checks: Vec<_> = table
+        .checks
+        .iter()
+        .filter(|c| !c.normalized.contains('`'))
+        .collect();
     if !checks.is_empty() {
         out.push_str("\n  checks {\n");
         for check in checks {
@@ -135,7 +157,12 @@ fn write_table(out: &mut String, table: &Table) {
             } else {
                 ""
             };
-            let _ = writeln!(out, "    `{}` [name: {}]{marker}", check.normalized, quote(&check.name));
+            let _ = writeln!(
+                out,
+                "    `{}` [name: {}]{marker}",
+                check.normalized,
+                quote(&check.name)
+            );
         }
         out.push_str("  }\n");
     }
@@ -188,7 +215,11 @@ fn default_value(default: &str) -> String {
 }
 
 fn index_key(key: &str) -> String {
-    if is_identifier(key) { key.to_owned() } else { format!("`{key}`") }
+    if is_identifier(key) {
+        key.to_owned()
+    } else {
+        format!("`{key}`")
+    }
 }
 
 fn type_name(logical_type: &str) -> String {
@@ -208,13 +239,20 @@ fn enum_value(value: &str) -> String {
 }
 
 fn is_identifier(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+    text.chars()
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && text.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// A single-quoted DBML string.
 fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n"))
+    format!(
+        "'{}'",
+        text.replace('\\', "\\\\")
+            .replace('\'', "\\'")
+            .replace('\n', "\\n")
+    )
 }
 
 fn write_refs(out: &mut String, schema: &Schema) {
@@ -224,7 +262,10 @@ fn write_refs(out: &mut String, schema: &Schema) {
         .flat_map(|table| {
             table.foreign_keys.iter().map(move |fk| {
                 // One-to-one when the referencing columns are themselves unique.
-                let unique = table.primary_key.as_ref().is_some_and(|pk| pk.columns == fk.columns)
+                let unique = table
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|pk| pk.columns == fk.columns)
                     || table
                         .indexes
                         .iter()
@@ -275,7 +316,9 @@ fn write_groups(out: &mut String, schema: &Schema) {
         if tables.is_empty() {
             continue;
         }
-        let settings = note.map(|n| format!(" [note: {}]", quote(n))).unwrap_or_default();
+        let settings = note
+            .map(|n| format!(" [note: {}]", quote(n)))
+            .unwrap_or_default();
         let _ = writeln!(out, "\nTableGroup {name}{settings} {{");
         for table in tables {
             let _ = writeln!(out, "  {table}");

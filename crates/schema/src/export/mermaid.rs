@@ -14,10 +14,18 @@ pub(crate) fn mermaid(schema: &Schema) -> String {
         let _ = writeln!(out, "    {} {{", table.name);
         for column in &table.columns {
             let mut keys = Vec::new();
-            if table.primary_key.as_ref().is_some_and(|pk| pk.columns.contains(&column.name)) {
+            if table
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.columns.contains(&column.name))
+            {
                 keys.push("PK");
             }
-            if table.foreign_keys.iter().any(|fk| fk.columns.contains(&column.name)) {
+            if table
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.contains(&column.name))
+            {
                 keys.push("FK");
             }
             if is_unique_alone(table, &column.name) {
@@ -28,7 +36,12 @@ pub(crate) fn mermaid(schema: &Schema) -> String {
             } else {
                 format!(" {}", keys.join(", "))
             };
-            let _ = writeln!(out, "        {} {}{keys}", type_word(&column.logical_type), column.name);
+            let _ = writeln!(
+                out,
+                "        {} {}{keys}",
+                type_word(&column.logical_type),
+                column.name
+            );
         }
         out.push_str("    }\n");
     }
@@ -39,7 +52,11 @@ pub(crate) fn mermaid(schema: &Schema) -> String {
                 .iter()
                 .all(|c| table.column(c).is_some_and(|column| !column.nullable));
             let parent = if required { "||" } else { "|o" };
-            let child = if is_unique_set(table, &fk.columns) { "o|" } else { "o{" };
+            let child = if is_unique_set(table, &fk.columns) {
+                "o|"
+            } else {
+                "o{"
+            };
             let _ = writeln!(
                 out,
                 "    {} {parent}--{child} {} : \"{}\"",
@@ -63,7 +80,10 @@ fn is_unique_alone(table: &Table, column: &str) -> bool {
 
 /// Whether the columns together can appear at most once in the table.
 fn is_unique_set(table: &Table, columns: &[String]) -> bool {
-    table.primary_key.as_ref().is_some_and(|pk| pk.columns == columns)
+    table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns == columns)
         || table
             .indexes
             .iter()
@@ -74,6 +94,12 @@ fn is_unique_set(table: &Table, columns: &[String]) -> bool {
 fn type_word(logical_type: &str) -> String {
     logical_type
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

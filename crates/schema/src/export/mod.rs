@@ -100,7 +100,8 @@ pub fn export(schema: &Schema, format: ExportFormat) -> String {
         ExportFormat::Postgres => sql::ddl(schema, Dialect::Postgres),
         ExportFormat::Sqlite => sql::ddl(schema, Dialect::Sqlite),
         ExportFormat::Json => {
-            let mut json = serde_json::to_string_pretty(schema).expect("the schema model always serializes");
+            let mut json =
+                serde_json::to_string_pretty(schema).expect("the schema model always serializes");
             json.push('\n');
             json
         }

@@ -12,8 +12,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use crate::expr::{Expr, parse_expr, quote_name};
 use crate::model::{Column, Dialect, ForeignKey, Index, Schema, Table, Trigger};
-use crate::normalize::{Expr, SQLITE_NOW, parse_expr, quote_name};
+use crate::normalize::SQLITE_NOW;
 
 pub(crate) fn ddl(schema: &Schema, target: Dialect) -> String {
     let mut out = String::new();
@@ -34,17 +35,24 @@ pub(crate) fn ddl(schema: &Schema, target: Dialect) -> String {
         created.insert(&table.name);
         // PostgreSQL checks a reference when the table is created, so one to
         // a table not created yet waits for ALTER TABLE at the end.
-        let (inline, later): (Vec<&ForeignKey>, Vec<&ForeignKey>) = table
-            .foreign_keys
-            .iter()
-            .partition(|fk| target == Dialect::Sqlite || created.contains(fk.references_table.as_str()));
+        let (inline, later): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
+            table.foreign_keys.iter().partition(|fk| {
+                target == Dialect::Sqlite || created.contains(fk.references_table.as_str())
+            });
         deferred.extend(later.into_iter().map(|fk| (table, fk)));
         write_create_table(&mut out, schema.backend, target, table, &inline);
         for index in &table.indexes {
             write_create_index(&mut out, target, table, index);
         }
         for trigger in &table.triggers {
-            write_trigger(&mut out, schema.backend, target, table, trigger, &mut functions);
+            write_trigger(
+                &mut out,
+                schema.backend,
+                target,
+                table,
+                trigger,
+                &mut functions,
+            );
         }
     }
     if !deferred.is_empty() {
@@ -61,11 +69,26 @@ pub(crate) fn ddl(schema: &Schema, target: Dialect) -> String {
     out
 }
 
-fn write_create_table(out: &mut String, source: Dialect, target: Dialect, table: &Table, foreign_keys: &[&ForeignKey]) {
+fn write_create_table(
+    out: &mut String,
+    source: Dialect,
+    target: Dialect,
+    table: &Table,
+    foreign_keys: &[&ForeignKey],
+) {
     let mut lines: Vec<String> = Vec::new();
-    let width = table.columns.iter().map(|c| quote_name(&c.name).len()).max().unwrap_or(0);
+    let width = table
+        .columns
+        .iter()
+        .map(|c| quote_name(&c.name).len())
+        .max()
+        .unwrap_or(0);
     for column in &table.columns {
-        let mut line = format!("{:<width$} {}", quote_name(&column.name), column_type(source, target, column));
+        let mut line = format!(
+            "{:<width$} {}",
+            quote_name(&column.name),
+            column_type(source, target, column)
+        );
         if !column.nullable {
             line.push_str(" NOT NULL");
         }
@@ -93,14 +116,16 @@ fn write_create_table(out: &mut String, source: Dialect, target: Dialect, table:
         checks.extend(sqlite_stand_in_checks(table));
         checks.sort();
     }
-    lines.extend(
-        checks
-            .into_iter()
-            .map(|(name, expression)| format!("CONSTRAINT {} CHECK ({expression})", quote_name(&name))),
-    );
+    lines.extend(checks.into_iter().map(|(name, expression)| {
+        format!("CONSTRAINT {} CHECK ({expression})", quote_name(&name))
+    }));
     let _ = writeln!(out, "CREATE TABLE {} (", quote_name(&table.name));
     let _ = writeln!(out, "    {}", lines.join(",\n    "));
-    out.push_str(if target == Dialect::Sqlite { ") STRICT;\n" } else { ");\n" });
+    out.push_str(if target == Dialect::Sqlite {
+        ") STRICT;\n"
+    } else {
+        ");\n"
+    });
 }
 
 /// The checks that make SQLite enforce what PostgreSQL's boolean and jsonb
@@ -125,7 +150,13 @@ fn sqlite_stand_in_checks(table: &Table) -> Vec<(String, String)> {
 
 fn column_type(source: Dialect, target: Dialect, column: &Column) -> String {
     match target {
-        Dialect::Postgres if source == Dialect::Postgres => column.storage_type.clone(),
+        // The declared type is exact (it keeps modifiers such as varchar(20));
+        // the logical name is the same type, spelled as the migrations do.
+        Dialect::Postgres
+            if source == Dialect::Postgres && !is_plain_postgres_type(&column.logical_type) =>
+        {
+            column.storage_type.clone()
+        }
         Dialect::Postgres => column.logical_type.clone(),
         Dialect::Sqlite => {
             const STRICT_TYPES: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
@@ -142,6 +173,20 @@ fn column_type(source: Dialect, target: Dialect, column: &Column) -> String {
             storage.to_owned()
         }
     }
+}
+
+fn is_plain_postgres_type(logical_type: &str) -> bool {
+    [
+        "uuid",
+        "text",
+        "bigint",
+        "integer",
+        "smallint",
+        "boolean",
+        "jsonb",
+        "timestamptz",
+    ]
+    .contains(&logical_type)
 }
 
 /// A normalized default in the target's spelling.
@@ -179,7 +224,11 @@ fn foreign_key_clause(fk: &ForeignKey) -> String {
 }
 
 fn name_list(names: &[String]) -> String {
-    names.iter().map(|n| quote_name(n)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| quote_name(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn write_create_index(out: &mut String, target: Dialect, table: &Table, index: &Index) {
@@ -234,12 +283,17 @@ fn write_trigger(
     functions: &mut BTreeSet<String>,
 ) {
     if source == target {
-        if let (Some(function), Some(definition)) = (&trigger.function, &trigger.function_definition)
+        if let (Some(function), Some(definition)) =
+            (&trigger.function, &trigger.function_definition)
             && functions.insert(function.clone())
         {
             let _ = writeln!(out, "{};", definition.trim_end());
         }
-        let _ = writeln!(out, "{};", trigger.definition.trim_end().trim_end_matches(';'));
+        let _ = writeln!(
+            out,
+            "{};",
+            trigger.definition.trim_end().trim_end_matches(';')
+        );
         return;
     }
     let Some(message) = &trigger.rejects_with else {

@@ -25,7 +25,11 @@ pub enum IntrospectError {
 
 impl IntrospectError {
     fn query(backend: Dialect, what: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
-        move |source| IntrospectError::Query { backend, what, source }
+        move |source| IntrospectError::Query {
+            backend,
+            what,
+            source,
+        }
     }
 
     fn definition(object: impl Into<String>, message: impl ToString) -> Self {
@@ -70,7 +74,13 @@ fn finish(backend: Dialect, mut tables: Vec<Table>) -> Schema {
 
 /// A check constraint, with its expression read from `parse_from` (the most
 /// parseable spelling the backend offers) and shown as `expression`.
-fn check(backend: Dialect, table: &str, name: String, expression: String, parse_from: &str) -> Check {
+fn check(
+    backend: Dialect,
+    table: &str,
+    name: String,
+    expression: String,
+    parse_from: &str,
+) -> Check {
     Check {
         normalized: normalize::normalize_expr(parse_from),
         columns: normalize::referenced_columns(parse_from),

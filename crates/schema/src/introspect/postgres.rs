@@ -13,7 +13,8 @@ use crate::normalize;
 const BACKEND: Dialect = Dialect::Postgres;
 
 /// Ordinary and partitioned tables of the current schema, except sqlx's.
-const TABLE_FILTER: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> '_sqlx_migrations'";
+const TABLE_FILTER: &str =
+    "n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> '_sqlx_migrations'";
 
 #[derive(sqlx::FromRow)]
 struct ColumnRow {
@@ -99,13 +100,19 @@ pub(super) async fn read(pool: &PgPool) -> Result<Vec<Table>, IntrospectError> {
 
 /// The table a catalog row belongs to; rows of tables that appeared after the
 /// table list was read are an error rather than silently dropped.
-fn table_mut<'t>(tables: &'t mut BTreeMap<String, Table>, name: &str) -> Result<&'t mut Table, IntrospectError> {
-    tables
-        .get_mut(name)
-        .ok_or_else(|| IntrospectError::definition(format!("table {name}"), "changed while it was being read"))
+fn table_mut<'t>(
+    tables: &'t mut BTreeMap<String, Table>,
+    name: &str,
+) -> Result<&'t mut Table, IntrospectError> {
+    tables.get_mut(name).ok_or_else(|| {
+        IntrospectError::definition(format!("table {name}"), "changed while it was being read")
+    })
 }
 
-async fn read_columns(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Result<(), IntrospectError> {
+async fn read_columns(
+    pool: &PgPool,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
     let rows: Vec<ColumnRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text AS table_name,
                 a.attname::text AS name,
@@ -142,7 +149,10 @@ async fn read_columns(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Re
     Ok(())
 }
 
-async fn read_constraints(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Result<(), IntrospectError> {
+async fn read_constraints(
+    pool: &PgPool,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
     let rows: Vec<ConstraintRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text AS table_name,
                 k.conname::text AS name,
@@ -181,15 +191,21 @@ async fn read_constraints(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -
                 })
             }
             "f" => {
-                let references_table = row
-                    .references_table
-                    .ok_or_else(|| IntrospectError::definition(object(), "foreign key without a referenced table"))?;
+                let references_table = row.references_table.ok_or_else(|| {
+                    IntrospectError::definition(object(), "foreign key without a referenced table")
+                })?;
                 table.foreign_keys.push(ForeignKey {
                     on_delete: referential_action(&row.on_delete).ok_or_else(|| {
-                        IntrospectError::definition(object(), format!("unknown ON DELETE action {:?}", row.on_delete))
+                        IntrospectError::definition(
+                            object(),
+                            format!("unknown ON DELETE action {:?}", row.on_delete),
+                        )
                     })?,
                     on_update: referential_action(&row.on_update).ok_or_else(|| {
-                        IntrospectError::definition(object(), format!("unknown ON UPDATE action {:?}", row.on_update))
+                        IntrospectError::definition(
+                            object(),
+                            format!("unknown ON UPDATE action {:?}", row.on_update),
+                        )
                     })?,
                     name: row.name,
                     columns: row.columns,
@@ -199,7 +215,10 @@ async fn read_constraints(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -
             }
             _ => {
                 let (Some(expression), Some(raw)) = (row.expression, row.expression_raw) else {
-                    return Err(IntrospectError::definition(object(), "CHECK without an expression"));
+                    return Err(IntrospectError::definition(
+                        object(),
+                        "CHECK without an expression",
+                    ));
                 };
                 let check = check(BACKEND, &row.table_name, row.name, expression, &raw);
                 table.checks.push(check);
@@ -223,7 +242,10 @@ fn referential_action(code: &str) -> Option<String> {
     Some(action.to_owned())
 }
 
-async fn read_indexes(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Result<(), IntrospectError> {
+async fn read_indexes(
+    pool: &PgPool,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
     // The primary key's index is the primary key, reported there.
     let rows: Vec<IndexRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text AS table_name,
@@ -250,17 +272,26 @@ async fn read_indexes(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Re
         let key_count = usize::try_from(row.key_count)
             .ok()
             .filter(|n| *n <= row.columns.len())
-            .ok_or_else(|| IntrospectError::definition(format!("index {}", row.name), "bad key count"))?;
+            .ok_or_else(|| {
+                IntrospectError::definition(format!("index {}", row.name), "bad key count")
+            })?;
         let (keys, include) = row.columns.split_at(key_count);
         let keys = keys
             .iter()
             .zip(row.descending.iter().chain(std::iter::repeat(&false)))
             .map(|(key, descending)| {
                 let key = normalize::normalize_expr(key);
-                if *descending { format!("{key} DESC") } else { key }
+                if *descending {
+                    format!("{key} DESC")
+                } else {
+                    key
+                }
             })
             .collect();
-        let include = include.iter().map(|c| normalize::normalize_expr(c)).collect();
+        let include = include
+            .iter()
+            .map(|c| normalize::normalize_expr(c))
+            .collect();
         table_mut(tables, &row.table_name)?.indexes.push(Index {
             name: row.name,
             unique: row.unique,
@@ -273,7 +304,10 @@ async fn read_indexes(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Re
     Ok(())
 }
 
-async fn read_triggers(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> Result<(), IntrospectError> {
+async fn read_triggers(
+    pool: &PgPool,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
     let rows: Vec<TriggerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text AS table_name,
                 t.tgname::text AS name,
@@ -304,11 +338,16 @@ async fn read_triggers(pool: &PgPool, tables: &mut BTreeMap<String, Table>) -> R
         } else {
             "AFTER"
         };
-        let events = [(4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE")]
-            .into_iter()
-            .filter(|(bit, _)| row.tgtype & bit != 0)
-            .map(|(_, event)| event.to_owned())
-            .collect();
+        let events = [
+            (4, "INSERT"),
+            (16, "UPDATE"),
+            (8, "DELETE"),
+            (32, "TRUNCATE"),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| row.tgtype & bit != 0)
+        .map(|(_, event)| event.to_owned())
+        .collect();
         let rejects_with = if row.language == "plpgsql" && !row.has_when {
             plpgsql_sole_raise(&row.source)
         } else {
@@ -339,9 +378,13 @@ fn plpgsql_sole_raise(body: &str) -> Option<String> {
     }
     let end_of_statement = rest.iter().position(|t| t.kind == TokenKind::Semicolon)?;
     let after = &rest[end_of_statement + 1..];
-    let only_end =
-        after.first().is_some_and(|t| t.is_word("END")) && after[1..].iter().all(|t| t.kind == TokenKind::Semicolon);
-    if only_end { message.string_value() } else { None }
+    let only_end = after.first().is_some_and(|t| t.is_word("END"))
+        && after[1..].iter().all(|t| t.kind == TokenKind::Semicolon);
+    if only_end {
+        message.string_value()
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -351,8 +394,14 @@ mod tests {
     #[test]
     fn raise_only_functions_are_recognized() {
         let body = "\nBEGIN\n    RAISE EXCEPTION 'audit_logs is append-only' USING ERRCODE = 'restrict_violation';\nEND;\n";
-        assert_eq!(plpgsql_sole_raise(body).as_deref(), Some("audit_logs is append-only"));
-        assert_eq!(plpgsql_sole_raise("BEGIN RAISE EXCEPTION 'x'; RETURN NULL; END;"), None);
+        assert_eq!(
+            plpgsql_sole_raise(body).as_deref(),
+            Some("audit_logs is append-only")
+        );
+        assert_eq!(
+            plpgsql_sole_raise("BEGIN RAISE EXCEPTION 'x'; RETURN NULL; END;"),
+            None
+        );
         assert_eq!(plpgsql_sole_raise("BEGIN RAISE NOTICE 'x'; END;"), None);
     }
 }

@@ -23,7 +23,9 @@ pub(super) async fn read(pool: &SqlitePool) -> Result<Vec<Table>, IntrospectErro
     .map_err(IntrospectError::query(BACKEND, "tables"))?;
     let mut out = Vec::with_capacity(tables.len());
     for (name, sql) in tables {
-        let sql = sql.ok_or_else(|| IntrospectError::definition(format!("table {name}"), "no CREATE TABLE text"))?;
+        let sql = sql.ok_or_else(|| {
+            IntrospectError::definition(format!("table {name}"), "no CREATE TABLE text")
+        })?;
         out.push(read_table(pool, name, &sql).await?);
     }
     Ok(out)
@@ -66,14 +68,16 @@ struct IndexColumnRow {
 }
 
 async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table, IntrospectError> {
-    let parsed = sqlite_ddl::parse_create_table(sql).map_err(|e| IntrospectError::definition(format!("table {name}"), e))?;
+    let parsed = sqlite_ddl::parse_create_table(sql)
+        .map_err(|e| IntrospectError::definition(format!("table {name}"), e))?;
 
-    let column_rows: Vec<ColumnRow> =
-        sqlx::query_as("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1) ORDER BY cid")
-            .bind(&name)
-            .fetch_all(pool)
-            .await
-            .map_err(IntrospectError::query(BACKEND, "columns"))?;
+    let column_rows: Vec<ColumnRow> = sqlx::query_as(
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1) ORDER BY cid",
+    )
+    .bind(&name)
+    .fetch_all(pool)
+    .await
+    .map_err(IntrospectError::query(BACKEND, "columns"))?;
 
     let foreign_keys = read_foreign_keys(pool, &name, &parsed).await?;
     let checks = read_checks(&name, &parsed);
@@ -92,7 +96,10 @@ async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table,
             Column {
                 name: row.name.clone(),
                 storage_type: row.declared_type.clone(),
-                default: row.dflt_value.as_deref().map(|raw| normalize::normalize_default(raw, &logical_type)),
+                default: row
+                    .dflt_value
+                    .as_deref()
+                    .map(|raw| normalize::normalize_default(raw, &logical_type)),
                 logical_type,
                 nullable: row.notnull == 0 && row.pk == 0,
                 note: None,
@@ -109,7 +116,9 @@ async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table,
     let primary_key = (!key_columns.is_empty()).then(|| {
         let columns: Vec<String> = key_columns.iter().map(|(_, c)| (*c).to_owned()).collect();
         let declared = parsed.constraints.iter().find_map(|c| match &c.kind {
-            ConstraintKind::PrimaryKey { columns: declared } if *declared == columns => c.name.clone(),
+            ConstraintKind::PrimaryKey { columns: declared } if *declared == columns => {
+                c.name.clone()
+            }
             _ => None,
         });
         PrimaryKey {
@@ -134,7 +143,11 @@ async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table,
     })
 }
 
-async fn read_foreign_keys(pool: &SqlitePool, table: &str, parsed: &CreateTable) -> Result<Vec<ForeignKey>, IntrospectError> {
+async fn read_foreign_keys(
+    pool: &SqlitePool,
+    table: &str,
+    parsed: &CreateTable,
+) -> Result<Vec<ForeignKey>, IntrospectError> {
     let rows: Vec<ForeignKeyRow> = sqlx::query_as(
         "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list($1) ORDER BY id, seq",
     )
@@ -151,7 +164,11 @@ async fn read_foreign_keys(pool: &SqlitePool, table: &str, parsed: &CreateTable)
     for rows in grouped.into_values() {
         let first = &rows[0];
         let columns: Vec<String> = rows.iter().map(|r| r.from.clone()).collect();
-        let references_columns = match rows.iter().map(|r| r.to.clone()).collect::<Option<Vec<_>>>() {
+        let references_columns = match rows
+            .iter()
+            .map(|r| r.to.clone())
+            .collect::<Option<Vec<_>>>()
+        {
             Some(columns) => columns,
             // `REFERENCES t` without columns means t's primary key.
             None => referenced_primary_key(pool, &first.references_table).await?,
@@ -160,7 +177,11 @@ async fn read_foreign_keys(pool: &SqlitePool, table: &str, parsed: &CreateTable)
             ConstraintKind::ForeignKey {
                 columns: declared,
                 references_table,
-            } if *declared == columns && references_table.eq_ignore_ascii_case(&first.references_table) => c.name.clone(),
+            } if *declared == columns
+                && references_table.eq_ignore_ascii_case(&first.references_table) =>
+            {
+                c.name.clone()
+            }
             _ => None,
         });
         foreign_keys.push(ForeignKey {
@@ -175,7 +196,10 @@ async fn read_foreign_keys(pool: &SqlitePool, table: &str, parsed: &CreateTable)
     Ok(foreign_keys)
 }
 
-async fn referenced_primary_key(pool: &SqlitePool, table: &str) -> Result<Vec<String>, IntrospectError> {
+async fn referenced_primary_key(
+    pool: &SqlitePool,
+    table: &str,
+) -> Result<Vec<String>, IntrospectError> {
     sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
         .bind(table)
         .fetch_all(pool)
@@ -201,7 +225,11 @@ fn read_checks(table: &str, parsed: &CreateTable) -> Vec<crate::model::Check> {
         .collect()
 }
 
-async fn read_indexes(pool: &SqlitePool, table: &str, parsed: &CreateTable) -> Result<Vec<Index>, IntrospectError> {
+async fn read_indexes(
+    pool: &SqlitePool,
+    table: &str,
+    parsed: &CreateTable,
+) -> Result<Vec<Index>, IntrospectError> {
     let rows: Vec<IndexRow> = sqlx::query_as(
         "SELECT il.name, il.\"unique\", il.origin, m.sql
          FROM pragma_index_list($1) AS il
@@ -215,34 +243,52 @@ async fn read_indexes(pool: &SqlitePool, table: &str, parsed: &CreateTable) -> R
 
     let mut indexes = Vec::new();
     for row in rows.into_iter().filter(|row| row.origin != "pk") {
-        let key_rows: Vec<IndexColumnRow> =
-            sqlx::query_as("SELECT cid, name, \"desc\" FROM pragma_index_xinfo($1) WHERE key = 1 ORDER BY seqno")
-                .bind(&row.name)
-                .fetch_all(pool)
-                .await
-                .map_err(IntrospectError::query(BACKEND, "index columns"))?;
+        let key_rows: Vec<IndexColumnRow> = sqlx::query_as(
+            "SELECT cid, name, \"desc\" FROM pragma_index_xinfo($1) WHERE key = 1 ORDER BY seqno",
+        )
+        .bind(&row.name)
+        .fetch_all(pool)
+        .await
+        .map_err(IntrospectError::query(BACKEND, "index columns"))?;
         let object = || format!("index {}", row.name);
         let (written_keys, predicate, definition, name) = match &row.sql {
             Some(sql) => {
-                let parsed_index = sqlite_ddl::parse_create_index(sql).map_err(|e| IntrospectError::definition(object(), e))?;
+                let parsed_index = sqlite_ddl::parse_create_index(sql)
+                    .map_err(|e| IntrospectError::definition(object(), e))?;
                 if parsed_index.keys.len() != key_rows.len() {
                     return Err(IntrospectError::definition(
                         object(),
-                        format!("{} keys in the text, {} in pragma_index_xinfo", parsed_index.keys.len(), key_rows.len()),
+                        format!(
+                            "{} keys in the text, {} in pragma_index_xinfo",
+                            parsed_index.keys.len(),
+                            key_rows.len()
+                        ),
                     ));
                 }
-                (parsed_index.keys, parsed_index.predicate, sql.clone(), row.name.clone())
+                (
+                    parsed_index.keys,
+                    parsed_index.predicate,
+                    sql.clone(),
+                    row.name.clone(),
+                )
             }
             // An index SQLite made for a UNIQUE constraint has no text; the
             // constraint's name, if it had one, is the better name for it.
             None => {
                 let columns: Vec<String> = key_rows.iter().filter_map(|k| k.name.clone()).collect();
                 let declared = parsed.constraints.iter().find_map(|c| match &c.kind {
-                    ConstraintKind::Unique { columns: declared } if *declared == columns => c.name.clone(),
+                    ConstraintKind::Unique { columns: declared } if *declared == columns => {
+                        c.name.clone()
+                    }
                     _ => None,
                 });
                 let definition = format!("UNIQUE ({})", columns.join(", "));
-                (columns, None, definition, declared.unwrap_or_else(|| row.name.clone()))
+                (
+                    columns,
+                    None,
+                    definition,
+                    declared.unwrap_or_else(|| row.name.clone()),
+                )
             }
         };
         let keys = key_rows
@@ -253,7 +299,11 @@ async fn read_indexes(pool: &SqlitePool, table: &str, parsed: &CreateTable) -> R
                     (Some(column), cid) if cid >= 0 => column.clone(),
                     _ => normalize::normalize_expr(written),
                 };
-                if key.desc != 0 { format!("{text} DESC") } else { text }
+                if key.desc != 0 {
+                    format!("{text} DESC")
+                } else {
+                    text
+                }
             })
             .collect();
         indexes.push(Index {
@@ -278,8 +328,11 @@ async fn read_triggers(pool: &SqlitePool, table: &str) -> Result<Vec<Trigger>, I
     rows.into_iter()
         .map(|(name, sql)| {
             let object = format!("trigger {name}");
-            let sql = sql.ok_or_else(|| IntrospectError::definition(object.clone(), "no CREATE TRIGGER text"))?;
-            let parsed = sqlite_ddl::parse_create_trigger(&sql).map_err(|e| IntrospectError::definition(object, e))?;
+            let sql = sql.ok_or_else(|| {
+                IntrospectError::definition(object.clone(), "no CREATE TRIGGER text")
+            })?;
+            let parsed = sqlite_ddl::parse_create_trigger(&sql)
+                .map_err(|e| IntrospectError::definition(object, e))?;
             Ok(Trigger {
                 name,
                 timing: parsed.timing,

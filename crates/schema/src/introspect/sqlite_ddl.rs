@@ -68,7 +68,8 @@ pub(crate) fn parse_create_table(sql: &str) -> Result<CreateTable, ParseError> {
         .iter()
         .position(|t| t.kind == TokenKind::LParen)
         .ok_or_else(|| error("CREATE TABLE without a column list"))?;
-    let close = matching_close(&tokens, open).ok_or_else(|| error("unbalanced parentheses in CREATE TABLE"))?;
+    let close = matching_close(&tokens, open)
+        .ok_or_else(|| error("unbalanced parentheses in CREATE TABLE"))?;
     let mut table = CreateTable {
         options: tokens[close + 1..]
             .iter()
@@ -78,14 +79,18 @@ pub(crate) fn parse_create_table(sql: &str) -> Result<CreateTable, ParseError> {
         ..CreateTable::default()
     };
     for item in split_top_level(&tokens[open + 1..close]) {
-        let first = item.first().ok_or_else(|| error("empty item in CREATE TABLE"))?;
+        let first = item
+            .first()
+            .ok_or_else(|| error("empty item in CREATE TABLE"))?;
         let is_table_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
             .iter()
             .any(|k| first.is_word(k));
         if is_table_constraint {
             table.constraints.push(parse_table_constraint(sql, item)?);
         } else {
-            let name = first.name().ok_or_else(|| error(format!("unexpected {:?} in CREATE TABLE", first.text)))?;
+            let name = first
+                .name()
+                .ok_or_else(|| error(format!("unexpected {:?} in CREATE TABLE", first.text)))?;
             table
                 .constraints
                 .extend(parse_column_constraints(sql, &name, &item[1..])?);
@@ -102,10 +107,16 @@ fn parse_table_constraint(sql: &str, item: &[Token<'_>]) -> Result<Constraint, P
     let mut rest = item;
     let mut name = None;
     if rest.first().is_some_and(|t| t.is_word("CONSTRAINT")) {
-        name = Some(rest.get(1).and_then(Token::name).ok_or_else(|| error("CONSTRAINT without a name"))?);
+        name = Some(
+            rest.get(1)
+                .and_then(Token::name)
+                .ok_or_else(|| error("CONSTRAINT without a name"))?,
+        );
         rest = &rest[2..];
     }
-    let head = rest.first().ok_or_else(|| error("CONSTRAINT without a body"))?;
+    let head = rest
+        .first()
+        .ok_or_else(|| error("CONSTRAINT without a body"))?;
     let kind = if head.is_word("PRIMARY") {
         ConstraintKind::PrimaryKey {
             columns: name_list_after(rest, 2)?,
@@ -140,7 +151,11 @@ fn parse_table_constraint(sql: &str, item: &[Token<'_>]) -> Result<Constraint, P
 
 /// Constraints written inside a column definition (`CHECK`, `REFERENCES`,
 /// `PRIMARY KEY`, `UNIQUE`, each optionally named with `CONSTRAINT name`).
-fn parse_column_constraints(sql: &str, column: &str, tokens: &[Token<'_>]) -> Result<Vec<Constraint>, ParseError> {
+fn parse_column_constraints(
+    sql: &str,
+    column: &str,
+    tokens: &[Token<'_>],
+) -> Result<Vec<Constraint>, ParseError> {
     let mut constraints = Vec::new();
     let mut pending_name = None;
     let mut i = 0;
@@ -148,7 +163,9 @@ fn parse_column_constraints(sql: &str, column: &str, tokens: &[Token<'_>]) -> Re
         let token = &tokens[i];
         if token.kind == TokenKind::LParen {
             // Skip over type modifiers and DEFAULT (...) expressions.
-            i = matching_close(tokens, i).ok_or_else(|| error("unbalanced parentheses in a column"))? + 1;
+            i = matching_close(tokens, i)
+                .ok_or_else(|| error("unbalanced parentheses in a column"))?
+                + 1;
             continue;
         }
         let kind = if token.is_word("CONSTRAINT") {
@@ -210,7 +227,11 @@ fn name_list_after(tokens: &[Token<'_>], from: usize) -> Result<Vec<String>, Par
 }
 
 /// The source text inside the parentheses that open at `tokens[open]`.
-fn parenthesized_source(sql: &str, tokens: &[Token<'_>], open: usize) -> Result<String, ParseError> {
+fn parenthesized_source(
+    sql: &str,
+    tokens: &[Token<'_>],
+    open: usize,
+) -> Result<String, ParseError> {
     if tokens.get(open).map(|t| t.kind) != Some(TokenKind::LParen) {
         return Err(error("expected ( after CHECK"));
     }
@@ -281,7 +302,8 @@ pub(crate) struct CreateTrigger {
 }
 
 pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseError> {
-    let tokens = tokenize(sql).map_err(|e| error(format!("cannot tokenize CREATE TRIGGER: {e}")))?;
+    let tokens =
+        tokenize(sql).map_err(|e| error(format!("cannot tokenize CREATE TRIGGER: {e}")))?;
     let trigger = tokens
         .iter()
         .position(|t| t.is_word("TRIGGER"))
@@ -290,11 +312,17 @@ pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseErro
     if tokens.get(i).is_some_and(|t| t.is_word("IF")) {
         i += 3;
     }
-    i += 1; // the trigger's name
+    // Past the trigger's name, which may be schema-qualified.
+    i += 1;
     if tokens.get(i).is_some_and(|t| t.kind == TokenKind::Dot) {
         i += 2;
     }
-    let word = |i: usize| tokens.get(i).map(|t| t.text.to_ascii_uppercase()).unwrap_or_default();
+    let word = |i: usize| {
+        tokens
+            .get(i)
+            .map(|t| t.text.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
     let timing = match word(i).as_str() {
         "BEFORE" | "AFTER" => {
             i += 1;
@@ -311,9 +339,11 @@ pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseErro
     if !["INSERT", "UPDATE", "DELETE"].contains(&event.as_str()) {
         return Err(error(format!("unknown trigger event {event:?}")));
     }
-    let begin = tokens
+    // Searching from the event on: a trigger may well be named "begin".
+    let begin = tokens[i..]
         .iter()
         .position(|t| t.is_word("BEGIN"))
+        .map(|p| p + i)
         .ok_or_else(|| error("CREATE TRIGGER without BEGIN"))?;
     let has_when = tokens[i..begin].iter().any(|t| t.is_word("WHEN"));
     let rejects_with = if has_when {
@@ -330,13 +360,27 @@ pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseErro
 
 /// The message of a body that is exactly `SELECT RAISE(ABORT|FAIL|ROLLBACK, 'message'); END`.
 fn sole_raise(body: &[Token<'_>]) -> Option<String> {
-    let [select, raise, open, action, comma, message, close, semicolon, end, rest @ ..] = body else {
+    let [
+        select,
+        raise,
+        open,
+        action,
+        comma,
+        message,
+        close,
+        semicolon,
+        end,
+        rest @ ..,
+    ] = body
+    else {
         return None;
     };
     let shape = select.is_word("SELECT")
         && raise.is_word("RAISE")
         && open.kind == TokenKind::LParen
-        && ["ABORT", "FAIL", "ROLLBACK"].iter().any(|a| action.is_word(a))
+        && ["ABORT", "FAIL", "ROLLBACK"]
+            .iter()
+            .any(|a| action.is_word(a))
         && comma.kind == TokenKind::Comma
         && close.kind == TokenKind::RParen
         && semicolon.kind == TokenKind::Semicolon
@@ -364,7 +408,10 @@ mod tests {
         let table = parse_create_table(sql).expect("parses");
         let names: Vec<_> = table.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["id", "note", "amount", "at"]);
-        assert_eq!(table.columns[1].definition, "TEXT NOT NULL DEFAULT 'a, (b)'");
+        assert_eq!(
+            table.columns[1].definition,
+            "TEXT NOT NULL DEFAULT 'a, (b)'"
+        );
         assert_eq!(table.options, ["STRICT", "WITHOUT", "ROWID"]);
         assert_eq!(
             table.constraints,
@@ -424,7 +471,10 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(index.keys, ["lower(email)", "b"]);
-        assert_eq!(index.predicate.as_deref(), Some("STATUS = 'a, b' AND deleted_at IS NULL"));
+        assert_eq!(
+            index.predicate.as_deref(),
+            Some("STATUS = 'a, b' AND deleted_at IS NULL")
+        );
         let plain = parse_create_index("CREATE INDEX ix ON t (a)").expect("parses");
         assert_eq!(plain.predicate, None);
     }
@@ -437,7 +487,15 @@ mod tests {
         .expect("parses");
         assert_eq!(trigger.timing, "BEFORE");
         assert_eq!(trigger.events, ["UPDATE"]);
-        assert_eq!(trigger.rejects_with.as_deref(), Some("audit_logs is append-only"));
+        assert_eq!(
+            trigger.rejects_with.as_deref(),
+            Some("audit_logs is append-only")
+        );
+        let named_begin = parse_create_trigger(
+            "CREATE TRIGGER begin AFTER INSERT ON t BEGIN SELECT RAISE(FAIL, 'x'); END",
+        )
+        .expect("parses");
+        assert_eq!(named_begin.rejects_with.as_deref(), Some("x"));
         let conditional = parse_create_trigger(
             "CREATE TRIGGER tr_y AFTER DELETE ON t WHEN old.a = 1 BEGIN SELECT RAISE(ABORT, 'no'); END",
         )
