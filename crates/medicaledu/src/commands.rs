@@ -66,13 +66,26 @@ async fn export_schema(config: &Config, args: ExportArgs) -> anyhow::Result<()> 
     let db = connect(config).await?;
     let schema = medicaledu_schema::introspect(&db).await?;
     db.close().await;
+    if schema.tables.is_empty() {
+        anyhow::bail!("the database has no tables yet: run `medicaledu migrate` first");
+    }
     let text = medicaledu_schema::export(&schema, args.format);
     match args.output {
         Some(path) => std::fs::write(&path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        None => write_stdout(&text)?,
     }
     Ok(())
+}
+
+/// Writes to standard output; a reader that stops early (`| head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so orchestrators can stop the server cleanly.

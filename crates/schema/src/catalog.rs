@@ -145,7 +145,7 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
     let note = match (table, column) {
         ("users", "email") => "Login name; unique among live users, compared in lower case.",
         ("users", "password_hash") => {
-            "A password hash in PHC string format; the password itself is never stored."
+            "Argon2id hash as a PHC string (salt and parameters included); the password itself is never stored."
         }
         ("users", "phone") => "E.164: a + and 7 to 15 digits.",
         ("users", "locale") | ("courses", "language") => "BCP 47 language tag (en, pt-BR).",
@@ -158,7 +158,7 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
         }
         ("users" | "courses", "rating_count") => "Number of live ratings.",
         ("user_sessions", "token_hash") => {
-            "Hash of the session token; the token itself is never stored."
+            "Lowercase hex SHA-256 of the session token; the token itself is never stored."
         }
         ("user_sessions", "idle_expires_at") => {
             "Moves forward with activity; the session ends when idle past it."

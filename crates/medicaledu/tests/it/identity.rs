@@ -748,7 +748,49 @@ async fn sign_in_attempts_are_rate_limited_per_ip(backend: Backend) {
     assert_eq!(problem(limited).await["code"], "rate_limited");
 }
 
+/// Every route of this area, called by the wrong kind of caller.
+async fn every_route_refuses_the_wrong_caller(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let student = app.user("student@example.com", "student").await;
+    let instructor = app.user("instructor@example.com", "instructor").await;
+    let some_id = "0190b9c4-7d2a-7c3e-8f00-000000000001";
+    let signed_in_routes = [
+        (Method::GET, "/api/v1/me".to_owned()),
+        (Method::PATCH, "/api/v1/me".to_owned()),
+        (Method::DELETE, "/api/v1/me".to_owned()),
+        (Method::POST, "/api/v1/me/password".to_owned()),
+        (Method::GET, "/api/v1/me/sessions".to_owned()),
+        (Method::DELETE, format!("/api/v1/me/sessions/{some_id}")),
+        (Method::POST, "/api/v1/auth/logout".to_owned()),
+    ];
+    let admin_routes = [
+        (Method::GET, "/api/v1/admin/users".to_owned()),
+        (Method::PATCH, format!("/api/v1/admin/users/{some_id}")),
+        (Method::POST, format!("/api/v1/admin/users/{some_id}/unlock")),
+        (Method::GET, "/api/v1/admin/audit-logs".to_owned()),
+    ];
+    for (method, path) in signed_in_routes.iter().chain(admin_routes.iter()) {
+        let anonymous = app
+            .client
+            .request(method.clone(), app.url(path))
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(anonymous.status(), 401, "anonymous {method} {path}");
+    }
+    for (method, path) in &admin_routes {
+        for token in [&student, &instructor] {
+            let response = app.send(method.clone(), path, token, Some(&json!({"role": "admin"}))).await;
+            assert_eq!(response.status(), 403, "non-admin {method} {path}");
+        }
+    }
+    let me: Value = app.send(Method::GET, "/api/v1/me", &student, None).await.json().await.expect("json");
+    assert_eq!(me["role"], "student", "nobody promoted themselves");
+}
+
 both_backends!(
+    every_route_refuses_the_wrong_caller,
     register_validates_every_field_and_changes_nothing,
     register_login_and_me,
     wrong_password_and_unknown_email_look_the_same,
