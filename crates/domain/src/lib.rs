@@ -3,12 +3,20 @@
 //! the one thing taken from outside is randomness from the operating system, for
 //! password salts and session tokens.
 
+mod catalog;
 mod id;
 mod identity;
 #[cfg(feature = "sqlx")]
 mod sql;
 mod time;
 
+pub use catalog::{
+    Category, CmeHours, CourseLevel, CourseStatus, CourseTitle, Currency, Description,
+    DurationSeconds, EnrollmentSource, EnrollmentStatus, HttpsUrl, MaterialKind, Money, PriceMinor,
+    ProgressState, ProgressStatus, ProgressUpdate, PublishError, RatingValue, Review, Slug,
+    Summary, Tags, apply_progress, average_hundredths, enrollment_complete, enrollment_percent,
+    publish_check,
+};
 pub use id::{Id, ParseIdError};
 pub use identity::{
     Argon2Params, Bio, Credentials, Email, FieldIssue, FullName, HashError, Headline, Locale,

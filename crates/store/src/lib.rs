@@ -4,8 +4,13 @@
 //! [`on_tx!`], which compile the same code for each backend's concrete types.
 
 pub mod audit;
+pub mod courses;
 mod db;
+pub mod enrollments;
+pub mod materials;
 mod migrate;
+mod params;
+pub mod ratings;
 pub mod sessions;
 pub mod users;
 

@@ -296,7 +296,7 @@ pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Er
     let pattern = filter
         .query
         .as_ref()
-        .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+        .map(|q| crate::params::like_contains(&q.to_lowercase()));
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users \
          WHERE deleted_at IS NULL \
@@ -317,10 +317,4 @@ pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Er
             .fetch_all(pool)
             .await
     })
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -750,7 +750,9 @@ async fn sign_in_attempts_are_rate_limited_per_ip(backend: Backend) {
 
 /// Every route of this area, called by the wrong kind of caller.
 async fn every_route_refuses_the_wrong_caller(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let student = app.user("student@example.com", "student").await;
     let instructor = app.user("instructor@example.com", "instructor").await;
     let some_id = "0190b9c4-7d2a-7c3e-8f00-000000000001";
@@ -766,7 +768,10 @@ async fn every_route_refuses_the_wrong_caller(backend: Backend) {
     let admin_routes = [
         (Method::GET, "/api/v1/admin/users".to_owned()),
         (Method::PATCH, format!("/api/v1/admin/users/{some_id}")),
-        (Method::POST, format!("/api/v1/admin/users/{some_id}/unlock")),
+        (
+            Method::POST,
+            format!("/api/v1/admin/users/{some_id}/unlock"),
+        ),
         (Method::GET, "/api/v1/admin/audit-logs".to_owned()),
     ];
     for (method, path) in signed_in_routes.iter().chain(admin_routes.iter()) {
@@ -781,11 +786,18 @@ async fn every_route_refuses_the_wrong_caller(backend: Backend) {
     }
     for (method, path) in &admin_routes {
         for token in [&student, &instructor] {
-            let response = app.send(method.clone(), path, token, Some(&json!({"role": "admin"}))).await;
+            let response = app
+                .send(method.clone(), path, token, Some(&json!({"role": "admin"})))
+                .await;
             assert_eq!(response.status(), 403, "non-admin {method} {path}");
         }
     }
-    let me: Value = app.send(Method::GET, "/api/v1/me", &student, None).await.json().await.expect("json");
+    let me: Value = app
+        .send(Method::GET, "/api/v1/me", &student, None)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["role"], "student", "nobody promoted themselves");
 }
 

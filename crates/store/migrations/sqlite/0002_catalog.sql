@@ -1,0 +1,10 @@
+-- Catalog sort orders: each keyset-paginated order of the public catalog has an
+-- index over published, live courses, so a page is an index range scan however
+-- many courses exist. The rating order sorts by the exact average scaled to an
+-- integer (ties broken by id), the same expression on both backends.
+CREATE INDEX ix_courses_catalog_price ON courses (price_minor, id)
+    WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX ix_courses_catalog_popular ON courses (enrollment_count, id)
+    WHERE status = 'published' AND deleted_at IS NULL;
+CREATE INDEX ix_courses_catalog_rating ON courses ((CASE WHEN rating_count > 0 THEN rating_sum * 1000000 / rating_count ELSE 0 END), id)
+    WHERE status = 'published' AND deleted_at IS NULL;

@@ -1,0 +1,364 @@
+//! Courses and the public catalog.
+
+use medicaledu_domain::{Id, Timestamp};
+use sqlx::types::Json;
+
+use crate::params::{Param, Params, bind_params, like_contains};
+use crate::{Db, Tx, on_db, on_tx};
+
+const COURSE_COLUMNS: &str = "c.id, c.instructor_id, c.title, c.slug, c.summary, c.description, c.category, \
+     c.specialty, c.tags, c.level, c.language, c.price_minor, c.currency, c.cme_credit_hundredths, c.status, \
+     c.published_at, c.rating_sum, c.rating_count, c.enrollment_count, c.created_at, c.updated_at, c.deleted_at";
+
+/// The rating order: the exact average scaled to an integer, the same
+/// expression as the index `ix_courses_catalog_rating`.
+const RATING_SCORE: &str =
+    "(CASE WHEN c.rating_count > 0 THEN c.rating_sum * 1000000 / c.rating_count ELSE 0 END)";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CourseRow {
+    pub id: Id,
+    pub instructor_id: Id,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub description: String,
+    pub category: String,
+    pub specialty: Option<String>,
+    pub tags: Json<Vec<String>>,
+    pub level: String,
+    pub language: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub cme_credit_hundredths: i64,
+    pub status: String,
+    pub published_at: Option<Timestamp>,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+    pub enrollment_count: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// A course's fields as an instructor writes them.
+#[derive(Clone, Debug)]
+pub struct CourseFields {
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub category: String,
+    pub specialty: Option<String>,
+    pub tags: Vec<String>,
+    pub level: String,
+    pub language: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub cme_credit_hundredths: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlugTaken {
+    #[error("another live course already uses this slug")]
+    Taken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl SlugTaken {
+    fn from_sqlx(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => SlugTaken::Taken,
+            other => SlugTaken::Database(other),
+        }
+    }
+}
+
+/// The order of the public catalog.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CatalogSort {
+    #[default]
+    Newest,
+    Rating,
+    Price,
+    Popularity,
+}
+
+/// Where the previous page ended: the sort key of its last course and its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogKey {
+    Time(Timestamp),
+    Number(i64),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CatalogFilter {
+    pub category: Option<String>,
+    pub specialty: Option<String>,
+    pub level: Option<String>,
+    pub language: Option<String>,
+    pub instructor_id: Option<Id>,
+    pub currency: Option<String>,
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+    pub free_only: bool,
+    /// Minimum average rating in hundredths (e.g. 450 for 4.5 stars).
+    pub min_rating_hundredths: Option<i64>,
+    /// Words to find in the title, summary or tags, any case.
+    pub query: Option<String>,
+    pub sort: CatalogSort,
+    pub after: Option<(CatalogKey, Id)>,
+    pub limit: i64,
+}
+
+impl CourseRow {
+    /// The value this course sorts by in `sort`, for the next page's cursor.
+    pub fn catalog_key(&self, sort: CatalogSort) -> CatalogKey {
+        match sort {
+            CatalogSort::Newest => CatalogKey::Time(self.published_at.unwrap_or(self.created_at)),
+            CatalogSort::Rating => CatalogKey::Number(if self.rating_count > 0 {
+                self.rating_sum * 1_000_000 / self.rating_count
+            } else {
+                0
+            }),
+            CatalogSort::Price => CatalogKey::Number(self.price_minor),
+            CatalogSort::Popularity => CatalogKey::Number(self.enrollment_count),
+        }
+    }
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    id: Id,
+    instructor_id: Id,
+    slug: &str,
+    fields: &CourseFields,
+    now: Timestamp,
+) -> Result<CourseRow, SlugTaken> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO courses AS c (id, instructor_id, title, slug, summary, description, category, specialty, tags, \
+             level, language, price_minor, currency, cme_credit_hundredths, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15) \
+         RETURNING {COURSE_COLUMNS}"
+    ));
+    on_tx!(tx, conn => {
+        sqlx::query_as(sql)
+            .bind(id)
+            .bind(instructor_id)
+            .bind(&fields.title)
+            .bind(slug)
+            .bind(&fields.summary)
+            .bind(&fields.description)
+            .bind(&fields.category)
+            .bind(fields.specialty.as_deref())
+            .bind(Json(&fields.tags))
+            .bind(&fields.level)
+            .bind(&fields.language)
+            .bind(fields.price_minor)
+            .bind(&fields.currency)
+            .bind(fields.cme_credit_hundredths)
+            .bind(now)
+            .fetch_one(conn)
+            .await
+    })
+    .map_err(SlugTaken::from_sqlx)
+}
+
+/// Slugs of live courses equal to `base` or `base-N`, to pick a free one.
+pub async fn slugs_like(tx: &mut Tx, base: &str) -> Result<Vec<String>, sqlx::Error> {
+    let pattern = format!(
+        "{}-%",
+        base.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT slug FROM courses WHERE deleted_at IS NULL AND (slug = $1 OR slug LIKE $2 ESCAPE '\\')",
+        )
+        .bind(base)
+        .bind(pattern)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Replaces the editable fields (the caller merges a PATCH into the current row).
+pub async fn update(
+    tx: &mut Tx,
+    id: Id,
+    slug: &str,
+    fields: &CourseFields,
+    now: Timestamp,
+) -> Result<Option<CourseRow>, SlugTaken> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE courses AS c SET title = $2, slug = $3, summary = $4, description = $5, category = $6, specialty = $7, \
+             tags = $8, level = $9, language = $10, price_minor = $11, currency = $12, cme_credit_hundredths = $13, \
+             updated_at = $14 \
+         WHERE c.id = $1 AND c.deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
+    ));
+    on_tx!(tx, conn => {
+        sqlx::query_as(sql)
+            .bind(id)
+            .bind(&fields.title)
+            .bind(slug)
+            .bind(&fields.summary)
+            .bind(&fields.description)
+            .bind(&fields.category)
+            .bind(fields.specialty.as_deref())
+            .bind(Json(&fields.tags))
+            .bind(&fields.level)
+            .bind(&fields.language)
+            .bind(fields.price_minor)
+            .bind(&fields.currency)
+            .bind(fields.cme_credit_hundredths)
+            .bind(now)
+            .fetch_optional(conn)
+            .await
+    })
+    .map_err(SlugTaken::from_sqlx)
+}
+
+/// Moves a live course to `to` only from `from`, so two concurrent
+/// transitions cannot both succeed.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: Id,
+    from: &str,
+    to: &str,
+    published_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE courses AS c SET status = $3, published_at = COALESCE($4, c.published_at), updated_at = $5 \
+         WHERE c.id = $1 AND c.status = $2 AND c.deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
+    ));
+    on_tx!(tx, conn => {
+        sqlx::query_as(sql).bind(id).bind(from).bind(to).bind(published_at).bind(now).fetch_optional(conn).await
+    })
+}
+
+pub async fn soft_delete(tx: &mut Tx, id: Id, now: Timestamp) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE courses SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected() == 1)
+    })
+}
+
+/// Holds the course row until commit, serializing changes to its materials,
+/// enrollment count and rating aggregate. SQLite's write transaction already
+/// holds the database's only write lock.
+pub async fn lock(tx: &mut Tx, id: Id) -> Result<(), sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => sqlx::query("SELECT 1 FROM courses WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map(drop),
+        Tx::Sqlite(_) => Ok(()),
+    }
+}
+
+pub async fn find_live(db: &Db, id: Id) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1 AND c.deleted_at IS NULL"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn find_live_tx(tx: &mut Tx, id: Id) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1 AND c.deleted_at IS NULL"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
+}
+
+pub async fn find_live_by_slug(db: &Db, slug: &str) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.slug = $1 AND c.deleted_at IS NULL"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
+}
+
+/// One page of published, live courses. Only the filters that are set become
+/// conditions, so each combination gets a plan fitted to it.
+pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, sqlx::Error> {
+    let mut params = Params::default();
+    let mut sql = format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.status = 'published' AND c.deleted_at IS NULL"
+    );
+    let mut equal = |sql: &mut String, column: &str, value: Param| {
+        let placeholder = params.push(value);
+        sql.push_str(&format!(" AND {column} = {placeholder}"));
+    };
+    if let Some(v) = &filter.category {
+        equal(&mut sql, "c.category", Param::Text(v.clone()));
+    }
+    if let Some(v) = &filter.specialty {
+        equal(&mut sql, "c.specialty", Param::Text(v.clone()));
+    }
+    if let Some(v) = &filter.level {
+        equal(&mut sql, "c.level", Param::Text(v.clone()));
+    }
+    if let Some(v) = &filter.language {
+        equal(&mut sql, "c.language", Param::Text(v.clone()));
+    }
+    if let Some(v) = filter.instructor_id {
+        equal(&mut sql, "c.instructor_id", Param::Id(v));
+    }
+    if let Some(v) = &filter.currency {
+        equal(&mut sql, "c.currency", Param::Text(v.clone()));
+    }
+    if filter.free_only {
+        sql.push_str(" AND c.price_minor = 0");
+    }
+    if let Some(v) = filter.min_price_minor {
+        let p = params.push(Param::Int(v));
+        sql.push_str(&format!(" AND c.price_minor >= {p}"));
+    }
+    if let Some(v) = filter.max_price_minor {
+        let p = params.push(Param::Int(v));
+        sql.push_str(&format!(" AND c.price_minor <= {p}"));
+    }
+    if let Some(v) = filter.min_rating_hundredths {
+        // sum / count >= v / 100, without division.
+        let p = params.push(Param::Int(v));
+        sql.push_str(&format!(
+            " AND c.rating_count > 0 AND c.rating_sum * 100 >= {p} * c.rating_count"
+        ));
+    }
+    if let Some(q) = &filter.query {
+        let p = params.push(Param::Text(like_contains(&q.to_lowercase())));
+        sql.push_str(&format!(
+            " AND (lower(c.title) LIKE {p} ESCAPE '\\' OR lower(c.summary) LIKE {p} ESCAPE '\\' \
+              OR lower(CAST(c.tags AS TEXT)) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    let (key, order) = match filter.sort {
+        CatalogSort::Newest => ("c.published_at", "DESC"),
+        CatalogSort::Rating => (RATING_SCORE, "DESC"),
+        CatalogSort::Price => ("c.price_minor", "ASC"),
+        CatalogSort::Popularity => ("c.enrollment_count", "DESC"),
+    };
+    if let Some((after_key, after_id)) = filter.after {
+        let k = params.push(match after_key {
+            CatalogKey::Time(t) => Param::Time(t),
+            CatalogKey::Number(n) => Param::Int(n),
+        });
+        let i = params.push(Param::Id(after_id));
+        let past = if order == "DESC" { "<" } else { ">" };
+        sql.push_str(&format!(
+            " AND ({key} {past} {k} OR ({key} = {k} AND c.id {past} {i}))"
+        ));
+    }
+    let limit = params.push(Param::Int(filter.limit));
+    sql.push_str(&format!(
+        " ORDER BY {key} {order}, c.id {order} LIMIT {limit}"
+    ));
+    let sql = sqlx::AssertSqlSafe(sql);
+    on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
+}

@@ -1,0 +1,280 @@
+//! Enrollments and per-material progress.
+
+use medicaledu_domain::{Id, Timestamp};
+
+use crate::{Db, Tx, on_db, on_tx};
+
+const ENROLLMENT_COLUMNS: &str = "e.id, e.student_id, e.course_id, e.status, e.source, e.progress_percent, \
+     e.enrolled_at, e.completed_at, e.cancelled_at, e.last_accessed_at, e.created_at, e.updated_at";
+
+const PROGRESS_COLUMNS: &str = "p.id, p.enrollment_id, p.material_id, p.status, p.progress_percent, \
+     p.last_position_seconds, p.time_spent_seconds, p.started_at, p.completed_at, p.created_at, p.updated_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EnrollmentRow {
+    pub id: Id,
+    pub student_id: Id,
+    pub course_id: Id,
+    pub status: String,
+    pub source: String,
+    pub progress_percent: i64,
+    pub enrolled_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub last_accessed_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ProgressRow {
+    pub id: Id,
+    pub enrollment_id: Id,
+    pub material_id: Id,
+    pub status: String,
+    pub progress_percent: i64,
+    pub last_position_seconds: i64,
+    pub time_spent_seconds: i64,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The student's live enrollment in the course, created if there is none.
+/// Returns it and whether this call created it. The partial unique index on
+/// live enrollments makes concurrent calls converge on one row.
+pub async fn ensure(
+    tx: &mut Tx,
+    student_id: Id,
+    course_id: Id,
+    source: &str,
+    now: Timestamp,
+) -> Result<(EnrollmentRow, bool), sqlx::Error> {
+    let insert = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO enrollments AS e (id, student_id, course_id, status, source, progress_percent, enrolled_at, \
+             created_at, updated_at) \
+         VALUES ($1, $2, $3, 'active', $4, 0, $5, $5, $5) \
+         ON CONFLICT (student_id, course_id) WHERE status IN ('active', 'completed') DO NOTHING \
+         RETURNING {ENROLLMENT_COLUMNS}"
+    ));
+    let created: Option<EnrollmentRow> = on_tx!(tx, conn => {
+        sqlx::query_as(insert)
+            .bind(Id::generate())
+            .bind(student_id)
+            .bind(course_id)
+            .bind(source)
+            .bind(now)
+            .fetch_optional(conn)
+            .await
+    })?;
+    if let Some(row) = created {
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = $1")
+                .bind(course_id)
+                .execute(conn)
+                .await
+                .map(drop)
+        })?;
+        return Ok((row, true));
+    }
+    let existing = sqlx::AssertSqlSafe(format!(
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
+         WHERE e.student_id = $1 AND e.course_id = $2 AND e.status IN ('active', 'completed')"
+    ));
+    let row = on_tx!(tx, conn => sqlx::query_as(existing).bind(student_id).bind(course_id).fetch_one(conn).await)?;
+    Ok((row, false))
+}
+
+pub async fn find(db: &Db, id: Id) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Reads the enrollment and, on PostgreSQL, locks it until commit, so
+/// progress updates to one enrollment apply one after another.
+pub async fn find_for_update(tx: &mut Tx, id: Id) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1 FOR UPDATE"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+        Tx::Sqlite(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+    }
+}
+
+/// The student's live (active or completed) enrollment in a course.
+pub async fn find_live_for(
+    db: &Db,
+    student_id: Id,
+    course_id: Id,
+) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
+         WHERE e.student_id = $1 AND e.course_id = $2 AND e.status IN ('active', 'completed')"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(student_id).bind(course_id).fetch_optional(pool).await)
+}
+
+/// The student's enrollments, newest first.
+pub async fn list_for_student(
+    db: &Db,
+    student_id: Id,
+    before: Option<(Timestamp, Id)>,
+    limit: i64,
+) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
+    let (before_at, before_id) = before.unzip();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.student_id = $1 \
+           AND ($2 IS NULL OR e.enrolled_at < $2 OR (e.enrolled_at = $2 AND e.id < $3)) \
+         ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4"
+    ));
+    on_db!(db, pool => {
+        sqlx::query_as(sql).bind(student_id).bind(before_at).bind(before_id).bind(limit).fetch_all(pool).await
+    })
+}
+
+/// Cancels a live enrollment; its course's enrollment count drops with it.
+pub async fn cancel(
+    tx: &mut Tx,
+    id: Id,
+    now: Timestamp,
+) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE enrollments AS e SET status = 'cancelled', cancelled_at = $2, updated_at = $2 \
+         WHERE e.id = $1 AND e.status IN ('active', 'completed') RETURNING {ENROLLMENT_COLUMNS}"
+    ));
+    let row: Option<EnrollmentRow> =
+        on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(now).fetch_optional(conn).await)?;
+    if let Some(row) = &row {
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE courses SET enrollment_count = enrollment_count - 1 WHERE id = $1 AND enrollment_count > 0")
+                .bind(row.course_id)
+                .execute(conn)
+                .await
+                .map(drop)
+        })?;
+    }
+    Ok(row)
+}
+
+/// The progress row for a material, created empty if missing.
+pub async fn progress_row(
+    tx: &mut Tx,
+    enrollment_id: Id,
+    material_id: Id,
+    now: Timestamp,
+) -> Result<ProgressRow, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO course_progress (id, enrollment_id, material_id, status, progress_percent, \
+                 last_position_seconds, time_spent_seconds, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'not_started', 0, 0, 0, $4, $4) \
+             ON CONFLICT (enrollment_id, material_id) DO NOTHING",
+        )
+        .bind(Id::generate())
+        .bind(enrollment_id)
+        .bind(material_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(drop)
+    })?;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRESS_COLUMNS} FROM course_progress p WHERE p.enrollment_id = $1 AND p.material_id = $2"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(enrollment_id).bind(material_id).fetch_one(conn).await)
+}
+
+#[derive(Clone, Debug)]
+pub struct ProgressWrite {
+    pub status: String,
+    pub progress_percent: i64,
+    pub last_position_seconds: i64,
+    pub time_spent_seconds: i64,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
+pub async fn write_progress(
+    tx: &mut Tx,
+    id: Id,
+    write: &ProgressWrite,
+    now: Timestamp,
+) -> Result<ProgressRow, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE course_progress AS p SET status = $2, progress_percent = $3, last_position_seconds = $4, \
+             time_spent_seconds = $5, started_at = $6, completed_at = $7, updated_at = $8 \
+         WHERE p.id = $1 RETURNING {PROGRESS_COLUMNS}"
+    ));
+    on_tx!(tx, conn => {
+        sqlx::query_as(sql)
+            .bind(id)
+            .bind(&write.status)
+            .bind(write.progress_percent)
+            .bind(write.last_position_seconds)
+            .bind(write.time_spent_seconds)
+            .bind(write.started_at)
+            .bind(write.completed_at)
+            .bind(now)
+            .fetch_one(conn)
+            .await
+    })
+}
+
+/// (completed, total) over the course's live required materials.
+pub async fn required_completion(
+    tx: &mut Tx,
+    enrollment_id: Id,
+    course_id: Id,
+) -> Result<(i64, i64), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN p.status = 'completed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COUNT(*) AS BIGINT) \
+             FROM course_materials m \
+             LEFT JOIN course_progress p ON p.material_id = m.id AND p.enrollment_id = $1 \
+             WHERE m.course_id = $2 AND m.deleted_at IS NULL AND m.is_required",
+        )
+        .bind(enrollment_id)
+        .bind(course_id)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// Stores the recomputed course progress; `completed_at` set means the
+/// enrollment is now complete.
+pub async fn set_course_progress(
+    tx: &mut Tx,
+    id: Id,
+    percent: i64,
+    completed_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<EnrollmentRow, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE enrollments AS e SET progress_percent = $2, last_accessed_at = $4, updated_at = $4, \
+             status = CASE WHEN $3 IS NOT NULL AND e.status = 'active' THEN 'completed' ELSE e.status END, \
+             completed_at = CASE WHEN $3 IS NOT NULL AND e.completed_at IS NULL THEN $3 ELSE e.completed_at END \
+         WHERE e.id = $1 RETURNING {ENROLLMENT_COLUMNS}"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(percent).bind(completed_at).bind(now).fetch_one(conn).await)
+}
+
+/// Per-material progress of an enrollment, in the course's order.
+pub async fn list_progress(db: &Db, enrollment_id: Id) -> Result<Vec<ProgressRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRESS_COLUMNS} FROM course_progress p JOIN course_materials m ON m.id = p.material_id \
+         WHERE p.enrollment_id = $1 ORDER BY m.position, p.id"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(enrollment_id).fetch_all(pool).await)
+}
