@@ -12,8 +12,7 @@ const COURSE_COLUMNS: &str = "c.id, c.instructor_id, c.title, c.slug, c.summary,
 
 /// The rating order: the exact average scaled to an integer, the same
 /// expression as the index `ix_courses_catalog_rating`.
-const RATING_SCORE: &str =
-    "(CASE WHEN c.rating_count > 0 THEN c.rating_sum * 1000000 / c.rating_count ELSE 0 END)";
+const RATING_SCORE: &str = "COALESCE(c.rating_sum * 1000000 / NULLIF(c.rating_count, 0), 0)";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CourseRow {

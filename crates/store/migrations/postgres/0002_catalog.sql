@@ -6,5 +6,5 @@ CREATE INDEX ix_courses_catalog_price ON courses (price_minor, id)
     WHERE status = 'published' AND deleted_at IS NULL;
 CREATE INDEX ix_courses_catalog_popular ON courses (enrollment_count, id)
     WHERE status = 'published' AND deleted_at IS NULL;
-CREATE INDEX ix_courses_catalog_rating ON courses ((CASE WHEN rating_count > 0 THEN rating_sum * 1000000 / rating_count ELSE 0 END), id)
+CREATE INDEX ix_courses_catalog_rating ON courses ((COALESCE(rating_sum * 1000000 / NULLIF(rating_count, 0), 0)), id)
     WHERE status = 'published' AND deleted_at IS NULL;
