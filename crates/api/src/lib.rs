@@ -6,13 +6,18 @@
 
 pub mod accounts;
 mod admin;
+mod audit;
 mod auth;
+mod courses;
+pub mod enrollments;
 mod extract;
 mod health;
+mod materials;
 mod openapi;
 mod pagination;
 mod problem;
 mod rate_limit;
+mod ratings;
 mod request_id;
 mod sessions;
 mod settings;
@@ -49,6 +54,10 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(sessions::routes())
         .merge(admin::routes())
+        .merge(courses::routes())
+        .merge(materials::routes())
+        .merge(enrollments::routes())
+        .merge(ratings::routes())
         .split_for_parts();
 
     api.layer(axum::Extension(std::sync::Arc::new(openapi)))

@@ -276,6 +276,14 @@ pub async fn find_live_tx(tx: &mut Tx, id: Id) -> Result<Option<CourseRow>, sqlx
     on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
 }
 
+/// The course even if deleted: enrollments and bookings still name it.
+pub async fn find_by_id_any(db: &Db, id: Id) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
 pub async fn find_live_by_slug(db: &Db, slug: &str) -> Result<Option<CourseRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.slug = $1 AND c.deleted_at IS NULL"

@@ -8,7 +8,8 @@ const ENROLLMENT_COLUMNS: &str = "e.id, e.student_id, e.course_id, e.status, e.s
      e.enrolled_at, e.completed_at, e.cancelled_at, e.last_accessed_at, e.created_at, e.updated_at";
 
 const PROGRESS_COLUMNS: &str = "p.id, p.enrollment_id, p.material_id, p.status, p.progress_percent, \
-     p.last_position_seconds, p.time_spent_seconds, p.started_at, p.completed_at, p.created_at, p.updated_at";
+     p.last_position_seconds, p.time_spent_seconds, p.started_at, p.completed_at, p.last_request_key, p.created_at, \
+     p.updated_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EnrollmentRow {
@@ -37,6 +38,7 @@ pub struct ProgressRow {
     pub time_spent_seconds: i64,
     pub started_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
+    pub last_request_key: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -203,6 +205,7 @@ pub struct ProgressWrite {
     pub time_spent_seconds: i64,
     pub started_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
+    pub request_key: Option<String>,
 }
 
 pub async fn write_progress(
@@ -213,7 +216,7 @@ pub async fn write_progress(
 ) -> Result<ProgressRow, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE course_progress AS p SET status = $2, progress_percent = $3, last_position_seconds = $4, \
-             time_spent_seconds = $5, started_at = $6, completed_at = $7, updated_at = $8 \
+             time_spent_seconds = $5, started_at = $6, completed_at = $7, updated_at = $8, last_request_key = $9 \
          WHERE p.id = $1 RETURNING {PROGRESS_COLUMNS}"
     ));
     on_tx!(tx, conn => {
@@ -226,6 +229,7 @@ pub async fn write_progress(
             .bind(write.started_at)
             .bind(write.completed_at)
             .bind(now)
+            .bind(write.request_key.as_deref())
             .fetch_one(conn)
             .await
     })

@@ -172,10 +172,12 @@ pub async fn reorder(
     })
 }
 
-/// How many live materials a course has (publishing needs at least one).
-pub async fn count_live_tx(tx: &mut Tx, course_id: Id) -> Result<i64, sqlx::Error> {
+/// How many live required materials a course has (publishing needs one).
+pub async fn count_required_live_tx(tx: &mut Tx, course_id: Id) -> Result<i64, sqlx::Error> {
     on_tx!(tx, conn => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM course_materials WHERE course_id = $1 AND deleted_at IS NULL")
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM course_materials WHERE course_id = $1 AND deleted_at IS NULL AND is_required",
+        )
             .bind(course_id)
             .fetch_one(conn)
             .await

@@ -119,6 +119,12 @@ pub async fn find_live_by_id(db: &Db, id: Id) -> Result<Option<UserRow>, sqlx::E
     on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
 
+/// The account even if deleted: history (a course, a booking) still names it.
+pub async fn find_by_id_any(db: &Db, id: Id) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
 /// Reads the account inside a write transaction (after its lock is held on
 /// SQLite; PostgreSQL callers that need the row stable use the conditional
 /// updates below instead).

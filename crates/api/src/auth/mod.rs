@@ -6,4 +6,4 @@ mod meta;
 mod session;
 
 pub use meta::Meta;
-pub use session::{Authenticated, clear_session_cookie, session_cookie};
+pub use session::{Authenticated, MaybeAuthenticated, clear_session_cookie, session_cookie};

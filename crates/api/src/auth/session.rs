@@ -85,6 +85,28 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// The caller if they sent credentials, `None` for anonymous callers. Bad
+/// credentials are still refused rather than silently treated as anonymous,
+/// so a client with an expired token learns it.
+#[derive(Clone, Debug)]
+pub struct MaybeAuthenticated(pub Option<Authenticated>);
+
+impl FromRequestParts<AppState> for MaybeAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if bearer_token(parts).is_none() && cookie_token(parts).is_none() {
+            return Ok(MaybeAuthenticated(None));
+        }
+        Authenticated::from_request_parts(parts, state)
+            .await
+            .map(|a| MaybeAuthenticated(Some(a)))
+    }
+}
+
 fn bearer_token(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -8,3 +8,7 @@ CREATE INDEX ix_courses_catalog_popular ON courses (enrollment_count, id)
     WHERE status = 'published' AND deleted_at IS NULL;
 CREATE INDEX ix_courses_catalog_rating ON courses ((COALESCE(rating_sum * 1000000 / NULLIF(rating_count, 0), 0)), id)
     WHERE status = 'published' AND deleted_at IS NULL;
+
+-- Progress reports carry an optional idempotency key; a retried report with the
+-- key of the last applied one is answered without adding its time again.
+ALTER TABLE course_progress ADD COLUMN last_request_key text;
