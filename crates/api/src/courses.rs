@@ -331,7 +331,7 @@ pub async fn create_course(
     let instructor_id = match (auth.is_admin(), body.instructor_id) {
         (true, Some(id)) => {
             let owner = users::find_live_by_id(&state.db, id).await?;
-            if !owner.is_some_and(|u| u.role == "instructor") {
+            if owner.is_none_or(|u| u.role != "instructor") {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "instructor_id",
                     "invalid",
@@ -884,9 +884,9 @@ pub struct CourseDetail {
 /// (archived ones also to enrolled students).
 #[utoipa::path(
     get,
-    path = "/api/v1/courses/{id_or_slug}",
+    path = "/api/v1/courses/{id}",
     tag = "courses",
-    params(("id_or_slug" = String, Path, description = "Course id or slug")),
+    params(("id" = String, Path, description = "Course id, or its slug")),
     responses((status = 200, body = CourseDetail), (status = 404, body = crate::Problem, content_type = "application/problem+json"))
 )]
 pub async fn get_course(

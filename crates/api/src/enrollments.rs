@@ -168,7 +168,7 @@ pub async fn enroll(
     let (student_id, source) = match (auth.is_admin(), body.student_id) {
         (true, Some(student_id)) => {
             let student = users::find_live_by_id(&state.db, student_id).await?;
-            if !student.is_some_and(|s| s.role == "student") {
+            if student.is_none_or(|s| s.role != "student") {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "student_id",
                     "invalid",

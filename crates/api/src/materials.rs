@@ -193,14 +193,16 @@ fn material_fields(
         Some(None) => None,
         None => current.and_then(|c| c.duration_seconds),
     };
-    if content_url.is_none() && text_body.is_none() {
+    // An invalid URL is already reported; do not also call it missing.
+    let url_refused = matches!(body.content_url, Some(Some(_))) && content_url.is_none();
+    if content_url.is_none() && text_body.is_none() && !url_refused {
         fields.reject(
             "content_url",
             "required",
             "a material needs a content_url or a body",
         );
     }
-    if kind.as_deref() == Some("link") && content_url.is_none() {
+    if kind.as_deref() == Some("link") && content_url.is_none() && !url_refused {
         fields.reject("content_url", "required", "a link needs a content_url");
     }
     fields.finish()?;

@@ -6,9 +6,10 @@ use sqlx::types::Json;
 use crate::params::{Param, Params, bind_params, like_contains};
 use crate::{Db, Tx, on_db, on_tx};
 
-const COURSE_COLUMNS: &str = "c.id, c.instructor_id, c.title, c.slug, c.summary, c.description, c.category, \
-     c.specialty, c.tags, c.level, c.language, c.price_minor, c.currency, c.cme_credit_hundredths, c.status, \
-     c.published_at, c.rating_sum, c.rating_count, c.enrollment_count, c.created_at, c.updated_at, c.deleted_at";
+/// Unqualified, because SQLite's RETURNING does not accept a table alias.
+const COURSE_COLUMNS: &str = "id, instructor_id, title, slug, summary, description, category, specialty, tags, \
+     level, language, price_minor, currency, cme_credit_hundredths, status, published_at, rating_sum, rating_count, \
+     enrollment_count, created_at, updated_at, deleted_at";
 
 /// The rating order: the exact average scaled to an integer, the same
 /// expression as the index `ix_courses_catalog_rating`.
@@ -135,7 +136,7 @@ pub async fn insert(
     now: Timestamp,
 ) -> Result<CourseRow, SlugTaken> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO courses AS c (id, instructor_id, title, slug, summary, description, category, specialty, tags, \
+        "INSERT INTO courses (id, instructor_id, title, slug, summary, description, category, specialty, tags, \
              level, language, price_minor, currency, cme_credit_hundredths, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15) \
          RETURNING {COURSE_COLUMNS}"
@@ -191,10 +192,10 @@ pub async fn update(
     now: Timestamp,
 ) -> Result<Option<CourseRow>, SlugTaken> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "UPDATE courses AS c SET title = $2, slug = $3, summary = $4, description = $5, category = $6, specialty = $7, \
+        "UPDATE courses SET title = $2, slug = $3, summary = $4, description = $5, category = $6, specialty = $7, \
              tags = $8, level = $9, language = $10, price_minor = $11, currency = $12, cme_credit_hundredths = $13, \
              updated_at = $14 \
-         WHERE c.id = $1 AND c.deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
+         WHERE id = $1 AND deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
     ));
     on_tx!(tx, conn => {
         sqlx::query_as(sql)
@@ -229,8 +230,8 @@ pub async fn set_status(
     now: Timestamp,
 ) -> Result<Option<CourseRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "UPDATE courses AS c SET status = $3, published_at = COALESCE($4, c.published_at), updated_at = $5 \
-         WHERE c.id = $1 AND c.status = $2 AND c.deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
+        "UPDATE courses SET status = $3, published_at = COALESCE($4, published_at), updated_at = $5 \
+         WHERE id = $1 AND status = $2 AND deleted_at IS NULL RETURNING {COURSE_COLUMNS}"
     ));
     on_tx!(tx, conn => {
         sqlx::query_as(sql).bind(id).bind(from).bind(to).bind(published_at).bind(now).fetch_optional(conn).await

@@ -4,12 +4,12 @@ use medicaledu_domain::{Id, Timestamp};
 
 use crate::{Db, Tx, on_db, on_tx};
 
-const ENROLLMENT_COLUMNS: &str = "e.id, e.student_id, e.course_id, e.status, e.source, e.progress_percent, \
-     e.enrolled_at, e.completed_at, e.cancelled_at, e.last_accessed_at, e.created_at, e.updated_at";
+/// Unqualified, because SQLite's RETURNING does not accept a table alias.
+const ENROLLMENT_COLUMNS: &str = "id, student_id, course_id, status, source, progress_percent, enrolled_at, \
+     completed_at, cancelled_at, last_accessed_at, created_at, updated_at";
 
-const PROGRESS_COLUMNS: &str = "p.id, p.enrollment_id, p.material_id, p.status, p.progress_percent, \
-     p.last_position_seconds, p.time_spent_seconds, p.started_at, p.completed_at, p.last_request_key, p.created_at, \
-     p.updated_at";
+const PROGRESS_COLUMNS: &str = "id, enrollment_id, material_id, status, progress_percent, last_position_seconds, \
+     time_spent_seconds, started_at, completed_at, last_request_key, created_at, updated_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EnrollmentRow {
@@ -54,7 +54,7 @@ pub async fn ensure(
     now: Timestamp,
 ) -> Result<(EnrollmentRow, bool), sqlx::Error> {
     let insert = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO enrollments AS e (id, student_id, course_id, status, source, progress_percent, enrolled_at, \
+        "INSERT INTO enrollments (id, student_id, course_id, status, source, progress_percent, enrolled_at, \
              created_at, updated_at) \
          VALUES ($1, $2, $3, 'active', $4, 0, $5, $5, $5) \
          ON CONFLICT (student_id, course_id) WHERE status IN ('active', 'completed') DO NOTHING \
@@ -81,8 +81,8 @@ pub async fn ensure(
         return Ok((row, true));
     }
     let existing = sqlx::AssertSqlSafe(format!(
-        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
-         WHERE e.student_id = $1 AND e.course_id = $2 AND e.status IN ('active', 'completed')"
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments \
+         WHERE student_id = $1 AND course_id = $2 AND status IN ('active', 'completed')"
     ));
     let row = on_tx!(tx, conn => sqlx::query_as(existing).bind(student_id).bind(course_id).fetch_one(conn).await)?;
     Ok((row, false))
@@ -90,7 +90,7 @@ pub async fn ensure(
 
 pub async fn find(db: &Db, id: Id) -> Result<Option<EnrollmentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1"
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE id = $1"
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
@@ -101,13 +101,13 @@ pub async fn find_for_update(tx: &mut Tx, id: Id) -> Result<Option<EnrollmentRow
     match tx {
         Tx::Postgres(tx) => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1 FOR UPDATE"
+                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE id = $1 FOR UPDATE"
             ));
             sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
         }
         Tx::Sqlite(tx) => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.id = $1"
+                "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE id = $1"
             ));
             sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
         }
@@ -121,8 +121,8 @@ pub async fn find_live_for(
     course_id: Id,
 ) -> Result<Option<EnrollmentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e \
-         WHERE e.student_id = $1 AND e.course_id = $2 AND e.status IN ('active', 'completed')"
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments \
+         WHERE student_id = $1 AND course_id = $2 AND status IN ('active', 'completed')"
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(student_id).bind(course_id).fetch_optional(pool).await)
 }
@@ -136,9 +136,9 @@ pub async fn list_for_student(
 ) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
     let (before_at, before_id) = before.unzip();
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments e WHERE e.student_id = $1 \
-           AND ($2 IS NULL OR e.enrolled_at < $2 OR (e.enrolled_at = $2 AND e.id < $3)) \
-         ORDER BY e.enrolled_at DESC, e.id DESC LIMIT $4"
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE student_id = $1 \
+           AND ($2 IS NULL OR enrolled_at < $2 OR (enrolled_at = $2 AND id < $3)) \
+         ORDER BY enrolled_at DESC, id DESC LIMIT $4"
     ));
     on_db!(db, pool => {
         sqlx::query_as(sql).bind(student_id).bind(before_at).bind(before_id).bind(limit).fetch_all(pool).await
@@ -152,8 +152,8 @@ pub async fn cancel(
     now: Timestamp,
 ) -> Result<Option<EnrollmentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "UPDATE enrollments AS e SET status = 'cancelled', cancelled_at = $2, updated_at = $2 \
-         WHERE e.id = $1 AND e.status IN ('active', 'completed') RETURNING {ENROLLMENT_COLUMNS}"
+        "UPDATE enrollments SET status = 'cancelled', cancelled_at = $2, updated_at = $2 \
+         WHERE id = $1 AND status IN ('active', 'completed') RETURNING {ENROLLMENT_COLUMNS}"
     ));
     let row: Option<EnrollmentRow> =
         on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(now).fetch_optional(conn).await)?;
@@ -192,7 +192,7 @@ pub async fn progress_row(
         .map(drop)
     })?;
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PROGRESS_COLUMNS} FROM course_progress p WHERE p.enrollment_id = $1 AND p.material_id = $2"
+        "SELECT {PROGRESS_COLUMNS} FROM course_progress WHERE enrollment_id = $1 AND material_id = $2"
     ));
     on_tx!(tx, conn => sqlx::query_as(sql).bind(enrollment_id).bind(material_id).fetch_one(conn).await)
 }
@@ -215,9 +215,9 @@ pub async fn write_progress(
     now: Timestamp,
 ) -> Result<ProgressRow, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "UPDATE course_progress AS p SET status = $2, progress_percent = $3, last_position_seconds = $4, \
+        "UPDATE course_progress SET status = $2, progress_percent = $3, last_position_seconds = $4, \
              time_spent_seconds = $5, started_at = $6, completed_at = $7, updated_at = $8, last_request_key = $9 \
-         WHERE p.id = $1 RETURNING {PROGRESS_COLUMNS}"
+         WHERE id = $1 RETURNING {PROGRESS_COLUMNS}"
     ));
     on_tx!(tx, conn => {
         sqlx::query_as(sql)
@@ -266,10 +266,10 @@ pub async fn set_course_progress(
     now: Timestamp,
 ) -> Result<EnrollmentRow, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "UPDATE enrollments AS e SET progress_percent = $2, last_accessed_at = $4, updated_at = $4, \
-             status = CASE WHEN $3 IS NOT NULL AND e.status = 'active' THEN 'completed' ELSE e.status END, \
-             completed_at = CASE WHEN $3 IS NOT NULL AND e.completed_at IS NULL THEN $3 ELSE e.completed_at END \
-         WHERE e.id = $1 RETURNING {ENROLLMENT_COLUMNS}"
+        "UPDATE enrollments SET progress_percent = $2, last_accessed_at = $4, updated_at = $4, \
+             status = CASE WHEN $3 IS NOT NULL AND status = 'active' THEN 'completed' ELSE status END, \
+             completed_at = CASE WHEN $3 IS NOT NULL AND completed_at IS NULL THEN $3 ELSE completed_at END \
+         WHERE id = $1 RETURNING {ENROLLMENT_COLUMNS}"
     ));
     on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(percent).bind(completed_at).bind(now).fetch_one(conn).await)
 }
@@ -277,8 +277,9 @@ pub async fn set_course_progress(
 /// Per-material progress of an enrollment, in the course's order.
 pub async fn list_progress(db: &Db, enrollment_id: Id) -> Result<Vec<ProgressRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PROGRESS_COLUMNS} FROM course_progress p JOIN course_materials m ON m.id = p.material_id \
-         WHERE p.enrollment_id = $1 ORDER BY m.position, p.id"
+        "SELECT {PROGRESS_COLUMNS} FROM course_progress \
+         WHERE enrollment_id = $1 \
+         ORDER BY (SELECT position FROM course_materials m WHERE m.id = course_progress.material_id), id"
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(enrollment_id).fetch_all(pool).await)
 }

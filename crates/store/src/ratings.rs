@@ -57,9 +57,10 @@ pub enum RateError {
     Database(#[from] sqlx::Error),
 }
 
+/// Unqualified, because SQLite's RETURNING does not accept a table alias.
 fn columns(target: Target) -> String {
     format!(
-        "r.id, r.rater_id, r.{} AS target_id, r.rating, r.review, r.created_at, r.updated_at",
+        "id, rater_id, {} AS target_id, rating, review, created_at, updated_at",
         target.target_column()
     )
 }
@@ -84,8 +85,8 @@ pub async fn upsert(
     let (row, sum_delta, count_delta, created) = match existing {
         Some(old) => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "UPDATE {table} AS r SET rating = $2, review = $3, updated_at = $4 \
-                 WHERE r.id = $1 AND r.deleted_at IS NULL RETURNING {cols}"
+                "UPDATE {table} SET rating = $2, review = $3, updated_at = $4 \
+                 WHERE id = $1 AND deleted_at IS NULL RETURNING {cols}"
             ));
             let row: RatingRow = on_tx!(tx, conn => {
                 sqlx::query_as(sql).bind(old.id).bind(rating).bind(review).bind(now).fetch_one(conn).await
@@ -94,7 +95,7 @@ pub async fn upsert(
         }
         None => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} AS r (id, rater_id, {column}, rating, review, created_at, updated_at) \
+                "INSERT INTO {table} (id, rater_id, {column}, rating, review, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {cols}"
             ));
             let inserted: Result<RatingRow, sqlx::Error> = on_tx!(tx, conn => {
@@ -168,7 +169,7 @@ async fn find_live_tx(
     target_id: Id,
 ) -> Result<Option<RatingRow>, sqlx::Error> {
     let base = format!(
-        "SELECT {} FROM {} r WHERE r.rater_id = $1 AND r.{} = $2 AND r.deleted_at IS NULL",
+        "SELECT {} FROM {} WHERE rater_id = $1 AND {} = $2 AND deleted_at IS NULL",
         columns(target),
         target.ratings_table(),
         target.target_column()
@@ -201,9 +202,9 @@ pub async fn list(
 ) -> Result<Vec<RatingRow>, sqlx::Error> {
     let (before_at, before_id) = before.unzip();
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM {} r WHERE r.{} = $1 AND r.deleted_at IS NULL \
-           AND ($2 IS NULL OR r.created_at < $2 OR (r.created_at = $2 AND r.id < $3)) \
-         ORDER BY r.created_at DESC, r.id DESC LIMIT $4",
+        "SELECT {} FROM {} WHERE {} = $1 AND deleted_at IS NULL \
+           AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
         columns(target),
         target.ratings_table(),
         target.target_column()

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod catalog;
 mod cli;
 mod http;
 mod identity;
