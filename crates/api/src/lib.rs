@@ -8,6 +8,8 @@ pub mod accounts;
 mod admin;
 mod audit;
 mod auth;
+pub mod bookings;
+mod calendar;
 mod courses;
 pub mod enrollments;
 mod extract;
@@ -21,6 +23,7 @@ mod ratings;
 mod request_id;
 mod sessions;
 mod settings;
+mod slots;
 mod state;
 mod users;
 mod validate;
@@ -58,6 +61,9 @@ pub fn router(state: AppState) -> Router {
         .merge(materials::routes())
         .merge(enrollments::routes())
         .merge(ratings::routes())
+        .merge(slots::routes())
+        .merge(bookings::routes())
+        .merge(calendar::routes())
         .split_for_parts();
 
     api.layer(axum::Extension(std::sync::Arc::new(openapi)))
@@ -81,8 +87,26 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(sweep_holds(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
+}
+
+/// Expires unpaid booking holds every `hold_sweep_interval`. Each expiry is its
+/// own transaction, so stopping the loop at any point loses nothing.
+async fn sweep_holds(state: AppState) {
+    let mut ticks = tokio::time::interval(state.settings.hold_sweep_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match bookings::expire_holds(&state, medicaledu_domain::Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "released unpaid booking holds"),
+            Err(e) => tracing::warn!(code = e.code(), "hold sweep failed; retrying next tick"),
+        }
+    }
 }

@@ -1,5 +1,5 @@
 use chrono::Duration;
-use medicaledu_domain::{Argon2Params, LockoutPolicy};
+use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
 
 /// Behaviour the operator can tune; read once at start-up.
 #[derive(Clone, Debug)]
@@ -18,6 +18,12 @@ pub struct Settings {
     pub auth_rate_limit_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Notice, payment hold, refund window and reschedule limit.
+    pub booking: BookingPolicy,
+    /// How far and how many occurrences a recurring slot expands to.
+    pub recurrence: ExpansionLimits,
+    /// How often the server looks for expired payment holds.
+    pub hold_sweep_interval: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -30,6 +36,9 @@ impl Default for Settings {
             argon2: Argon2Params::default(),
             auth_rate_limit_per_minute: 10,
             trust_forwarded_for: false,
+            booking: BookingPolicy::default(),
+            recurrence: ExpansionLimits::default(),
+            hold_sweep_interval: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -3,13 +3,16 @@
 //! the one thing taken from outside is randomness from the operating system, for
 //! password salts and session tokens.
 
+mod calendar;
 mod catalog;
 mod id;
 mod identity;
+mod scheduling;
 #[cfg(feature = "sqlx")]
 mod sql;
 mod time;
 
+pub use calendar::{CalendarEvent, render_calendar};
 pub use catalog::{
     Category, CmeHours, CourseLevel, CourseStatus, CourseTitle, Currency, Description,
     DurationSeconds, EnrollmentSource, EnrollmentStatus, HttpsUrl, MaterialKind, Money, PriceMinor,
@@ -22,5 +25,11 @@ pub use identity::{
     Argon2Params, Bio, Credentials, Email, FieldIssue, FullName, HashError, Headline, Locale,
     LockoutPolicy, Password, PasswordHasher, Phone, Role, SessionToken, Specialty, TimeZone,
     UserStatus,
+};
+pub use scheduling::{
+    BookingPolicy, BookingRuleError, BookingStatus, ExDate, ExpansionError, ExpansionLimits,
+    Frequency, Occurrence, RecurrenceRule, SlotStatus, SlotWindow, Weekday, check_attendance_mark,
+    check_notice, check_reschedule, check_transition, expand, hold_expires_at, initial_status,
+    overlaps, refund_eligible,
 };
 pub use time::Timestamp;

@@ -41,6 +41,32 @@ pub struct GlobalArgs {
 
     #[command(flatten)]
     pub security: SecurityArgs,
+
+    #[command(flatten)]
+    pub scheduling: SchedulingArgs,
+}
+
+/// Booking rules and recurring slots.
+#[derive(Debug, Default, Args)]
+pub struct SchedulingArgs {
+    /// Minutes before a session starts after which it can no longer be booked [default: 120].
+    #[arg(long, env = "MEDICALEDU_BOOKING_MIN_NOTICE_MINUTES", global = true)]
+    pub booking_min_notice_minutes: Option<u32>,
+    /// Minutes an unpaid booking holds its seat [default: 15].
+    #[arg(long, env = "MEDICALEDU_BOOKING_HOLD_MINUTES", global = true)]
+    pub booking_hold_minutes: Option<u32>,
+    /// Hours before the start within which a cancellation is no longer refunded [default: 24].
+    #[arg(long, env = "MEDICALEDU_REFUND_WINDOW_HOURS", global = true)]
+    pub refund_window_hours: Option<u32>,
+    /// How often one booking may be rescheduled [default: 2].
+    #[arg(long, env = "MEDICALEDU_MAX_RESCHEDULES", global = true)]
+    pub max_reschedules: Option<u32>,
+    /// Most occurrences one recurring slot expands to [default: 500].
+    #[arg(long, env = "MEDICALEDU_RECURRENCE_MAX_OCCURRENCES", global = true)]
+    pub recurrence_max_occurrences: Option<u32>,
+    /// How far ahead, in days, a recurring slot expands [default: 366].
+    #[arg(long, env = "MEDICALEDU_RECURRENCE_HORIZON_DAYS", global = true)]
+    pub recurrence_horizon_days: Option<u32>,
 }
 
 /// Sessions, lockout, rate limits and password hashing.

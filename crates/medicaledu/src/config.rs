@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use medicaledu_api::Settings;
-use medicaledu_domain::{Argon2Params, LockoutPolicy};
+use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, SecurityArgs, ServeArgs};
+use crate::cli::{GlobalArgs, SchedulingArgs, SecurityArgs, ServeArgs};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -49,6 +49,12 @@ struct FileConfig {
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
+    booking_min_notice_minutes: Option<u32>,
+    booking_hold_minutes: Option<u32>,
+    refund_window_hours: Option<u32>,
+    max_reschedules: Option<u32>,
+    recurrence_max_occurrences: Option<u32>,
+    recurrence_horizon_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,12 +98,12 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
             log_format: global.log_format.or(file.log_format).unwrap_or_default(),
-            settings: settings(&global.security, &file),
+            settings: settings(&global.security, &global.scheduling, &file),
         })
     }
 }
 
-fn settings(flags: &SecurityArgs, file: &FileConfig) -> Settings {
+fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig) -> Settings {
     let defaults = Settings::default();
     let argon2 = Argon2Params::default();
     let lockout = LockoutPolicy::default();
@@ -151,6 +157,41 @@ fn settings(flags: &SecurityArgs, file: &FileConfig) -> Settings {
             .trust_forwarded_for
             .or(file.trust_forwarded_for)
             .unwrap_or(defaults.trust_forwarded_for),
+        booking: booking_policy(scheduling, file),
+        recurrence: recurrence_limits(scheduling, file),
+        ..defaults
+    }
+}
+
+fn booking_policy(flags: &SchedulingArgs, file: &FileConfig) -> BookingPolicy {
+    let defaults = BookingPolicy::default();
+    let pick = |flag: Option<u32>, file: Option<u32>| flag.or(file).map(i64::from);
+    BookingPolicy {
+        min_notice: pick(
+            flags.booking_min_notice_minutes,
+            file.booking_min_notice_minutes,
+        )
+        .map_or(defaults.min_notice, chrono::Duration::minutes),
+        hold: pick(flags.booking_hold_minutes, file.booking_hold_minutes)
+            .map_or(defaults.hold, chrono::Duration::minutes),
+        refund_window: pick(flags.refund_window_hours, file.refund_window_hours)
+            .map_or(defaults.refund_window, chrono::Duration::hours),
+        max_reschedules: pick(flags.max_reschedules, file.max_reschedules)
+            .unwrap_or(defaults.max_reschedules),
+    }
+}
+
+fn recurrence_limits(flags: &SchedulingArgs, file: &FileConfig) -> ExpansionLimits {
+    let defaults = ExpansionLimits::default();
+    ExpansionLimits {
+        max_occurrences: flags
+            .recurrence_max_occurrences
+            .or(file.recurrence_max_occurrences)
+            .map_or(defaults.max_occurrences, |n| n as usize),
+        horizon: flags
+            .recurrence_horizon_days
+            .or(file.recurrence_horizon_days)
+            .map_or(defaults.horizon, |d| chrono::Duration::days(d.into())),
     }
 }
 
@@ -206,6 +247,7 @@ mod tests {
             config,
             log_format: None,
             security: SecurityArgs::default(),
+            scheduling: SchedulingArgs::default(),
         }
     }
 

@@ -4,14 +4,17 @@
 //! [`on_tx!`], which compile the same code for each backend's concrete types.
 
 pub mod audit;
+pub mod bookings;
 pub mod courses;
 mod db;
 pub mod enrollments;
 pub mod materials;
 mod migrate;
+pub mod notifications;
 mod params;
 pub mod ratings;
 pub mod sessions;
+pub mod slots;
 pub mod users;
 
 pub use db::{Backend, ConnectError, Db, PoolConfig, Tx};

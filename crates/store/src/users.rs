@@ -296,6 +296,34 @@ pub async fn set_role_and_status(
     })
 }
 
+/// Stores the hash of a new calendar feed token, replacing the old one.
+pub async fn set_calendar_token(
+    tx: &mut Tx,
+    id: Id,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE users SET calendar_token_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(token_hash)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(drop)
+    })
+}
+
+pub async fn find_by_calendar_token(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE calendar_token_hash = $1 AND deleted_at IS NULL AND status = 'active'"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)
+}
+
 /// Live accounts, newest first, for administrators.
 pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Error> {
     let (before_at, before_id) = filter.before.unzip();

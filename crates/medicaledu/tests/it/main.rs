@@ -8,4 +8,5 @@ mod cli;
 mod http;
 mod identity;
 mod migrations;
+mod scheduling;
 mod schema_exports;

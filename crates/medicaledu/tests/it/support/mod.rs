@@ -297,3 +297,62 @@ impl TestApp {
         self.login(email, PASSWORD).await
     }
 }
+
+impl TestApp {
+    /// A published course with one required material, priced in USD minor units.
+    pub async fn published_course(
+        &self,
+        instructor: &str,
+        title: &str,
+        price_minor: i64,
+    ) -> String {
+        let body = serde_json::json!({
+            "title": title, "category": "Emergency Medicine", "level": "beginner",
+            "price_minor": price_minor, "currency": "USD"
+        });
+        let course: serde_json::Value = self
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/courses",
+                instructor,
+                Some(&body),
+            )
+            .await
+            .json()
+            .await
+            .expect("course");
+        let id = course["id"].as_str().expect("course id").to_owned();
+        let material =
+            serde_json::json!({"title": "Handout", "kind": "article", "body": "Read me"});
+        let added = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/courses/{id}/materials"),
+                instructor,
+                Some(&material),
+            )
+            .await;
+        assert_eq!(added.status(), 201);
+        let published = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/courses/{id}/publish"),
+                instructor,
+                None,
+            )
+            .await;
+        assert_eq!(published.status(), 200);
+        id
+    }
+
+    /// The id of the signed-in account.
+    pub async fn me(&self, token: &str) -> String {
+        let me: serde_json::Value = self
+            .send(reqwest::Method::GET, "/api/v1/me", token, None)
+            .await
+            .json()
+            .await
+            .expect("me");
+        me["id"].as_str().expect("id").to_owned()
+    }
+}
