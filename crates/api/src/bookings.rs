@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use medicaledu_domain::{
-    BookingRuleError, BookingStatus, Id, Timestamp, check_attendance_mark, check_notice,
-    check_reschedule, hold_expires_at, initial_status, refund_eligible,
+    BookingRuleError, BookingStatus, Id, PromoCheck, Timestamp, check_attendance_mark,
+    check_notice, check_reschedule, hold_expires_at, initial_status, refund_eligible,
 };
 use medicaledu_store::Tx;
 use medicaledu_store::audit::RequestMeta;
@@ -17,6 +17,7 @@ use medicaledu_store::bookings::{
 };
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::notifications::{self, InApp};
+use medicaledu_store::promo;
 use medicaledu_store::slots::{self, SlotRow};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -243,13 +244,6 @@ pub async fn create_booking(
             "Only students book sessions.",
         ));
     }
-    if body.promo_code.is_some() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "promo_code",
-            "not_supported",
-            "promo codes are not accepted yet",
-        )]));
-    }
     let key = idempotency_key(&headers)?;
     let fingerprint = hex(&Sha256::digest(format!(
         "slot={};promo={:?}",
@@ -297,13 +291,32 @@ pub async fn create_booking(
     {
         return Err(already_booked());
     }
+    let promo = match body
+        .promo_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(code) => {
+            let check = PromoCheck {
+                list_minor: slot.price_minor,
+                currency: &slot.currency,
+                course_id: course.id,
+                instructor_id: course.instructor_id,
+                now: *now.as_datetime(),
+            };
+            Some(crate::promo::redeem_for_booking(&mut tx, code, auth.user.id, &check, now).await?)
+        }
+        None => None,
+    };
+    let discount = promo.as_ref().map_or(0, |(_, d)| *d);
     if !slots::take_seat(&mut tx, slot.id, now).await? {
         return Err(ApiError::conflict(
             "slot_full",
             "No seats are left in this session.",
         ));
     }
-    let status = initial_status(slot.price_minor);
+    let status = initial_status(slot.price_minor - discount);
     let hold = (status == BookingStatus::Pending)
         .then(|| Timestamp::from(hold_expires_at(&state.settings.booking, *now.as_datetime())));
     let booking = bookings::insert(
@@ -314,7 +327,7 @@ pub async fn create_booking(
             student_id: auth.user.id,
             status: status.as_str(),
             list_price_minor: slot.price_minor,
-            discount_minor: 0,
+            discount_minor: discount,
             currency: &slot.currency,
             hold_expires_at: hold,
             rescheduled_from: None,
@@ -329,13 +342,32 @@ pub async fn create_booking(
         InsertBookingError::Duplicate => already_booked(),
         InsertBookingError::Database(e) => ApiError::from(e),
     })?;
+    if let Some((code, discount)) = &promo {
+        promo::attach(
+            &mut tx,
+            booking.id,
+            code.id,
+            *discount,
+            &booking.currency,
+            now,
+        )
+        .await?;
+    }
     record(
         &mut tx,
         &meta,
         Some(auth.user.id),
         "booking.created",
         &booking,
-        json!({ "slot_id": slot.id, "status": booking.status, "total_minor": booking.total_minor, "currency": booking.currency }),
+        json!({
+            "slot_id": slot.id,
+            "status": booking.status,
+            "list_price_minor": booking.list_price_minor,
+            "discount_minor": booking.discount_minor,
+            "total_minor": booking.total_minor,
+            "currency": booking.currency,
+            "promo_code": promo.as_ref().map(|(code, _)| code.code.clone()),
+        }),
         now,
     )
     .await?;
@@ -482,6 +514,9 @@ async fn cancel_in_tx(
         return Ok(None);
     };
     slots::release_seat(tx, slot.id, now).await?;
+    if booking.status == "pending" {
+        promo::release_for_booking(tx, booking.id, now).await?;
+    }
     record(
         tx,
         meta,
@@ -757,6 +792,7 @@ pub async fn reschedule_booking(
         InsertBookingError::Duplicate => already_booked(),
         InsertBookingError::Database(e) => ApiError::from(e),
     })?;
+    promo::move_to(&mut tx, old.id, new.id, now).await?;
     record(
         &mut tx,
         &meta,
@@ -1012,6 +1048,7 @@ pub async fn expire_holds(state: &AppState, now: Timestamp) -> Result<usize, Api
             continue;
         };
         slots::release_seat(&mut tx, booking.slot_id, now).await?;
+        promo::release_for_booking(&mut tx, booking.id, now).await?;
         record(
             &mut tx,
             &meta,

@@ -18,6 +18,7 @@ mod materials;
 mod openapi;
 mod pagination;
 mod problem;
+mod promo;
 mod rate_limit;
 mod ratings;
 mod request_id;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ratings::routes())
         .merge(slots::routes())
         .merge(bookings::routes())
+        .merge(promo::routes())
         .merge(calendar::routes())
         .split_for_parts();
 

@@ -5,6 +5,7 @@ mod support;
 
 mod catalog;
 mod cli;
+mod commerce;
 mod http;
 mod identity;
 mod migrations;

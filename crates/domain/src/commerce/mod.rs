@@ -1,0 +1,6 @@
+//! Promo codes and pricing: which discount a code gives a booking, or exactly
+//! why it gives none.
+
+mod promo;
+
+pub use promo::{DiscountType, PromoCheck, PromoRefusal, PromoTerms, discount_minor};
