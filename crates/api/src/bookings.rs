@@ -159,7 +159,7 @@ async fn record(
 
 /// Announces a confirmed booking to both sides and makes sure the student is
 /// enrolled in the course.
-async fn confirmed(
+pub(crate) async fn confirmed(
     tx: &mut Tx,
     meta: &RequestMeta,
     actor: Option<Id>,
@@ -556,7 +556,7 @@ async fn cancel_in_tx(
     Ok(Some(cancelled))
 }
 
-/// Cancels every live booking of a slot being cancelled; returns how many.
+/// Cancels every live booking of a slot being cancelled; returns their ids.
 pub(crate) async fn cancel_for_slot(
     tx: &mut Tx,
     meta: &RequestMeta,
@@ -564,8 +564,8 @@ pub(crate) async fn cancel_for_slot(
     course: &CourseRow,
     slot: &SlotRow,
     now: Timestamp,
-) -> Result<usize, ApiError> {
-    let mut count = 0;
+) -> Result<Vec<Id>, ApiError> {
+    let mut cancelled_ids = Vec::new();
     for booking in bookings::live_for_slot(tx, slot.id).await? {
         let cancelled = bookings::transition(
             tx,
@@ -605,10 +605,10 @@ pub(crate) async fn cancel_for_slot(
                 now,
             )
             .await?;
-            count += 1;
+            cancelled_ids.push(cancelled.id);
         }
     }
-    Ok(count)
+    Ok(cancelled_ids)
 }
 
 /// Tells the students of a moved slot about its new time.
@@ -683,6 +683,16 @@ pub async fn cancel_booking(
     .await?
     .ok_or_else(|| rule(BookingRuleError::InvalidTransition))?;
     tx.commit().await?;
+    if cancelled.refund_eligible == Some(true) {
+        crate::payments::refund_booking(
+            &state,
+            &meta,
+            Some(auth.user.id),
+            cancelled.id,
+            "cancelled inside the refund window",
+        )
+        .await?;
+    }
     Ok(Json(Booking::from(cancelled)))
 }
 

@@ -17,6 +17,7 @@ mod health;
 mod materials;
 mod openapi;
 mod pagination;
+mod payments;
 mod problem;
 mod promo;
 mod rate_limit;
@@ -28,6 +29,7 @@ mod slots;
 mod state;
 mod users;
 mod validate;
+mod webhooks;
 
 use std::future::Future;
 
@@ -41,7 +43,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use extract::Json;
 pub use problem::{ApiError, FieldError, Problem};
 pub use settings::Settings;
-pub use state::AppState;
+pub use state::{AppState, StateError};
 
 use request_id::{MakeRequestUuidV7, REQUEST_ID_HEADER};
 
@@ -65,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .merge(slots::routes())
         .merge(bookings::routes())
         .merge(promo::routes())
+        .merge(payments::routes())
+        .merge(webhooks::routes())
         .merge(calendar::routes())
         .split_for_parts();
 

@@ -1,5 +1,6 @@
 use chrono::Duration;
 use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
+use medicaledu_payments::{PaypalConfig, StripeConfig};
 
 /// Behaviour the operator can tune; read once at start-up.
 #[derive(Clone, Debug)]
@@ -24,6 +25,10 @@ pub struct Settings {
     pub recurrence: ExpansionLimits,
     /// How often the server looks for expired payment holds.
     pub hold_sweep_interval: std::time::Duration,
+    /// Stripe, when configured.
+    pub stripe: Option<StripeConfig>,
+    /// PayPal, when configured.
+    pub paypal: Option<PaypalConfig>,
 }
 
 impl Default for Settings {
@@ -39,6 +44,8 @@ impl Default for Settings {
             booking: BookingPolicy::default(),
             recurrence: ExpansionLimits::default(),
             hold_sweep_interval: std::time::Duration::from_secs(30),
+            stripe: None,
+            paypal: None,
         }
     }
 }

@@ -579,9 +579,9 @@ pub async fn cancel_slot(
     let mut tx = state.db.begin_write().await?;
     slots::lock_instructor(&mut tx, course.instructor_id).await?;
     let cancelled = slots::cancel(&mut tx, &slot, scope, now).await?;
-    let mut bookings = 0;
+    let mut bookings = Vec::new();
     for s in &cancelled {
-        bookings += cancel_for_slot(&mut tx, &meta, auth.user.id, &course, s, now).await?;
+        bookings.extend(cancel_for_slot(&mut tx, &meta, auth.user.id, &course, s, now).await?);
         audit::record(
             &mut tx,
             &meta,
@@ -597,9 +597,19 @@ pub async fn cancel_slot(
         .await?;
     }
     tx.commit().await?;
+    for booking in &bookings {
+        crate::payments::refund_booking(
+            &state,
+            &meta,
+            Some(auth.user.id),
+            *booking,
+            "the session was cancelled",
+        )
+        .await?;
+    }
     Ok(Json(CancelledSlots {
         cancelled_slots: cancelled.len(),
-        cancelled_bookings: bookings,
+        cancelled_bookings: bookings.len(),
     }))
 }
 

@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use medicaledu_diagram::{ImageFormat, Theme};
 use medicaledu_schema::ExportFormat;
 
 /// MedicalEdu: courses, live sessions, bookings and payments for medical education.
@@ -44,6 +45,49 @@ pub struct GlobalArgs {
 
     #[command(flatten)]
     pub scheduling: SchedulingArgs,
+
+    #[command(flatten)]
+    pub payments: PaymentArgs,
+}
+
+/// Payment providers; a provider without its secrets is refused with a clear error.
+#[derive(Debug, Default, Args)]
+pub struct PaymentArgs {
+    /// Stripe secret key (`sk_…`); enables Stripe together with the webhook secret.
+    #[arg(
+        long,
+        env = "MEDICALEDU_STRIPE_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub stripe_secret_key: Option<String>,
+    /// Signing secret of the Stripe webhook endpoint (`whsec_…`).
+    #[arg(
+        long,
+        env = "MEDICALEDU_STRIPE_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe API base URL [default: https://api.stripe.com].
+    #[arg(long, env = "MEDICALEDU_STRIPE_API_BASE", global = true)]
+    pub stripe_api_base: Option<String>,
+    /// PayPal REST client id; enables PayPal together with the secret and webhook id.
+    #[arg(long, env = "MEDICALEDU_PAYPAL_CLIENT_ID", global = true)]
+    pub paypal_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "MEDICALEDU_PAYPAL_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub paypal_client_secret: Option<String>,
+    /// Id of the PayPal webhook subscription, used to verify deliveries.
+    #[arg(long, env = "MEDICALEDU_PAYPAL_WEBHOOK_ID", global = true)]
+    pub paypal_webhook_id: Option<String>,
+    /// PayPal API base URL [default: https://api-m.paypal.com].
+    #[arg(long, env = "MEDICALEDU_PAYPAL_API_BASE", global = true)]
+    pub paypal_api_base: Option<String>,
 }
 
 /// Booking rules and recurring slots.
@@ -154,21 +198,62 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
-    /// Print the live schema as DBML, SQL DDL, JSON or a Mermaid diagram.
+    /// Print the live schema as DBML, SQL DDL, JSON or a Mermaid diagram, or
+    /// draw it as an entity-relationship diagram (SVG, PNG or PDF).
     Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format.
+    /// Output format: dbml, postgres, sqlite, json or mermaid (text), or svg,
+    /// png or pdf (the diagram).
     #[arg(long, value_parser = parse_format)]
-    pub format: ExportFormat,
+    pub format: SchemaFormat,
 
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+
+    /// Diagram: draw only these tables (comma-separated), with their direct
+    /// neighbours faded.
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+
+    /// Diagram: draw only this area (identity, catalog, scheduling, commerce,
+    /// engagement), with its direct neighbours faded.
+    #[arg(long)]
+    pub group: Option<String>,
+
+    /// Diagram: `light` or `dark` [default: light].
+    #[arg(long, value_parser = parse_theme)]
+    pub theme: Option<Theme>,
+
+    /// PNG: device pixels per diagram pixel, e.g. 2 for print [default: 1].
+    #[arg(long)]
+    pub scale: Option<f32>,
 }
 
-fn parse_format(s: &str) -> Result<ExportFormat, String> {
-    s.parse::<ExportFormat>().map_err(|e| e.to_string())
+/// What `schema export` writes: a text export or a picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaFormat {
+    Text(ExportFormat),
+    Diagram(ImageFormat),
+}
+
+fn parse_format(s: &str) -> Result<SchemaFormat, String> {
+    if let Ok(format) = s.parse::<ExportFormat>() {
+        return Ok(SchemaFormat::Text(format));
+    }
+    s.parse::<ImageFormat>()
+        .map(SchemaFormat::Diagram)
+        .map_err(|_| {
+            format!(
+                "unknown export format {s:?}; expected one of: {}, svg, png, pdf",
+                ExportFormat::names()
+            )
+        })
+}
+
+fn parse_theme(s: &str) -> Result<Theme, String> {
+    s.parse()
 }

@@ -1,8 +1,9 @@
 use anyhow::Context;
 use medicaledu_api::AppState;
+use medicaledu_diagram::ImageFormat;
 use medicaledu_store::{Db, PoolConfig};
 
-use crate::cli::{AdminCommand, Cli, Command, ExportArgs, SchemaCommand, ServeArgs};
+use crate::cli::{AdminCommand, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat, ServeArgs};
 use crate::config::Config;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -63,29 +64,57 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn export_schema(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
+    check_export_options(&args)?;
     let db = connect(config).await?;
     let schema = medicaledu_schema::introspect(&db).await?;
     db.close().await;
     if schema.tables.is_empty() {
         anyhow::bail!("the database has no tables yet: run `medicaledu migrate` first");
     }
-    let text = medicaledu_schema::export(&schema, args.format);
+    let bytes = match args.format {
+        SchemaFormat::Text(format) => medicaledu_schema::export(&schema, format).into_bytes(),
+        SchemaFormat::Diagram(format) => {
+            let options = medicaledu_diagram::Options {
+                tables: args.tables,
+                group: args.group,
+                theme: args.theme.unwrap_or_default(),
+            };
+            medicaledu_diagram::render(&schema, &options, format, args.scale.unwrap_or(1.0))?
+        }
+    };
     match args.output {
-        Some(path) => std::fs::write(&path, text)
+        Some(path) => std::fs::write(&path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => write_stdout(&text)?,
+        None => write_stdout(&bytes)?,
+    }
+    Ok(())
+}
+
+/// Refuses diagram options with a format they do not apply to, rather than
+/// ignoring them.
+fn check_export_options(args: &ExportArgs) -> anyhow::Result<()> {
+    let diagram = matches!(args.format, SchemaFormat::Diagram(_));
+    if !diagram {
+        let given = [
+            ("--tables", !args.tables.is_empty()),
+            ("--group", args.group.is_some()),
+            ("--theme", args.theme.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+            anyhow::bail!("{flag} applies to the diagram formats only (svg, png, pdf)");
+        }
+    }
+    if args.scale.is_some() && args.format != SchemaFormat::Diagram(ImageFormat::Png) {
+        anyhow::bail!("--scale applies to --format png only");
     }
     Ok(())
 }
 
 /// Writes to standard output; a reader that stops early (`| head`) is not an error.
-fn write_stdout(text: &str) -> anyhow::Result<()> {
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }

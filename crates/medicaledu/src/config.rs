@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use medicaledu_api::Settings;
 use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
+use medicaledu_payments::{PaypalConfig, StripeConfig};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, SchedulingArgs, SecurityArgs, ServeArgs};
+use crate::cli::{GlobalArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -55,6 +56,13 @@ struct FileConfig {
     max_reschedules: Option<u32>,
     recurrence_max_occurrences: Option<u32>,
     recurrence_horizon_days: Option<u32>,
+    stripe_secret_key: Option<String>,
+    stripe_webhook_secret: Option<String>,
+    stripe_api_base: Option<String>,
+    paypal_client_id: Option<String>,
+    paypal_client_secret: Option<String>,
+    paypal_webhook_id: Option<String>,
+    paypal_api_base: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +81,11 @@ pub enum ConfigError {
     },
     #[error("invalid bind address {value:?} (expected HOST:PORT, e.g. 127.0.0.1:8080)")]
     Bind { value: String },
+    #[error("{provider} is partly configured: {missing} is missing")]
+    Incomplete {
+        provider: &'static str,
+        missing: &'static str,
+    },
 }
 
 impl Config {
@@ -98,7 +111,11 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind,
             log_format: global.log_format.or(file.log_format).unwrap_or_default(),
-            settings: settings(&global.security, &global.scheduling, &file),
+            settings: Settings {
+                stripe: stripe(&global.payments, &file)?,
+                paypal: paypal(&global.payments, &file)?,
+                ..settings(&global.security, &global.scheduling, &file)
+            },
         })
     }
 }
@@ -161,6 +178,53 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
         recurrence: recurrence_limits(scheduling, file),
         ..defaults
     }
+}
+
+fn pick(flag: &Option<String>, file: &Option<String>) -> Option<String> {
+    flag.clone()
+        .or_else(|| file.clone())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// Stripe when its secret key is set; then the webhook secret is required too.
+fn stripe(flags: &PaymentArgs, file: &FileConfig) -> Result<Option<StripeConfig>, ConfigError> {
+    let Some(secret) = pick(&flags.stripe_secret_key, &file.stripe_secret_key) else {
+        return Ok(None);
+    };
+    let webhook = pick(&flags.stripe_webhook_secret, &file.stripe_webhook_secret).ok_or(
+        ConfigError::Incomplete {
+            provider: "Stripe",
+            missing: "MEDICALEDU_STRIPE_WEBHOOK_SECRET",
+        },
+    )?;
+    let mut config = StripeConfig::new(secret, webhook);
+    if let Some(base) = pick(&flags.stripe_api_base, &file.stripe_api_base) {
+        config.api_base = base;
+    }
+    Ok(Some(config))
+}
+
+/// PayPal when its client id is set; then the secret and webhook id are required too.
+fn paypal(flags: &PaymentArgs, file: &FileConfig) -> Result<Option<PaypalConfig>, ConfigError> {
+    let Some(client_id) = pick(&flags.paypal_client_id, &file.paypal_client_id) else {
+        return Ok(None);
+    };
+    let secret = pick(&flags.paypal_client_secret, &file.paypal_client_secret).ok_or(
+        ConfigError::Incomplete {
+            provider: "PayPal",
+            missing: "MEDICALEDU_PAYPAL_CLIENT_SECRET",
+        },
+    )?;
+    let webhook_id =
+        pick(&flags.paypal_webhook_id, &file.paypal_webhook_id).ok_or(ConfigError::Incomplete {
+            provider: "PayPal",
+            missing: "MEDICALEDU_PAYPAL_WEBHOOK_ID",
+        })?;
+    let mut config = PaypalConfig::new(client_id, secret, webhook_id);
+    if let Some(base) = pick(&flags.paypal_api_base, &file.paypal_api_base) {
+        config.api_base = base;
+    }
+    Ok(Some(config))
 }
 
 fn booking_policy(flags: &SchedulingArgs, file: &FileConfig) -> BookingPolicy {
@@ -248,6 +312,7 @@ mod tests {
             log_format: None,
             security: SecurityArgs::default(),
             scheduling: SchedulingArgs::default(),
+            payments: PaymentArgs::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod materials;
 mod migrate;
 pub mod notifications;
 mod params;
+pub mod payments;
 pub mod promo;
 pub mod ratings;
 pub mod sessions;

@@ -9,5 +9,6 @@ mod commerce;
 mod http;
 mod identity;
 mod migrations;
+mod payments;
 mod scheduling;
 mod schema_exports;

@@ -1,0 +1,319 @@
+//! Provider webhooks. Every event is verified before anything is read from
+//! it, and handled through the same conditional updates as the API, so a
+//! replayed or out-of-order event can never confirm or count twice.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use bytes::Bytes;
+use chrono::Utc;
+use medicaledu_domain::{Id, Timestamp};
+use medicaledu_payments::{
+    ChargeStatus, PaypalResource, PaypalWebhookHeaders, StripeObject, parse_paypal_event,
+};
+use medicaledu_store::audit::RequestMeta;
+use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::payments::{settle_failure_now, settle_success};
+use crate::{ApiError, AppState, Json};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stripe_webhook))
+        .routes(routes!(paypal_webhook))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Received {
+    pub received: bool,
+}
+
+fn rejected(code: &'static str, detail: &str) -> ApiError {
+    tracing::warn!(code, detail, "webhook rejected");
+    ApiError::bad_request(code, detail.to_owned())
+}
+
+fn meta(provider: &str, event_id: &str) -> RequestMeta {
+    RequestMeta {
+        user_agent: Some(format!("{provider} webhook")),
+        request_id: Some(event_id.to_owned()),
+        ..RequestMeta::default()
+    }
+}
+
+/// The charge a provider event is about, if it is ours and its amount agrees.
+async fn our_charge(
+    state: &AppState,
+    provider: &str,
+    provider_id: &str,
+    amount_minor: Option<(i64, &str)>,
+) -> Result<Option<PaymentRow>, ApiError> {
+    let Some(charge) = payments::find_by_provider_id(&state.db, provider, provider_id).await?
+    else {
+        tracing::info!(
+            provider,
+            provider_id,
+            "webhook about a payment this server does not know; ignored"
+        );
+        return Ok(None);
+    };
+    if let Some((amount, currency)) = amount_minor
+        && (amount != charge.amount_minor || currency != charge.currency)
+    {
+        tracing::error!(
+            provider,
+            provider_id,
+            amount,
+            currency,
+            "webhook amount differs from the charge; not settled"
+        );
+        return Ok(None);
+    }
+    Ok(Some(charge))
+}
+
+/// Records a refund made at the provider (its dashboard, a chargeback) that
+/// this server did not ask for: the part of `refunded_total` not yet counted.
+async fn external_refund(
+    state: &AppState,
+    meta: &RequestMeta,
+    charge: &PaymentRow,
+    refunded_total: i64,
+    provider_refund_id: Option<&str>,
+    event_id: &str,
+) -> Result<(), ApiError> {
+    let missing = refunded_total - charge.refunded_minor;
+    if missing <= 0 {
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    let mut tx = state.db.begin_write().await?;
+    if !payments::reserve_refund(&mut tx, charge.id, missing, now).await? {
+        return Ok(());
+    }
+    let key = format!("{}-event:{event_id}", charge.provider);
+    let inserted = payments::insert(
+        &mut tx,
+        &NewPayment {
+            id: Id::generate(),
+            booking_id: charge.booking_id,
+            provider: &charge.provider,
+            kind: "refund",
+            refund_of: Some(charge.id),
+            amount_minor: missing,
+            currency: &charge.currency,
+            status: "succeeded",
+            provider_payment_id: provider_refund_id,
+            idempotency_key: &key,
+        },
+        now,
+    )
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        // The same event again: already recorded.
+        Err(InsertPaymentError::Duplicate) => return Ok(()),
+        Err(InsertPaymentError::Database(e)) => return Err(e.into()),
+    };
+    crate::audit::record(
+        &mut tx,
+        meta,
+        now,
+        crate::audit::Change {
+            actor: None,
+            action: "payment.refunded",
+            entity_type: "payment",
+            entity_id: row.id,
+            changes: json!({ "refund_of": charge.id, "amount_minor": missing, "source": "provider" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stripe events: `payment_intent.succeeded`, `payment_intent.payment_failed`
+/// and `charge.refunded`. The `Stripe-Signature` header must verify.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/stripe",
+    tag = "payments",
+    request_body(content = String, description = "The event as Stripe sent it", content_type = "application/json"),
+    responses((status = 200, body = Received), (status = 400, description = "Unsigned, stale or unreadable", body = crate::Problem, content_type = "application/problem+json"))
+)]
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Received>), ApiError> {
+    let stripe = state
+        .providers
+        .stripe()
+        .map_err(|_| rejected("provider_not_configured", "Stripe is not configured"))?;
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| rejected("invalid_signature", "missing Stripe-Signature header"))?;
+    let event = stripe
+        .verify_webhook(&body, signature, Utc::now().timestamp())
+        .map_err(|e| rejected("invalid_signature", &e.to_string()))?;
+    let meta = meta("stripe", &event.id);
+    match &event.object {
+        StripeObject::PaymentIntentSucceeded(intent) => {
+            if let Some(charge) = our_charge(
+                &state,
+                "stripe",
+                &intent.id,
+                Some((intent.amount_minor, &intent.currency)),
+            )
+            .await?
+            {
+                settle_success(&state, &meta, None, &charge).await?;
+            }
+        }
+        StripeObject::PaymentIntentFailed(intent) => {
+            if let Some(charge) = our_charge(&state, "stripe", &intent.id, None).await? {
+                let reason = intent
+                    .failure_message
+                    .as_deref()
+                    .unwrap_or("the payment failed");
+                settle_failure_now(&state, &meta, &charge, reason).await?;
+            }
+        }
+        StripeObject::ChargeRefunded(stripe_charge) => {
+            if let Some(intent) = &stripe_charge.payment_intent
+                && let Some(charge) = our_charge(&state, "stripe", intent, None).await?
+            {
+                let refund_id = stripe_charge.refund_ids.first().map(String::as_str);
+                external_refund(
+                    &state,
+                    &meta,
+                    &charge,
+                    stripe_charge.amount_refunded_minor,
+                    refund_id,
+                    &event.id,
+                )
+                .await?;
+            }
+        }
+        StripeObject::Other => tracing::debug!(kind = %event.kind, "stripe event ignored"),
+    }
+    Ok((StatusCode::OK, Json(Received { received: true })))
+}
+
+/// PayPal events: an approved order is captured; a completed, denied or
+/// refunded capture settles the charge. PayPal must vouch for the delivery.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/paypal",
+    tag = "payments",
+    request_body(content = String, description = "The event as PayPal sent it", content_type = "application/json"),
+    responses((status = 200, body = Received), (status = 400, description = "Not verified by PayPal, or unreadable", body = crate::Problem, content_type = "application/problem+json"))
+)]
+pub async fn paypal_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Received>), ApiError> {
+    let paypal = state
+        .providers
+        .paypal()
+        .map_err(|_| rejected("provider_not_configured", "PayPal is not configured"))?;
+    let transmission = PaypalWebhookHeaders::from_headers(&headers)
+        .ok_or_else(|| rejected("invalid_signature", "missing PayPal transmission headers"))?;
+    let genuine = paypal
+        .verify_paypal_webhook(&transmission, &body)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "provider_unavailable",
+                "Could not verify the event with PayPal.",
+            )
+            .with_source(e)
+        })?;
+    if !genuine {
+        return Err(rejected(
+            "invalid_signature",
+            "PayPal did not verify this delivery",
+        ));
+    }
+    let event =
+        parse_paypal_event(&body).map_err(|e| rejected("unreadable_event", &e.to_string()))?;
+    let meta = meta("paypal", &event.id);
+    match &event.resource {
+        PaypalResource::Order {
+            order_id, status, ..
+        } if status == "APPROVED" => {
+            if let Some(charge) = our_charge(&state, "paypal", order_id, None).await? {
+                let captured = paypal
+                    .capture(order_id, &format!("{}:capture", charge.idempotency_key))
+                    .await
+                    .map_err(|e| {
+                        ApiError::new(
+                            StatusCode::BAD_GATEWAY,
+                            e.code(),
+                            "Could not capture the order.",
+                        )
+                        .with_source(e)
+                    })?;
+                let now = Timestamp::now();
+                let mut tx = state.db.begin_write().await?;
+                payments::set_provider_details(&mut tx, charge.id, None, &captured.metadata, now)
+                    .await?;
+                tx.commit().await?;
+                match captured.status {
+                    ChargeStatus::Succeeded => settle_success(&state, &meta, None, &charge).await?,
+                    ChargeStatus::Failed => {
+                        settle_failure_now(&state, &meta, &charge, "PayPal declined the capture")
+                            .await?
+                    }
+                    ChargeStatus::Pending | ChargeStatus::RequiresAction => {}
+                }
+            }
+        }
+        PaypalResource::Capture {
+            status,
+            order_id: Some(order_id),
+            amount_minor,
+            currency,
+            ..
+        } => {
+            if let Some(charge) =
+                our_charge(&state, "paypal", order_id, Some((*amount_minor, currency))).await?
+            {
+                match status.as_str() {
+                    "COMPLETED" => settle_success(&state, &meta, None, &charge).await?,
+                    "DENIED" | "DECLINED" | "FAILED" => {
+                        settle_failure_now(&state, &meta, &charge, "PayPal declined the payment")
+                            .await?
+                    }
+                    _ => {}
+                }
+            }
+        }
+        PaypalResource::Refund {
+            refund_id,
+            custom_id: Some(payment_id),
+            amount_minor,
+            ..
+        } => {
+            let ours = payments::find_by_provider_id(&state.db, "paypal", refund_id)
+                .await?
+                .is_some();
+            if !ours
+                && let Ok(id) = payment_id.parse::<Id>()
+                && let Some(charge) = payments::find(&state.db, id).await?
+            {
+                let total = charge.refunded_minor + amount_minor;
+                external_refund(&state, &meta, &charge, total, Some(refund_id), &event.id).await?;
+            }
+        }
+        _ => tracing::debug!(kind = %event.event_type, "paypal event ignored"),
+    }
+    Ok((StatusCode::OK, Json(Received { received: true })))
+}

@@ -1,0 +1,521 @@
+//! Payments end to end: a local server plays Stripe, webhooks are signed in
+//! the test with its own HMAC, refunds race, and the revenue report adds up.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use chrono::{Duration, Utc};
+use hmac::{Hmac, Mac};
+use medicaledu_store::Backend;
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::Barrier;
+
+use crate::support::{TestApp, both_backends, spawn_app_with, test_settings};
+
+const WEBHOOK_SECRET: &str = "whsec_test_secret";
+
+/// What the fake Stripe received: path, idempotency key and form body.
+type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
+
+async fn fake_stripe() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let counter = Arc::new(Mutex::new(0_u32));
+    async fn record(seen: &Seen, path: &str, headers: &HeaderMap, body: &str) {
+        let key = headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        seen.lock()
+            .expect("lock")
+            .push((path.to_owned(), key, body.to_owned()));
+    }
+    fn field(body: &str, name: &str) -> String {
+        body.split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+            .unwrap_or_default()
+            .to_owned()
+    }
+    let app = axum::Router::new()
+        .route(
+            "/v1/payment_intents",
+            post(|State((seen, counter)): State<(Seen, Arc<Mutex<u32>>)>, headers: HeaderMap, body: String| async move {
+                record(&seen, "/v1/payment_intents", &headers, &body).await;
+                let n = {
+                    let mut c = counter.lock().expect("lock");
+                    *c += 1;
+                    *c
+                };
+                axum::Json(json!({
+                    "id": format!("pi_{n}"), "object": "payment_intent", "client_secret": format!("pi_{n}_secret_x"),
+                    "status": "requires_payment_method", "amount": field(&body, "amount").parse::<i64>().unwrap_or(0),
+                    "currency": field(&body, "currency"),
+                }))
+            }),
+        )
+        .route(
+            "/v1/refunds",
+            post(|State((seen, counter)): State<(Seen, Arc<Mutex<u32>>)>, headers: HeaderMap, body: String| async move {
+                record(&seen, "/v1/refunds", &headers, &body).await;
+                let n = {
+                    let mut c = counter.lock().expect("lock");
+                    *c += 1;
+                    *c
+                };
+                axum::Json(json!({
+                    "id": format!("re_{n}"), "object": "refund", "status": "succeeded",
+                    "amount": field(&body, "amount").parse::<i64>().unwrap_or(0), "currency": "usd",
+                }))
+            }),
+        )
+        .with_state((Arc::clone(&seen), counter));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, seen)
+}
+
+async fn app_with_stripe(backend: Backend) -> Option<(TestApp, Seen)> {
+    let (base, seen) = fake_stripe().await;
+    let mut settings = test_settings();
+    let mut stripe = medicaledu_payments::StripeConfig::new("sk_test_123", WEBHOOK_SECRET);
+    stripe.api_base = base;
+    settings.stripe = Some(stripe);
+    Some((spawn_app_with(backend, settings).await?, seen))
+}
+
+/// `t=…,v1=…` computed here, independently of the server's verifier.
+fn sign(payload: &str, secret: &str, timestamp: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{timestamp}.{payload}").as_bytes());
+    let digest: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={timestamp},v1={digest}")
+}
+
+async fn webhook(app: &TestApp, payload: &str, signature: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/webhooks/stripe"))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(payload.to_owned())
+        .send()
+        .await
+        .expect("request")
+}
+
+fn succeeded_event(id: &str, intent: &str, amount: i64) -> String {
+    json!({
+        "id": id, "object": "event", "type": "payment_intent.succeeded", "created": Utc::now().timestamp(), "livemode": false,
+        "data": {"object": {"id": intent, "object": "payment_intent", "amount": amount, "amount_received": amount, "currency": "usd", "status": "succeeded", "metadata": {}}}
+    })
+    .to_string()
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("json")
+}
+
+/// A pending booking of a paid session.
+async fn pending_booking(app: &TestApp, price: i64) -> (String, String, String) {
+    let instructor = app.user("pay-teacher@example.com", "instructor").await;
+    let course = app
+        .published_course(&instructor, "Paid Simulation Lab", price)
+        .await;
+    let starts = (Utc::now() + Duration::days(10))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("time")
+        .and_utc();
+    let slot_body = json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(), "timezone": "UTC", "capacity": 5});
+    let slot = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/courses/{course}/slots"),
+            &instructor,
+            Some(&slot_body),
+        )
+        .await,
+    )
+    .await;
+    let slot = slot["items"][0]["id"].as_str().expect("slot").to_owned();
+    let student = app.user("payer@example.com", "student").await;
+    let booking = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &student,
+            Some(&json!({"slot_id": slot})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(booking["status"], "pending");
+    (
+        student,
+        booking["id"].as_str().expect("id").to_owned(),
+        instructor,
+    )
+}
+
+async fn stripe_charge_is_confirmed_once_by_a_signed_webhook(backend: Backend) {
+    let Some((app, seen)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let (student, booking, _) = pending_booking(&app, 4999).await;
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "stripe"})),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let payment = json_of(created).await;
+    assert_eq!(payment["status"], "requires_action");
+    assert_eq!(payment["client_secret"], "pi_1_secret_x");
+    assert_eq!(payment["display_amount"], "USD 49.99");
+    {
+        let seen = seen.lock().expect("lock");
+        let (path, key, body) = &seen[0];
+        assert_eq!(path, "/v1/payment_intents");
+        assert!(!key.is_empty(), "an Idempotency-Key is sent");
+        assert!(
+            body.contains("amount=4999") && body.contains("currency=usd"),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("metadata%5Bbooking_id%5D={booking}")),
+            "{body}"
+        );
+    }
+
+    let now = Utc::now().timestamp();
+    let event = succeeded_event("evt_1", "pi_1", 4999);
+    assert_eq!(
+        webhook(&app, &event, &sign(&event, "wrong secret", now))
+            .await
+            .status(),
+        400,
+        "wrong secret"
+    );
+    assert_eq!(
+        webhook(&app, &event, &sign(&event, WEBHOOK_SECRET, now - 600))
+            .await
+            .status(),
+        400,
+        "stale"
+    );
+    let tampered = event.replace("4999", "1");
+    assert_eq!(
+        webhook(&app, &tampered, &sign(&event, WEBHOOK_SECRET, now))
+            .await
+            .status(),
+        400,
+        "tampered body"
+    );
+    assert_eq!(webhook(&app, &event, "").await.status(), 400, "unsigned");
+    let booking_now = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        booking_now["status"], "pending",
+        "rejected events change nothing"
+    );
+
+    for _ in 0..3 {
+        assert_eq!(
+            webhook(&app, &event, &sign(&event, WEBHOOK_SECRET, now))
+                .await
+                .status(),
+            200
+        );
+    }
+    let confirmed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(confirmed["status"], "confirmed");
+    let enrollments = json_of(
+        app.send(Method::GET, "/api/v1/me/enrollments", &student, None)
+            .await,
+    )
+    .await;
+    assert_eq!(enrollments["items"].as_array().expect("items").len(), 1);
+    let confirmations: i64 = medicaledu_store::on_db!(&app.test_db.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_logs WHERE action = 'booking.confirmed'").fetch_one(pool).await.expect("count")
+    });
+    assert_eq!(confirmations, 1, "a replayed webhook confirms once");
+    let payments = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(payments["items"][0]["status"], "succeeded");
+}
+
+async fn refunds_never_exceed_the_charge_even_when_racing(backend: Backend) {
+    let Some((app, seen)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, _) = pending_booking(&app, 10_000).await;
+    let payment = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "stripe"})),
+        )
+        .await,
+    )
+    .await;
+    let charge = payment["id"].as_str().expect("id").to_owned();
+    let event = succeeded_event("evt_pay", "pi_1", 10_000);
+    assert_eq!(
+        webhook(
+            &app,
+            &event,
+            &sign(&event, WEBHOOK_SECRET, Utc::now().timestamp())
+        )
+        .await
+        .status(),
+        200
+    );
+
+    let partial = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"amount_minor": 2500, "reason": "partial goodwill"})),
+        )
+        .await;
+    assert_eq!(partial.status(), 201);
+    assert_eq!(json_of(partial).await["status"], "succeeded");
+    assert!(
+        seen.lock()
+            .expect("lock")
+            .iter()
+            .any(|(path, _, body)| path == "/v1/refunds"
+                && body.contains("amount=2500")
+                && body.contains("payment_intent=pi_1"))
+    );
+    let too_much = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"amount_minor": 9000, "reason": "too much"})),
+        )
+        .await;
+    assert_eq!(too_much.status(), 409);
+
+    let app = Arc::new(app);
+    let barrier = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let (app, barrier, admin, charge) = (
+                Arc::clone(&app),
+                Arc::clone(&barrier),
+                admin.clone(),
+                charge.clone(),
+            );
+            tokio::spawn(async move {
+                barrier.wait().await;
+                app.send(
+                    Method::POST,
+                    &format!("/api/v1/payments/{charge}/refunds"),
+                    &admin,
+                    Some(&json!({"reason": "full refund of the rest"})),
+                )
+                .await
+                .status()
+                .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.expect("task"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    let listed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let items = listed["items"].as_array().expect("items");
+    let refunded: i64 = items
+        .iter()
+        .filter(|p| p["kind"] == "refund" && p["status"] == "succeeded")
+        .map(|p| p["amount_minor"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(refunded, 10_000, "exactly the charge, never more");
+
+    let day = Utc::now().date_naive();
+    let report = json_of(
+        app.send(
+            Method::GET,
+            &format!(
+                "/api/v1/admin/reports/revenue?from={}T00:00:00Z&to={}T00:00:00Z&group_by=day",
+                day,
+                day + chrono::Days::new(1)
+            ),
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(report["items"][0]["gross_minor"], 10_000);
+    assert_eq!(report["items"][0]["refunded_minor"], 10_000);
+    assert_eq!(report["items"][0]["net_minor"], 0);
+    assert_eq!(report["items"][0]["currency"], "USD");
+}
+
+async fn manual_payments_are_settled_by_an_admin(backend: Backend) {
+    let Some((app, _)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, instructor) = pending_booking(&app, 3000).await;
+    let unconfigured = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "paypal"})),
+        )
+        .await;
+    assert_eq!(unconfigured.status(), 422);
+    assert_eq!(
+        json_of(unconfigured).await["errors"][0]["code"],
+        "provider_not_configured"
+    );
+    let payment = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "manual"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(payment["status"], "pending");
+    let id = payment["id"].as_str().expect("id");
+    assert_eq!(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/admin/payments/{id}/mark"),
+            &instructor,
+            Some(&json!({"status": "succeeded"}))
+        )
+        .await
+        .status(),
+        403
+    );
+    let marked = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/admin/payments/{id}/mark"),
+            &admin,
+            Some(&json!({"status": "succeeded"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(marked["status"], "succeeded");
+    let confirmed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(confirmed["status"], "confirmed");
+    let again = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "manual"})),
+        )
+        .await;
+    assert_eq!(again.status(), 409, "a confirmed booking is not paid twice");
+
+    let cancelled = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/cancel"),
+            &student,
+            Some(&json!({"reason": "sick"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(cancelled["refund_eligible"], true);
+    let listed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/admin/payments?booking_id={booking}&kind=refund"),
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        listed["items"][0]["amount_minor"], 3000,
+        "cancelling inside the refund window refunds"
+    );
+    assert_eq!(listed["items"][0]["status"], "succeeded");
+}
+
+both_backends!(
+    stripe_charge_is_confirmed_once_by_a_signed_webhook,
+    refunds_never_exceed_the_charge_even_when_racing,
+    manual_payments_are_settled_by_an_admin,
+);
