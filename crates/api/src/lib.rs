@@ -23,6 +23,7 @@ mod promo;
 mod rate_limit;
 mod ratings;
 mod request_id;
+mod schema_view;
 mod sessions;
 mod settings;
 mod slots;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::routes())
         .merge(webhooks::routes())
         .merge(calendar::routes())
+        .merge(schema_view::routes())
         .split_for_parts();
 
     api.layer(axum::Extension(std::sync::Arc::new(openapi)))

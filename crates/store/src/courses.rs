@@ -322,7 +322,10 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
         equal(&mut sql, "c.currency", Param::Text(v.clone()));
     }
     if filter.free_only {
-        sql.push_str(" AND c.price_minor = 0");
+        // The unary plus keeps SQLite from serving this through the price
+        // index, whose statistics underestimate how many courses are free;
+        // walking the sort order's index instead stops after one page.
+        sql.push_str(" AND +c.price_minor = 0");
     }
     if let Some(v) = filter.min_price_minor {
         let p = params.push(Param::Int(v));
@@ -359,9 +362,9 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
         });
         let i = params.push(Param::Id(after_id));
         let past = if order == "DESC" { "<" } else { ">" };
-        sql.push_str(&format!(
-            " AND ({key} {past} {k} OR ({key} = {k} AND c.id {past} {i}))"
-        ));
+        // A row comparison, so PostgreSQL seeks in the sort index to the
+        // cursor instead of filtering out every row before it.
+        sql.push_str(&format!(" AND ({key}, c.id) {past} ({k}, {i})"));
     }
     let limit = params.push(Param::Int(filter.limit));
     sql.push_str(&format!(

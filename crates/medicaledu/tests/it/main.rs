@@ -6,6 +6,7 @@ mod support;
 mod catalog;
 mod cli;
 mod commerce;
+mod diagram;
 mod http;
 mod identity;
 mod migrations;

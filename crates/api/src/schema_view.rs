@@ -1,0 +1,374 @@
+//! The live schema for people and tools: `GET /api/v1/schema` exports it
+//! (DBML, SQL, JSON, Mermaid, or the diagram as SVG, PNG or PDF), and
+//! `GET /schema` is an interactive diagram viewer in one self-contained page.
+//!
+//! Everything the page needs is compiled in: its HTML, CSS and script
+//! (`assets/`, inlined into the page) and the diagram's font (served from
+//! `/schema/fonts/`, so browsers measure text as the layout did). The page
+//! loads nothing from anywhere else, and its Content-Security-Policy says so.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use medicaledu_diagram::{DiagramError, ImageFormat, Options, Theme};
+use medicaledu_schema::{ExportFormat, Schema};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{ApiError, AppState, FieldError};
+
+const PAGE: &str = include_str!("../assets/schema.html");
+const STYLE: &str = include_str!("../assets/schema.css");
+const SCRIPT: &str = include_str!("../assets/schema.js");
+
+/// The largest PNG scale the API renders; the command line goes higher.
+const MAX_API_SCALE: f32 = 4.0;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(schema_export))
+        .route("/schema", get(viewer))
+        .route("/schema/fonts/{file}", get(font))
+}
+
+/// Every format `GET /api/v1/schema` serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Text(ExportFormat),
+    Diagram(ImageFormat),
+}
+
+impl Format {
+    fn parse(s: &str) -> Option<Format> {
+        s.parse()
+            .map(Format::Text)
+            .or_else(|_| s.parse().map(Format::Diagram))
+            .ok()
+    }
+
+    fn names() -> String {
+        let mut names: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.name()).collect();
+        names.extend(ImageFormat::ALL.iter().map(|f| f.name()));
+        names.join(", ")
+    }
+}
+
+/// A file's bytes (PNG, PDF), for the OpenAPI document.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SchemaParams {
+    /// `dbml`, `postgres` or `sqlite` (DDL), `json` (the default), `mermaid`,
+    /// or the diagram as `svg`, `png` or `pdf`.
+    pub format: Option<String>,
+    /// Diagram formats: `light` (the default) or `dark`.
+    pub theme: Option<String>,
+    /// Diagram formats: comma-separated tables to draw, with their direct
+    /// neighbours faded.
+    pub tables: Option<String>,
+    /// Diagram formats: an area (`identity`, `catalog`, `scheduling`,
+    /// `commerce`, `engagement`) to draw, with its direct neighbours faded.
+    pub group: Option<String>,
+    /// PNG: device pixels per diagram pixel, above 0 and at most 4 (default 1).
+    pub scale: Option<String>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError::new(field, "invalid", message)])
+}
+
+fn diagram_options(params: &SchemaParams) -> Result<Options, ApiError> {
+    let theme = match params.theme.as_deref() {
+        None | Some("") => Theme::Light,
+        Some(theme) => theme.parse().map_err(|e: String| invalid("theme", e))?,
+    };
+    let tables = params
+        .tables
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(Options {
+        tables,
+        group: params.group.clone().filter(|g| !g.trim().is_empty()),
+        theme,
+    })
+}
+
+fn diagram_error(error: DiagramError) -> ApiError {
+    match error {
+        DiagramError::UnknownTable(_) => invalid("tables", error.to_string()),
+        DiagramError::UnknownGroup { .. } => invalid("group", error.to_string()),
+        DiagramError::Scale(_) => invalid("scale", error.to_string()),
+        DiagramError::Empty => ApiError::conflict("schema_empty", error.to_string()),
+        DiagramError::Render(_) => ApiError::internal(error),
+    }
+}
+
+async fn live_schema(state: &AppState) -> Result<Schema, ApiError> {
+    let schema = medicaledu_schema::introspect(&state.db)
+        .await
+        .map_err(ApiError::internal)?;
+    if schema.tables.is_empty() {
+        return Err(ApiError::conflict(
+            "schema_empty",
+            "The database has no tables yet: run `medicaledu migrate` first.",
+        ));
+    }
+    Ok(schema)
+}
+
+/// Renders off the async runtime: a large PNG takes a while.
+async fn render_diagram(
+    schema: Schema,
+    options: Options,
+    format: ImageFormat,
+    scale: f32,
+) -> Result<Vec<u8>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        medicaledu_diagram::render(&schema, &options, format, scale)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(diagram_error)
+}
+
+/// The live database schema in any export format: DBML, PostgreSQL or SQLite
+/// DDL, JSON, Mermaid, or the entity-relationship diagram as SVG, PNG or PDF.
+/// The same exports as `medicaledu schema export`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/schema",
+    tag = "meta",
+    params(SchemaParams),
+    responses(
+        (status = 200, description = "The export, with the format's media type",
+            content(
+                (String = "application/json"),
+                (String = "application/sql"),
+                (String = "text/plain"),
+                (String = "image/svg+xml"),
+                (Binary = "image/png"),
+                (Binary = "application/pdf"),
+            )),
+        (status = 422, description = "An unknown format, theme, table or group, or a scale out of range",
+            body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn schema_export(
+    State(state): State<AppState>,
+    Query(params): Query<SchemaParams>,
+) -> Result<Response, ApiError> {
+    let format = match params.format.as_deref() {
+        None | Some("") => Format::Text(ExportFormat::Json),
+        Some(name) => Format::parse(name).ok_or_else(|| {
+            invalid(
+                "format",
+                format!(
+                    "Unknown format {name:?}; expected one of: {}.",
+                    Format::names()
+                ),
+            )
+        })?,
+    };
+    let options = diagram_options(&params)?;
+    let scale = match params.scale.as_deref() {
+        None | Some("") => 1.0,
+        Some(text) => match text.parse::<f32>() {
+            Ok(scale) if scale > 0.0 && scale <= MAX_API_SCALE => scale,
+            _ => {
+                return Err(invalid(
+                    "scale",
+                    format!("The scale must be a number above 0 and at most {MAX_API_SCALE}."),
+                ));
+            }
+        },
+    };
+    let schema = live_schema(&state).await?;
+    let (body, media_type, extension) = match format {
+        Format::Text(format) => (
+            medicaledu_schema::export(&schema, format).into_bytes(),
+            format.media_type(),
+            format.file_extension(),
+        ),
+        Format::Diagram(format) => (
+            render_diagram(schema, options, format, scale).await?,
+            format.media_type(),
+            format.file_extension(),
+        ),
+    };
+    let disposition = format!(
+        "inline; filename=\"medicaledu-schema{}.{extension}\"",
+        match format {
+            Format::Text(ExportFormat::Postgres) => "-postgres",
+            Format::Text(ExportFormat::Sqlite) => "-sqlite",
+            _ => "",
+        }
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ViewerParams {
+    pub theme: Option<String>,
+}
+
+fn csp_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// JSON that can sit inside a `<script>` element: no `<` to end it early.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// The interactive diagram: zoom, pan, click a table to see its relationships
+/// and its columns, indexes, checks and notes; downloads of every export.
+pub async fn viewer(
+    State(state): State<AppState>,
+    Query(params): Query<ViewerParams>,
+) -> Result<Response, ApiError> {
+    let theme = match params.theme.as_deref() {
+        Some("dark") => Theme::Dark,
+        _ => Theme::Light,
+    };
+    let schema = live_schema(&state).await?;
+    let json = medicaledu_schema::export(&schema, ExportFormat::Json);
+    let options = Options {
+        theme,
+        ..Options::default()
+    };
+    let svg = tokio::task::spawn_blocking(move || medicaledu_diagram::svg(&schema, &options))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(diagram_error)?;
+    let svg = svg
+        .split_once("?>")
+        .map_or(svg.as_str(), |(_, rest)| rest)
+        .trim();
+    let other_theme = match theme {
+        Theme::Light => Theme::Dark,
+        Theme::Dark => Theme::Light,
+    };
+    let page = PAGE
+        .replace("{{THEME}}", theme.name())
+        .replace("{{OTHER_THEME}}", other_theme.name())
+        .replacen("/*{{STYLE}}*/", STYLE, 1)
+        .replacen("/*{{SCRIPT}}*/", SCRIPT, 1)
+        .replacen("{{SCHEMA_JSON}}", &script_safe(&json), 1)
+        .replacen("<!--{{SVG}}-->", svg, 1);
+    let policy = format!(
+        "default-src 'none'; script-src {}; style-src {}; font-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        csp_hash(SCRIPT),
+        csp_hash(STYLE),
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&policy).map_err(ApiError::internal)?,
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        page,
+    )
+        .into_response())
+}
+
+/// The diagram's font, for the viewer page.
+pub async fn font(Path(file): Path<String>) -> Result<Response, ApiError> {
+    let bytes: &'static [u8] = match file.as_str() {
+        "DejaVuSans.ttf" => medicaledu_diagram::fonts::SANS,
+        "DejaVuSans-Bold.ttf" => medicaledu_diagram::fonts::SANS_BOLD,
+        "LICENSE" => medicaledu_diagram::fonts::LICENSE.as_bytes(),
+        _ => return Err(ApiError::not_found("font")),
+    };
+    let media_type = if file == "LICENSE" {
+        "text/plain; charset=utf-8"
+    } else {
+        "font/ttf"
+    };
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_parses() {
+        for name in Format::names().split(", ") {
+            assert!(Format::parse(name).is_some(), "{name}");
+        }
+        assert_eq!(Format::parse("bmp"), None);
+    }
+
+    #[test]
+    fn the_page_has_every_placeholder() {
+        for marker in [
+            "{{THEME}}",
+            "{{OTHER_THEME}}",
+            "/*{{STYLE}}*/",
+            "/*{{SCRIPT}}*/",
+            "{{SCHEMA_JSON}}",
+            "<!--{{SVG}}-->",
+        ] {
+            assert!(PAGE.contains(marker), "{marker}");
+        }
+        assert_eq!(script_safe("</script>"), "\\u003c/script>");
+    }
+}

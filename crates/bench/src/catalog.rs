@@ -1,0 +1,380 @@
+//! One catalog search, as the HTTP query string a client sends and as the SQL
+//! the store runs for it.
+//!
+//! The SQL mirrors `medicaledu_store::courses::catalog()` (which does not expose
+//! its text) clause for clause, so the plans printed are those of the queries
+//! the server runs. Change both together.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context as _, bail, ensure};
+use chrono::DateTime;
+use medicaledu_domain::{Id, Timestamp};
+use serde_json::Value;
+
+/// The API's default page size (`pagination::DEFAULT_LIMIT`).
+pub const DEFAULT_LIMIT: i64 = 20;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Rating,
+    Price,
+    Popularity,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Rating => "rating",
+            Sort::Price => "price",
+            Sort::Popularity => "popularity",
+        }
+    }
+
+    /// Descending orders page towards smaller keys.
+    fn descending(self) -> bool {
+        self != Sort::Price
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Key {
+    Time(Timestamp),
+    Number(i64),
+}
+
+/// The API's cursor: `{sort}.{key}.{id}`, the key in microseconds for `newest`.
+pub fn encode_cursor(sort: Sort, key: Key, id: Id) -> String {
+    let key = match key {
+        Key::Time(t) => t.as_datetime().timestamp_micros(),
+        Key::Number(n) => n,
+    };
+    format!("{}.{key}.{id}", sort.name())
+}
+
+fn decode_cursor(sort: Sort, cursor: &str) -> anyhow::Result<(Key, Id)> {
+    let mut parts = cursor.splitn(3, '.');
+    let (name, key, id) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(k), Some(i)) => (n, k, i),
+        _ => bail!("unexpected cursor format {cursor:?}"),
+    };
+    ensure!(name == sort.name(), "cursor {cursor:?} is not for {sort:?}");
+    let key: i64 = key.parse().context("cursor key")?;
+    let key = match sort {
+        Sort::Newest => Key::Time(Timestamp::from(
+            DateTime::from_timestamp_micros(key).context("cursor time")?,
+        )),
+        _ => Key::Number(key),
+    };
+    Ok((key, id.parse().context("cursor id")?))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pub category: Option<String>,
+    pub specialty: Option<String>,
+    pub level: Option<String>,
+    pub language: Option<String>,
+    pub instructor: Option<Id>,
+    pub currency: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub free: bool,
+    pub min_rating: Option<f64>,
+    pub q: Option<String>,
+    /// `None` sends no `sort` (the default, newest).
+    pub sort: Option<Sort>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Param {
+    Text(String),
+    Int(i64),
+    Id(Id),
+    Time(Timestamp),
+}
+
+/// Binds every parameter, in order, to a query on either backend.
+macro_rules! bind_params {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                $crate::catalog::Param::Text(v) => query.bind(v.clone()),
+                $crate::catalog::Param::Int(v) => query.bind(*v),
+                $crate::catalog::Param::Id(v) => query.bind(*v),
+                $crate::catalog::Param::Time(v) => query.bind(*v),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_params;
+
+/// As in the store: unqualified, because SQLite's RETURNING refuses aliases.
+const COURSE_COLUMNS: &str = "id, instructor_id, title, slug, summary, description, category, specialty, tags, \
+     level, language, price_minor, currency, cme_credit_hundredths, status, published_at, rating_sum, rating_count, \
+     enrollment_count, created_at, updated_at, deleted_at";
+
+const RATING_SCORE: &str = "COALESCE(c.rating_sum * 1000000 / NULLIF(c.rating_count, 0), 0)";
+
+fn like_contains(needle: &str) -> String {
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Query {
+    pub fn sort(&self) -> Sort {
+        self.sort.unwrap_or_default()
+    }
+
+    /// `/api/v1/courses?…`
+    pub fn path(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let mut text = |name: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                query.append_pair(name, v);
+            }
+        };
+        text("category", &self.category);
+        text("specialty", &self.specialty);
+        text("level", &self.level);
+        text("language", &self.language);
+        text("instructor", &self.instructor.map(|i| i.to_string()));
+        text("currency", &self.currency);
+        text("min_price", &self.min_price.map(|v| v.to_string()));
+        text("max_price", &self.max_price.map(|v| v.to_string()));
+        text("free", &self.free.then(|| "true".to_owned()));
+        text("min_rating", &self.min_rating.map(|v| v.to_string()));
+        text("q", &self.q);
+        text("sort", &self.sort.map(|s| s.name().to_owned()));
+        text("cursor", &self.cursor);
+        text("limit", &self.limit.map(|v| v.to_string()));
+        let query = query.finish();
+        if query.is_empty() {
+            "/api/v1/courses".to_owned()
+        } else {
+            format!("/api/v1/courses?{query}")
+        }
+    }
+
+    /// The statement and parameters `courses::catalog()` runs for this request
+    /// (the handler asks for one row more than the page to know if another follows).
+    pub fn sql(&self) -> anyhow::Result<(String, Vec<Param>)> {
+        let mut params: Vec<Param> = Vec::new();
+        let push = |params: &mut Vec<Param>, p: Param| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        let mut sql = format!(
+            "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.status = 'published' AND c.deleted_at IS NULL"
+        );
+        let equal = [
+            (
+                "c.category",
+                self.category
+                    .clone()
+                    .map(|v| Param::Text(v.trim().to_owned())),
+            ),
+            (
+                "c.specialty",
+                self.specialty
+                    .clone()
+                    .map(|v| Param::Text(v.trim().to_owned())),
+            ),
+            ("c.level", self.level.clone().map(Param::Text)),
+            ("c.language", self.language.clone().map(Param::Text)),
+            ("c.instructor_id", self.instructor.map(Param::Id)),
+            ("c.currency", self.currency.clone().map(Param::Text)),
+        ];
+        for (column, value) in equal {
+            if let Some(value) = value {
+                let p = push(&mut params, value);
+                let _ = write!(sql, " AND {column} = {p}");
+            }
+        }
+        if self.free {
+            sql.push_str(" AND +c.price_minor = 0");
+        }
+        if let Some(v) = self.min_price {
+            let p = push(&mut params, Param::Int(v));
+            let _ = write!(sql, " AND c.price_minor >= {p}");
+        }
+        if let Some(v) = self.max_price {
+            let p = push(&mut params, Param::Int(v));
+            let _ = write!(sql, " AND c.price_minor <= {p}");
+        }
+        if let Some(v) = self.min_rating {
+            let p = push(&mut params, Param::Int((v * 100.0).round() as i64));
+            let _ = write!(
+                sql,
+                " AND c.rating_count > 0 AND c.rating_sum * 100 >= {p} * c.rating_count"
+            );
+        }
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let p = push(&mut params, Param::Text(like_contains(&q.to_lowercase())));
+            let _ = write!(
+                sql,
+                " AND (lower(c.title) LIKE {p} ESCAPE '\\' OR lower(c.summary) LIKE {p} ESCAPE '\\' \
+                  OR lower(CAST(c.tags AS TEXT)) LIKE {p} ESCAPE '\\')"
+            );
+        }
+        let sort = self.sort();
+        let (key, order) = match sort {
+            Sort::Newest => ("c.published_at", "DESC"),
+            Sort::Rating => (RATING_SCORE, "DESC"),
+            Sort::Price => ("c.price_minor", "ASC"),
+            Sort::Popularity => ("c.enrollment_count", "DESC"),
+        };
+        if let Some(cursor) = &self.cursor {
+            let (after_key, after_id) = decode_cursor(sort, cursor)?;
+            let k = push(
+                &mut params,
+                match after_key {
+                    Key::Time(t) => Param::Time(t),
+                    Key::Number(n) => Param::Int(n),
+                },
+            );
+            let i = push(&mut params, Param::Id(after_id));
+            let past = if sort.descending() { "<" } else { ">" };
+            let _ = write!(sql, " AND ({key}, c.id) {past} ({k}, {i})");
+        }
+        let limit = push(
+            &mut params,
+            Param::Int(self.limit.unwrap_or(DEFAULT_LIMIT) + 1),
+        );
+        let _ = write!(sql, " ORDER BY {key} {order}, c.id {order} LIMIT {limit}");
+        Ok((sql, params))
+    }
+}
+
+/// What a response must hold besides status 200 and well-formed items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// At least one course.
+    Courses,
+    /// A full page and a `next_cursor`.
+    FullPage,
+    /// No course at all.
+    Nothing,
+}
+
+/// Checks a catalog page against its request: every item matches the filters,
+/// the order is the requested one, the page is as full as expected.
+/// Returns the number of items and the next cursor.
+pub fn check(
+    query: &Query,
+    page: &Value,
+    expect: Expect,
+) -> anyhow::Result<(usize, Option<String>)> {
+    let items = page["items"]
+        .as_array()
+        .context("response has no `items` array")?;
+    let next_cursor = page["next_cursor"].as_str().map(str::to_owned);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    ensure!(
+        items.len() as i64 <= limit,
+        "{} items, more than limit {limit}",
+        items.len()
+    );
+    match expect {
+        Expect::Courses => ensure!(!items.is_empty(), "expected courses, got an empty page"),
+        Expect::FullPage => ensure!(
+            items.len() as i64 == limit && next_cursor.is_some(),
+            "expected a full page of {limit} and a next_cursor, got {} items, cursor {next_cursor:?}",
+            items.len()
+        ),
+        Expect::Nothing => ensure!(items.is_empty(), "expected no course, got {}", items.len()),
+    }
+    let text = |item: &Value, field: &str| item[field].as_str().map(str::to_owned);
+    let int = |item: &Value, field: &str| item[field].as_i64();
+    for item in items {
+        let id = item["id"].as_str().unwrap_or("?");
+        ensure!(
+            item["status"] == "published",
+            "course {id} is not published"
+        );
+        let equal = [
+            ("category", &query.category),
+            ("specialty", &query.specialty),
+            ("level", &query.level),
+            ("language", &query.language),
+            ("currency", &query.currency),
+        ];
+        for (field, wanted) in equal {
+            if let Some(wanted) = wanted {
+                ensure!(
+                    text(item, field).as_deref() == Some(wanted.as_str()),
+                    "course {id}: {field} is {}, filter asked for {wanted}",
+                    item[field]
+                );
+            }
+        }
+        if let Some(instructor) = query.instructor {
+            ensure!(
+                text(item, "instructor_id") == Some(instructor.to_string()),
+                "course {id} is by another instructor"
+            );
+        }
+        let price = int(item, "price_minor").context("price_minor")?;
+        ensure!(!query.free || price == 0, "course {id} is not free");
+        ensure!(
+            query.min_price.is_none_or(|m| price >= m),
+            "course {id} costs less than min_price"
+        );
+        ensure!(
+            query.max_price.is_none_or(|m| price <= m),
+            "course {id} costs more than max_price"
+        );
+        if let Some(min) = query.min_rating {
+            let avg = item["rating_avg"]
+                .as_f64()
+                .context("rated course without rating_avg")?;
+            ensure!(avg + 0.005 >= min, "course {id} is rated {avg} < {min}");
+        }
+        if let Some(q) = &query.q {
+            let q = q.trim().to_lowercase();
+            let tags = item["tags"].to_string().to_lowercase();
+            let found = [text(item, "title"), text(item, "summary")]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains(&q))
+                || tags.contains(&q);
+            ensure!(found, "course {id} does not contain {q:?}");
+        }
+    }
+    // The order: compare neighbours on the sort key.
+    let key = |item: &Value| -> anyhow::Result<f64> {
+        Ok(match query.sort() {
+            Sort::Newest => {
+                let at = text(item, "published_at").context("published_at")?;
+                DateTime::parse_from_rfc3339(&at)?.timestamp_micros() as f64
+            }
+            Sort::Rating => item["rating_avg"].as_f64().unwrap_or(0.0),
+            Sort::Price => int(item, "price_minor").context("price_minor")? as f64,
+            Sort::Popularity => int(item, "enrollment_count").context("enrollment_count")? as f64,
+        })
+    };
+    for pair in items.windows(2) {
+        let (a, b) = (key(&pair[0])?, key(&pair[1])?);
+        let in_order = if query.sort().descending() {
+            a >= b
+        } else {
+            a <= b
+        };
+        ensure!(
+            in_order,
+            "items out of {} order: {a} then {b}",
+            query.sort().name()
+        );
+    }
+    Ok((items.len(), next_cursor))
+}
