@@ -670,6 +670,20 @@ pub(crate) async fn refund(
 
 /// Refunds what remains of the booking's succeeded charges; used when a
 /// booking is cancelled inside the refund window or its slot is cancelled.
+/// The payments of a booking and of the bookings it was rescheduled from: a
+/// reschedule carries the payment over to the new booking.
+async fn paid_for(state: &AppState, booking_id: Id) -> Result<Vec<PaymentRow>, ApiError> {
+    let mut all = Vec::new();
+    let mut next = Some(booking_id);
+    while let Some(id) = next {
+        all.extend(payments::for_booking(&state.db, id).await?);
+        next = bookings::find(&state.db, id)
+            .await?
+            .and_then(|b| b.rescheduled_from);
+    }
+    Ok(all)
+}
+
 pub(crate) async fn refund_booking(
     state: &AppState,
     meta: &RequestMeta,
@@ -677,7 +691,7 @@ pub(crate) async fn refund_booking(
     booking_id: Id,
     reason: &str,
 ) -> Result<(), ApiError> {
-    for charge in payments::for_booking(&state.db, booking_id).await? {
+    for charge in paid_for(state, booking_id).await? {
         let remaining = charge.amount_minor - charge.refunded_minor;
         if charge.kind == "charge" && charge.status == "succeeded" && remaining > 0 {
             refund(

@@ -127,7 +127,7 @@ async fn json_of(response: reqwest::Response) -> Value {
 }
 
 /// A pending booking of a paid session.
-async fn pending_booking(app: &TestApp, price: i64) -> (String, String, String) {
+async fn pending_booking(app: &TestApp, price: i64) -> (String, String, String, String) {
     let instructor = app.user("pay-teacher@example.com", "instructor").await;
     let course = app
         .published_course(&instructor, "Paid Simulation Lab", price)
@@ -165,6 +165,7 @@ async fn pending_booking(app: &TestApp, price: i64) -> (String, String, String) 
         student,
         booking["id"].as_str().expect("id").to_owned(),
         instructor,
+        course,
     )
 }
 
@@ -172,7 +173,7 @@ async fn stripe_charge_is_confirmed_once_by_a_signed_webhook(backend: Backend) {
     let Some((app, seen)) = app_with_stripe(backend).await else {
         return;
     };
-    let (student, booking, _) = pending_booking(&app, 4999).await;
+    let (student, booking, _, _) = pending_booking(&app, 4999).await;
     let created = app
         .send(
             Method::POST,
@@ -288,7 +289,7 @@ async fn refunds_never_exceed_the_charge_even_when_racing(backend: Backend) {
         return;
     };
     let admin = app.user("admin@example.com", "admin").await;
-    let (student, booking, _) = pending_booking(&app, 10_000).await;
+    let (student, booking, _, _) = pending_booking(&app, 10_000).await;
     let payment = json_of(
         app.send(
             Method::POST,
@@ -417,7 +418,7 @@ async fn manual_payments_are_settled_by_an_admin(backend: Backend) {
         return;
     };
     let admin = app.user("admin@example.com", "admin").await;
-    let (student, booking, instructor) = pending_booking(&app, 3000).await;
+    let (student, booking, instructor, course) = pending_booking(&app, 3000).await;
     let unconfigured = app
         .send(
             Method::POST,
@@ -486,10 +487,40 @@ async fn manual_payments_are_settled_by_an_admin(backend: Backend) {
         .await;
     assert_eq!(again.status(), 409, "a confirmed booking is not paid twice");
 
+    // A reschedule carries the payment over: cancelling the new booking refunds it.
+    let later = (Utc::now() + Duration::days(12))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("time")
+        .and_utc();
+    let second = json!({"starts_at": later.to_rfc3339(), "ends_at": (later + Duration::hours(1)).to_rfc3339(), "timezone": "UTC", "capacity": 5});
+    let second = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/courses/{course}/slots"),
+            &instructor,
+            Some(&second),
+        )
+        .await,
+    )
+    .await;
+    let second = second["items"][0]["id"].as_str().expect("slot").to_owned();
+    let moved = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/reschedule"),
+            &student,
+            Some(&json!({"slot_id": second})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(moved["status"], "confirmed");
+    let moved = moved["id"].as_str().expect("id").to_owned();
     let cancelled = json_of(
         app.send(
             Method::POST,
-            &format!("/api/v1/bookings/{booking}/cancel"),
+            &format!("/api/v1/bookings/{moved}/cancel"),
             &student,
             Some(&json!({"reason": "sick"})),
         )
