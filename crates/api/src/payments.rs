@@ -116,6 +116,12 @@ fn provider_error(e: ProviderError) -> ApiError {
             "payment_rejected",
             format!("{message} ({code})"),
         ),
+        // Nothing reached the provider: an amount it cannot represent, say.
+        ProviderError::InvalidRequest(reason) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_payment_request",
+            format!("The provider cannot take this payment: {reason}"),
+        ),
         other => ApiError::new(
             StatusCode::BAD_GATEWAY,
             other.code(),

@@ -118,4 +118,18 @@ mod tests {
             assert!(base_url(p, bad).is_err(), "{bad}");
         }
     }
+
+    /// The providers' APIs are HTTPS: the client must speak TLS. Nothing
+    /// listens on the port, so the request fails at connecting, not at an
+    /// unsupported scheme.
+    #[tokio::test]
+    async fn clients_speak_https() {
+        let client = client(ProviderName::Stripe, Duration::from_secs(2)).expect("client");
+        let error = client
+            .get("https://127.0.0.1:9/")
+            .send()
+            .await
+            .expect_err("nothing listens");
+        assert!(error.is_connect(), "{error:?}");
+    }
 }
