@@ -14,6 +14,7 @@ mod courses;
 pub mod enrollments;
 mod extract;
 mod health;
+mod inbox;
 mod materials;
 mod openapi;
 mod pagination;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::routes())
         .merge(webhooks::routes())
         .merge(calendar::routes())
+        .merge(inbox::routes())
         .merge(schema_view::routes())
         .split_for_parts();
 

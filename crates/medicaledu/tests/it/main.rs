@@ -9,6 +9,7 @@ mod commerce;
 mod diagram;
 mod http;
 mod identity;
+mod inbox;
 mod migrations;
 mod payments;
 mod scheduling;

@@ -1,0 +1,151 @@
+//! The in-app inbox: a user's notifications, unread count and read marks.
+
+use axum::extract::{Path, Query, State};
+use medicaledu_domain::{Id, Timestamp};
+use medicaledu_store::notifications::{self, NotificationRow};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Authenticated;
+use crate::pagination::{Page, PageParams, page};
+use crate::{ApiError, AppState, Json};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(unread_count))
+        .routes(routes!(mark_read))
+        .routes(routes!(mark_all_read))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Notification {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Id,
+    /// `in_app` in the inbox.
+    pub channel: String,
+    /// e.g. `booking.confirmed`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// Ids of what it is about, e.g. `booking_id`.
+    pub data: Value,
+    pub status: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub read_at: Option<Timestamp>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        Notification {
+            id: row.id,
+            channel: row.channel,
+            kind: row.kind,
+            title: row.title,
+            body: row.body,
+            data: row.data.0,
+            status: row.status,
+            created_at: row.created_at,
+            read_at: row.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct InboxParams {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Your in-app notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications", params(InboxParams), responses((status = 200, body = Page<Notification>)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Query(params): Query<InboxParams>,
+) -> Result<Json<Page<Notification>>, ApiError> {
+    let paging = PageParams {
+        cursor: params.cursor,
+        limit: params.limit,
+    };
+    let limit = paging.limit()?;
+    let rows = notifications::inbox(
+        &state.db,
+        auth.user.id,
+        params.unread.unwrap_or(false),
+        paging.after()?,
+        limit + 1,
+    )
+    .await?;
+    Ok(Json(page(
+        rows,
+        limit,
+        |r| (r.created_at, r.id),
+        Notification::from,
+    )))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub count: i64,
+}
+
+/// How many of your in-app notifications are unread.
+#[utoipa::path(get, path = "/api/v1/me/notifications/unread-count", tag = "notifications", responses((status = 200, body = UnreadCount)))]
+pub async fn unread_count(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<UnreadCount>, ApiError> {
+    Ok(Json(UnreadCount {
+        count: notifications::unread_count(&state.db, auth.user.id).await?,
+    }))
+}
+
+/// Mark one of your notifications read (again: no change).
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/notifications/{id}/read",
+    tag = "notifications",
+    params(("id" = String, Path, description = "Notification id")),
+    responses((status = 200, body = Notification), (status = 404, body = crate::Problem, content_type = "application/problem+json"))
+)]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Notification>, ApiError> {
+    let id: Id = id
+        .parse()
+        .map_err(|_| ApiError::not_found("Notification"))?;
+    let mut tx = state.db.begin_write().await?;
+    let row = notifications::mark_read(&mut tx, id, auth.user.id, Timestamp::now())
+        .await?
+        .ok_or_else(|| ApiError::not_found("Notification"))?;
+    tx.commit().await?;
+    Ok(Json(Notification::from(row)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many were unread until now.
+    pub count: u64,
+}
+
+/// Mark all your notifications read.
+#[utoipa::path(post, path = "/api/v1/me/notifications/read-all", tag = "notifications", responses((status = 200, body = MarkedRead)))]
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<MarkedRead>, ApiError> {
+    let mut tx = state.db.begin_write().await?;
+    let count = notifications::mark_all_read(&mut tx, auth.user.id, Timestamp::now()).await?;
+    tx.commit().await?;
+    Ok(Json(MarkedRead { count }))
+}

@@ -1,0 +1,177 @@
+//! The in-app inbox: notifications written by bookings, read marks, privacy.
+
+use chrono::{Duration, Utc};
+use medicaledu_store::Backend;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{both_backends, spawn_app};
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("json body")
+}
+
+async fn bookings_fill_the_inbox_and_only_the_owner_reads_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let instructor = app.user("inbox-teacher@example.com", "instructor").await;
+    let course = app.published_course(&instructor, "Inbox Course", 0).await;
+    let student = app.user("inbox-student@example.com", "student").await;
+    let other = app.user("inbox-other@example.com", "student").await;
+    let mut slots = Vec::new();
+    for day in [3, 4] {
+        let starts = (Utc::now() + Duration::days(day))
+            .date_naive()
+            .and_hms_opt(10, 0, 0)
+            .expect("time")
+            .and_utc();
+        let body = json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(), "timezone": "UTC"});
+        let created = json_of(
+            app.send(
+                Method::POST,
+                &format!("/api/v1/courses/{course}/slots"),
+                &instructor,
+                Some(&body),
+            )
+            .await,
+        )
+        .await;
+        slots.push(created["items"][0]["id"].as_str().expect("id").to_owned());
+    }
+    for slot in &slots {
+        assert_eq!(
+            app.send(
+                Method::POST,
+                "/api/v1/bookings",
+                &student,
+                Some(&json!({"slot_id": slot}))
+            )
+            .await
+            .status(),
+            201
+        );
+    }
+
+    let count = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications/unread-count",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(count["count"], 2);
+    let inbox = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?unread=true&limit=1",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let first = &inbox["items"][0];
+    assert_eq!(first["kind"], "booking.confirmed");
+    assert_eq!(first["channel"], "in_app");
+    assert!(first["data"]["booking_id"].is_string());
+    assert!(inbox["next_cursor"].is_string());
+    let id = first["id"].as_str().expect("id");
+
+    assert_eq!(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/me/notifications/{id}/read"),
+            &other,
+            None
+        )
+        .await
+        .status(),
+        404
+    );
+    let read = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/me/notifications/{id}/read"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let read_at = read["read_at"].clone();
+    assert!(read_at.is_string());
+    let again = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/me/notifications/{id}/read"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again["read_at"], read_at, "read once");
+    assert_eq!(
+        json_of(
+            app.send(
+                Method::GET,
+                "/api/v1/me/notifications/unread-count",
+                &student,
+                None
+            )
+            .await
+        )
+        .await["count"],
+        1
+    );
+
+    let all = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/me/notifications/read-all",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(all["count"], 1);
+    let unread = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?unread=true",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(unread["items"].as_array().expect("items").len(), 0);
+    let others = json_of(
+        app.send(Method::GET, "/api/v1/me/notifications", &other, None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        others["items"].as_array().expect("items").len(),
+        0,
+        "nobody sees another's inbox"
+    );
+    let teacher = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications/unread-count",
+            &instructor,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(teacher["count"], 2, "the instructor hears of both bookings");
+}
+
+both_backends!(bookings_fill_the_inbox_and_only_the_owner_reads_it);
