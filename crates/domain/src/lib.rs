@@ -11,6 +11,7 @@ mod identity;
 mod scheduling;
 #[cfg(feature = "sqlx")]
 mod sql;
+mod text_enum;
 mod time;
 
 pub use calendar::{CalendarEvent, render_calendar};

@@ -1,58 +1,7 @@
 //! The fixed vocabularies of the catalogue. The strings are what the database
 //! stores and the API shows; the `ck_*` constraints of the tables list the same.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-use crate::FieldIssue;
-
-/// Defines an enum stored as text. Matching is exact, as for `Role`: these come
-/// from programs, and an exact match keeps the stored values canonical.
-macro_rules! text_enum {
-    (
-        $(#[$doc:meta])*
-        $name:ident { $($(#[$variant_doc:meta])* $variant:ident => $text:literal,)+ }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$variant_doc])* $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
-
-            pub const fn as_str(&self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = FieldIssue;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .into_iter()
-                    .find(|value| value.as_str() == s)
-                    .ok_or_else(|| {
-                        let allowed = Self::ALL.map(|value| value.as_str()).join(", ");
-                        FieldIssue::invalid(format!("must be one of: {allowed}"))
-                    })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::text_enum::text_enum;
 
 text_enum!(
     /// How much a course assumes its students already know.
@@ -129,21 +78,7 @@ impl EnrollmentStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Text, `FromStr`, `Display` and serde must all agree.
-    fn round_trips<T>(all: &[T])
-    where
-        T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr<Err = FieldIssue>,
-        T: Serialize + for<'de> Deserialize<'de>,
-    {
-        for &value in all {
-            let text = value.to_string();
-            assert_eq!(text.parse::<T>().expect("round trip"), value);
-            let json = serde_json::to_string(&value).expect("serializable");
-            assert_eq!(json, format!("\"{text}\""));
-            assert_eq!(serde_json::from_str::<T>(&json).expect("de"), value);
-        }
-    }
+    use crate::text_enum::round_trips;
 
     #[test]
     fn every_vocabulary_round_trips() {

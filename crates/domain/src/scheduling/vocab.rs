@@ -2,59 +2,7 @@
 //! stores and the API shows (for [`Frequency`] and [`Weekday`], what a
 //! recurrence rule's JSON holds).
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-use crate::FieldIssue;
-
-/// Defines an enum stored as text, like the catalogue's vocabularies. Each
-/// variant names its text once, and serde uses the same text, because the
-/// weekdays are spelled the RFC 5545 way (`MO`), which no `rename_all` rule
-/// produces. Matching is exact: these come from programs.
-macro_rules! text_enum {
-    (
-        $(#[$doc:meta])*
-        $name:ident { $($(#[$variant_doc:meta])* $variant:ident => $text:literal,)+ }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$variant_doc])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
-
-            pub const fn as_str(&self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = FieldIssue;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .into_iter()
-                    .find(|value| value.as_str() == s)
-                    .ok_or_else(|| {
-                        let allowed = Self::ALL.map(|value| value.as_str()).join(", ");
-                        FieldIssue::invalid(format!("must be one of: {allowed}"))
-                    })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::text_enum::text_enum;
 
 text_enum!(
     /// How often a recurrence repeats: the RFC 5545 `FREQ` values offered.
@@ -187,21 +135,7 @@ impl BookingStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Text, `FromStr`, `Display` and serde must all agree.
-    fn round_trips<T>(all: &[T])
-    where
-        T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr<Err = FieldIssue>,
-        T: Serialize + for<'de> Deserialize<'de>,
-    {
-        for &value in all {
-            let text = value.to_string();
-            assert_eq!(text.parse::<T>().expect("round trip"), value);
-            let json = serde_json::to_string(&value).expect("serializable");
-            assert_eq!(json, format!("\"{text}\""));
-            assert_eq!(serde_json::from_str::<T>(&json).expect("de"), value);
-        }
-    }
+    use crate::text_enum::round_trips;
 
     #[test]
     fn every_vocabulary_round_trips() {
