@@ -448,6 +448,15 @@ pub async fn change_password(
         },
     )
     .await?;
+    crate::sessions::account_notice(
+        &mut tx,
+        auth.user.id,
+        "account.password_changed",
+        "Password changed",
+        "Your password was changed and your other sessions were signed out. If this was not you, contact an administrator.".into(),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -165,6 +165,17 @@ pub async fn login(
             },
         )
         .await?;
+        if just_locked {
+            account_notice(
+                &mut tx,
+                user.id,
+                "account.locked",
+                "Account locked",
+                "Too many failed sign-in attempts: your account is locked for a while. If this was not you, change your password once you are back in.".into(),
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         return Err(if just_locked {
             locked(lock_until, now)
@@ -192,6 +203,22 @@ pub async fn login(
     let session_id = Id::generate();
     let mut tx = state.db.begin_write().await?;
     users::record_successful_login(&mut tx, user.id, now).await?;
+    let user_agent = meta.user_agent.as_deref().unwrap_or("");
+    let first_session = user.last_login_at.is_none();
+    if !first_session && !sessions::seen_user_agent(&mut tx, user.id, user_agent).await? {
+        account_notice(
+            &mut tx,
+            user.id,
+            "session.new_device",
+            "New sign-in",
+            format!(
+                "Your account was signed in from a new device ({}). If this was not you, change your password.",
+                if user_agent.is_empty() { "unknown browser" } else { user_agent }
+            ),
+            now,
+        )
+        .await?;
+    }
     sessions::insert(
         &mut tx,
         &NewSession {
@@ -241,6 +268,30 @@ pub async fn login(
         Json(body),
     )
         .into_response())
+}
+
+/// An in-app notice about the account's security, in the change's transaction.
+pub(crate) async fn account_notice(
+    tx: &mut medicaledu_store::Tx,
+    user_id: Id,
+    kind: &str,
+    title: &str,
+    body: String,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    medicaledu_store::notifications::in_app(
+        tx,
+        &medicaledu_store::notifications::InApp {
+            user_id,
+            kind,
+            title: title.to_owned(),
+            body,
+            data: json!({}),
+        },
+        now,
+    )
+    .await
+    .map_err(ApiError::from)
 }
 
 /// Sign out of the current session.

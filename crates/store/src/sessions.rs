@@ -149,3 +149,19 @@ pub async fn list_live(
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(pool).await)
 }
+
+/// Whether the user signed in before from this user agent; a first sign-in
+/// from a new one is worth telling them about.
+pub async fn seen_user_agent(
+    tx: &mut Tx,
+    user_id: Id,
+    user_agent: &str,
+) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM user_sessions WHERE user_id = $1 AND user_agent = $2)")
+            .bind(user_id)
+            .bind(user_agent)
+            .fetch_one(conn)
+            .await
+    })
+}

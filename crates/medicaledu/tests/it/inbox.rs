@@ -174,4 +174,94 @@ async fn bookings_fill_the_inbox_and_only_the_owner_reads_it(backend: Backend) {
     assert_eq!(teacher["count"], 2, "the instructor hears of both bookings");
 }
 
-both_backends!(bookings_fill_the_inbox_and_only_the_owner_reads_it);
+async fn kinds(app: &crate::support::TestApp, token: &str) -> Vec<String> {
+    let inbox = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?limit=100",
+            token,
+            None,
+        )
+        .await,
+    )
+    .await;
+    inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn account_security_events_are_announced(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.register("careful@example.com", "student").await;
+    let login = |agent: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/v1/auth/login"))
+                .header("user-agent", agent)
+                .json(
+                    &json!({"email": "careful@example.com", "password": crate::support::PASSWORD}),
+                )
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200);
+            json_of(response).await["token"]
+                .as_str()
+                .expect("token")
+                .to_owned()
+        }
+    };
+    let laptop = login("Laptop/1.0").await;
+    assert!(
+        kinds(&app, &laptop).await.is_empty(),
+        "the first sign-in is not news"
+    );
+    login("Laptop/1.0").await;
+    assert!(
+        kinds(&app, &laptop).await.is_empty(),
+        "a known device is not news"
+    );
+    login("Phone/2.0").await;
+    assert_eq!(kinds(&app, &laptop).await, vec!["session.new_device"]);
+
+    let changed = app
+        .send(
+            Method::POST,
+            "/api/v1/me/password",
+            &laptop,
+            Some(&json!({"current_password": crate::support::PASSWORD, "new_password": "another long passphrase 9"})),
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+    assert!(
+        kinds(&app, &laptop)
+            .await
+            .contains(&"account.password_changed".to_owned())
+    );
+
+    for _ in 0..5 {
+        app.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "careful@example.com", "password": "not the password!"}),
+            None,
+        )
+        .await;
+    }
+    assert!(
+        kinds(&app, &laptop)
+            .await
+            .contains(&"account.locked".to_owned())
+    );
+}
+
+both_backends!(
+    bookings_fill_the_inbox_and_only_the_owner_reads_it,
+    account_security_events_are_announced
+);
