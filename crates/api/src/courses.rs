@@ -556,12 +556,37 @@ pub async fn publish_course(
         ),
         other => ApiError::conflict(other.code(), other.to_string()),
     })?;
+    let after = move_status(
+        tx,
+        &meta,
+        &auth,
+        &course,
+        status,
+        CourseStatus::Published,
+        now,
+    )
+    .await?;
+    Ok(Json(Course::from(after)))
+}
+
+/// Moves a course from `from` to `to` (only if nobody moved it meanwhile),
+/// audits it and commits.
+async fn move_status(
+    mut tx: medicaledu_store::Tx,
+    meta: &medicaledu_store::audit::RequestMeta,
+    auth: &Authenticated,
+    course: &CourseRow,
+    from: CourseStatus,
+    to: CourseStatus,
+    now: Timestamp,
+) -> Result<CourseRow, ApiError> {
+    let published_at = (to == CourseStatus::Published).then_some(now);
     let after = courses::set_status(
         &mut tx,
         course.id,
-        status.as_str(),
-        "published",
-        Some(now),
+        from.as_str(),
+        to.as_str(),
+        published_at,
         now,
     )
     .await?
@@ -570,19 +595,23 @@ pub async fn publish_course(
     })?;
     audit::record(
         &mut tx,
-        &meta,
+        meta,
         now,
         Change {
             actor: Some(auth.user.id),
-            action: "course.published",
+            action: match to {
+                CourseStatus::Published => "course.published",
+                CourseStatus::Archived => "course.archived",
+                CourseStatus::Draft => "course.drafted",
+            },
             entity_type: "course",
             entity_id: after.id,
-            changes: json!({ "status": { "before": status.as_str(), "after": "published" } }),
+            changes: json!({ "status": { "before": from.as_str(), "after": to.as_str() } }),
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(Course::from(after)))
+    Ok(after)
 }
 
 /// Archive a course: it leaves the catalog; enrolled students keep access.
@@ -611,26 +640,17 @@ pub async fn archive_course(
         ));
     }
     let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let after = courses::set_status(&mut tx, course.id, status.as_str(), "archived", None, now)
-        .await?
-        .ok_or_else(|| {
-            ApiError::conflict("status_changed", "The course changed meanwhile; try again.")
-        })?;
-    audit::record(
-        &mut tx,
+    let tx = state.db.begin_write().await?;
+    let after = move_status(
+        tx,
         &meta,
+        &auth,
+        &course,
+        status,
+        CourseStatus::Archived,
         now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "course.archived",
-            entity_type: "course",
-            entity_id: after.id,
-            changes: json!({ "status": { "before": status.as_str(), "after": "archived" } }),
-        },
     )
     .await?;
-    tx.commit().await?;
     Ok(Json(Course::from(after)))
 }
 
