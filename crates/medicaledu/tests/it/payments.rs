@@ -545,7 +545,176 @@ async fn manual_payments_are_settled_by_an_admin(backend: Backend) {
     assert_eq!(listed["items"][0]["status"], "succeeded");
 }
 
+/// A payment that lands after the hold expired: confirmed when a seat is
+/// still free, refunded at once when the seat went to someone else.
+async fn late_payments_are_honoured_or_refunded(backend: Backend) {
+    let Some((app, _)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let instructor = app.user("late-teacher@example.com", "instructor").await;
+    let course = app
+        .published_course(&instructor, "One Seat Only", 2000)
+        .await;
+    let starts = (Utc::now() + Duration::days(9))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("time")
+        .and_utc();
+    let body = json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(), "timezone": "UTC", "capacity": 1});
+    let slot = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/courses/{course}/slots"),
+            &instructor,
+            Some(&body),
+        )
+        .await,
+    )
+    .await;
+    let slot = slot["items"][0]["id"].as_str().expect("slot").to_owned();
+    let state =
+        medicaledu_api::AppState::new(app.test_db.db.clone(), test_settings()).expect("state");
+    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(16));
+
+    let slow = app.user("slow@example.com", "student").await;
+    let booking = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &slow,
+            Some(&json!({"slot_id": slot})),
+        )
+        .await,
+    )
+    .await;
+    let booking = booking["id"].as_str().expect("id").to_owned();
+    let payment = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &slow,
+            Some(&json!({"provider": "manual"})),
+        )
+        .await,
+    )
+    .await;
+    let payment = payment["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        medicaledu_api::bookings::expire_holds(&state, later)
+            .await
+            .expect("sweep"),
+        1
+    );
+    app.send(
+        Method::POST,
+        &format!("/api/v1/admin/payments/{payment}/mark"),
+        &admin,
+        Some(&json!({"status": "succeeded"})),
+    )
+    .await;
+    let honoured = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}"),
+            &slow,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(honoured["status"], "confirmed", "the seat was still free");
+
+    app.send(
+        Method::POST,
+        &format!("/api/v1/bookings/{booking}/cancel"),
+        &slow,
+        Some(&json!({"reason": "retry"})),
+    )
+    .await;
+    let late = app.user("late@example.com", "student").await;
+    let second = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &late,
+            Some(&json!({"slot_id": slot})),
+        )
+        .await,
+    )
+    .await;
+    let second = second["id"].as_str().expect("id").to_owned();
+    let charge = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{second}/payments"),
+            &late,
+            Some(&json!({"provider": "manual"})),
+        )
+        .await,
+    )
+    .await;
+    let charge = charge["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        medicaledu_api::bookings::expire_holds(&state, later)
+            .await
+            .expect("sweep"),
+        1
+    );
+    let quick = app.user("quick@example.com", "student").await;
+    assert_eq!(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &quick,
+            Some(&json!({"slot_id": slot}))
+        )
+        .await
+        .status(),
+        201,
+        "the freed seat goes to someone else"
+    );
+    app.send(
+        Method::POST,
+        &format!("/api/v1/admin/payments/{charge}/mark"),
+        &admin,
+        Some(&json!({"status": "succeeded"})),
+    )
+    .await;
+    let refused = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{second}"),
+            &late,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(refused["status"], "expired", "no seat, no booking");
+    let payments = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{second}/payments"),
+            &late,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let refund = payments["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["kind"] == "refund")
+        .cloned()
+        .expect("an automatic refund");
+    assert_eq!(refund["amount_minor"], 2000);
+    assert_eq!(refund["status"], "succeeded");
+}
+
 both_backends!(
+    late_payments_are_honoured_or_refunded,
     stripe_charge_is_confirmed_once_by_a_signed_webhook,
     refunds_never_exceed_the_charge_even_when_racing,
     manual_payments_are_settled_by_an_admin,
