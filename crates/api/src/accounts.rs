@@ -451,7 +451,7 @@ pub async fn change_password(
     crate::sessions::account_notice(
         &mut tx,
         auth.user.id,
-        "account.password_changed",
+        medicaledu_domain::NotificationKind::PasswordChanged,
         "Password changed",
         "Your password was changed and your other sessions were signed out. If this was not you, contact an administrator.".into(),
         now,

@@ -7,8 +7,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use medicaledu_domain::{
-    BookingRuleError, BookingStatus, Id, PromoCheck, Timestamp, check_attendance_mark,
-    check_notice, check_reschedule, hold_expires_at, initial_status, refund_eligible,
+    BookingRuleError, BookingStatus, Id, NotificationKind, PromoCheck, Timestamp,
+    check_attendance_mark, check_notice, check_reschedule, hold_expires_at, initial_status,
+    refund_eligible,
 };
 use medicaledu_store::Tx;
 use medicaledu_store::audit::RequestMeta;
@@ -16,7 +17,6 @@ use medicaledu_store::bookings::{
     self, BookingFilter, BookingRow, InsertBookingError, NewBooking, Transition,
 };
 use medicaledu_store::courses::{self, CourseRow};
-use medicaledu_store::notifications::{self, InApp};
 use medicaledu_store::promo;
 use medicaledu_store::slots::{self, SlotRow};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ use utoipa_axum::routes;
 
 use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
+use crate::notify::{Notice, Session};
 use crate::pagination::{Page, PageParams};
 use crate::{ApiError, AppState, FieldError, Json};
 
@@ -112,25 +113,30 @@ fn rule(e: BookingRuleError) -> ApiError {
 async fn notify(
     tx: &mut Tx,
     user_id: Id,
-    kind: &str,
+    kind: NotificationKind,
     title: String,
     body: String,
     booking: &BookingRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    notifications::in_app(
-        tx,
-        &InApp {
-            user_id,
-            kind,
-            title,
-            body,
-            data: json!({ "booking_id": booking.id, "slot_id": booking.slot_id, "status": booking.status }),
-        },
-        now,
-    )
-    .await
-    .map_err(ApiError::from)
+    let notice = Notice {
+        kind,
+        title,
+        body,
+        data: json!({ "booking_id": booking.id, "slot_id": booking.slot_id, "status": booking.status }),
+    };
+    crate::notify::send(tx, user_id, &notice, now).await
+}
+
+fn session<'a>(booking: &BookingRow, slot: &SlotRow, course: &'a CourseRow) -> Session<'a> {
+    Session {
+        booking_id: booking.id,
+        slot_id: slot.id,
+        starts_at: slot.starts_at,
+        course_title: &course.title,
+        student_id: booking.student_id,
+        instructor_id: course.instructor_id,
+    }
 }
 
 async fn record(
@@ -183,7 +189,7 @@ pub(crate) async fn confirmed(
     notify(
         tx,
         booking.student_id,
-        "booking.confirmed",
+        NotificationKind::BookingConfirmed,
         "Session booked".into(),
         format!("Your session of {} on {when} is confirmed.", course.title),
         booking,
@@ -193,7 +199,7 @@ pub(crate) async fn confirmed(
     notify(
         tx,
         course.instructor_id,
-        "booking.confirmed",
+        NotificationKind::BookingConfirmed,
         "New booking".into(),
         format!(
             "A student booked your session of {} on {when}.",
@@ -202,7 +208,8 @@ pub(crate) async fn confirmed(
         booking,
         now,
     )
-    .await
+    .await?;
+    crate::notify::schedule_reminders(tx, &session(booking, slot, course), now).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -517,6 +524,7 @@ async fn cancel_in_tx(
     if booking.status == "pending" {
         promo::release_for_booking(tx, booking.id, now).await?;
     }
+    crate::notify::cancel_reminders(tx, &session(booking, slot, course), now).await?;
     record(
         tx,
         meta,
@@ -534,7 +542,7 @@ async fn cancel_in_tx(
     notify(
         tx,
         cancelled.student_id,
-        "booking.cancelled",
+        NotificationKind::BookingCancelled,
         "Session cancelled".into(),
         text.clone(),
         &cancelled,
@@ -545,7 +553,7 @@ async fn cancel_in_tx(
         notify(
             tx,
             course.instructor_id,
-            "booking.cancelled",
+            NotificationKind::BookingCancelled,
             "Booking cancelled".into(),
             text,
             &cancelled,
@@ -581,6 +589,7 @@ pub(crate) async fn cancel_for_slot(
         )
         .await?;
         if let Some(cancelled) = cancelled {
+            crate::notify::cancel_reminders(tx, &session(&cancelled, slot, course), now).await?;
             record(
                 tx,
                 meta,
@@ -598,7 +607,7 @@ pub(crate) async fn cancel_for_slot(
             notify(
                 tx,
                 cancelled.student_id,
-                "slot.cancelled",
+                NotificationKind::SlotCancelled,
                 "Session cancelled".into(),
                 text,
                 &cancelled,
@@ -611,14 +620,20 @@ pub(crate) async fn cancel_for_slot(
     Ok(cancelled_ids)
 }
 
-/// Tells the students of a moved slot about its new time.
+/// Tells the students of a moved slot about its new time and moves the
+/// reminders of its confirmed bookings.
 pub(crate) async fn notify_slot_moved(
     tx: &mut Tx,
     course: &CourseRow,
+    before: &SlotRow,
     slot: &SlotRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
     for booking in bookings::live_for_slot(tx, slot.id).await? {
+        if booking.status == "confirmed" {
+            crate::notify::cancel_reminders(tx, &session(&booking, before, course), now).await?;
+            crate::notify::schedule_reminders(tx, &session(&booking, slot, course), now).await?;
+        }
         let text = format!(
             "The session of {} now starts at {}.",
             course.title, slot.starts_at
@@ -626,7 +641,7 @@ pub(crate) async fn notify_slot_moved(
         notify(
             tx,
             booking.student_id,
-            "booking.rescheduled",
+            NotificationKind::BookingRescheduled,
             "Session moved".into(),
             text,
             &booking,
@@ -803,6 +818,10 @@ pub async fn reschedule_booking(
         InsertBookingError::Database(e) => ApiError::from(e),
     })?;
     promo::move_to(&mut tx, old.id, new.id, now).await?;
+    crate::notify::cancel_reminders(&mut tx, &session(&old, &old_slot, &course), now).await?;
+    if new.status == "confirmed" {
+        crate::notify::schedule_reminders(&mut tx, &session(&new, &new_slot, &course), now).await?;
+    }
     record(
         &mut tx,
         &meta,
@@ -820,7 +839,7 @@ pub async fn reschedule_booking(
     notify(
         &mut tx,
         new.student_id,
-        "booking.rescheduled",
+        NotificationKind::BookingRescheduled,
         "Session rescheduled".into(),
         text.clone(),
         &new,
@@ -830,7 +849,7 @@ pub async fn reschedule_booking(
     notify(
         &mut tx,
         course.instructor_id,
-        "booking.rescheduled",
+        NotificationKind::BookingRescheduled,
         "Booking rescheduled".into(),
         text,
         &new,
@@ -1072,7 +1091,7 @@ pub async fn expire_holds(state: &AppState, now: Timestamp) -> Result<usize, Api
         notify(
             &mut tx,
             booking.student_id,
-            "booking.expired",
+            NotificationKind::BookingExpired,
             "Booking expired".into(),
             "Your booking expired before it was paid; the seat was released.".into(),
             &booking,

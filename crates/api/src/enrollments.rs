@@ -501,6 +501,13 @@ pub async fn record_progress(
             },
         )
         .await?;
+        let notice = crate::notify::Notice {
+            kind: medicaledu_domain::NotificationKind::CourseCompleted,
+            title: "Course completed".to_owned(),
+            body: format!("You completed every required material of {}.", course.title),
+            data: json!({ "course_id": course.id, "enrollment_id": enrollment.id }),
+        };
+        crate::notify::send(&mut tx, enrollment.student_id, &notice, now).await?;
     }
     tx.commit().await?;
     Ok(Json(ProgressResult {

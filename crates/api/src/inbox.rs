@@ -1,7 +1,11 @@
-//! The in-app inbox: a user's notifications, unread count and read marks.
+//! The in-app inbox (a user's notifications, unread count and read marks) and
+//! the user's choice of channels per kind of notification.
 
 use axum::extract::{Path, Query, State};
-use medicaledu_domain::{Id, Timestamp};
+use std::collections::BTreeMap;
+
+use medicaledu_domain::{Channel, Id, NotificationKind, Preferences, Timestamp};
+use medicaledu_store::audit::RequestMeta;
 use medicaledu_store::notifications::{self, NotificationRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,8 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Authenticated;
+use crate::audit::Change;
+use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
+use crate::problem::FieldError;
 use crate::{ApiError, AppState, Json};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -19,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unread_count))
         .routes(routes!(mark_read))
         .routes(routes!(mark_all_read))
+        .routes(routes!(get_preferences, put_preferences))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,6 +43,9 @@ pub struct Notification {
     pub status: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When it reached the inbox; later than `created_at` for reminders.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub read_at: Option<Timestamp>,
 }
@@ -51,6 +61,7 @@ impl From<NotificationRow> for Notification {
             data: row.data.0,
             status: row.status,
             created_at: row.created_at,
+            sent_at: row.sent_at,
             read_at: row.read_at,
         }
     }
@@ -64,7 +75,7 @@ pub struct InboxParams {
     pub limit: Option<i64>,
 }
 
-/// Your in-app notifications, newest first.
+/// Your in-app notifications, most recently delivered first.
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications", params(InboxParams), responses((status = 200, body = Page<Notification>)))]
 pub async fn list_notifications(
     State(state): State<AppState>,
@@ -87,7 +98,7 @@ pub async fn list_notifications(
     Ok(Json(page(
         rows,
         limit,
-        |r| (r.created_at, r.id),
+        |r| (r.send_after, r.id),
         Notification::from,
     )))
 }
@@ -148,4 +159,90 @@ pub async fn mark_all_read(
     let count = notifications::mark_all_read(&mut tx, auth.user.id, Timestamp::now()).await?;
     tx.commit().await?;
     Ok(Json(MarkedRead { count }))
+}
+
+/// Channels per kind of notification: every kind, with `email`, `sms`, `push`
+/// and `in_app` each on or off.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, bool>>, example = json!({"booking.reminder": {"email": true, "sms": false, "push": false, "in_app": true}}))]
+    pub preferences: BTreeMap<NotificationKind, BTreeMap<Channel, bool>>,
+}
+
+impl From<&Preferences> for NotificationPreferences {
+    fn from(preferences: &Preferences) -> Self {
+        Self {
+            preferences: preferences.matrix(),
+        }
+    }
+}
+
+/// Your channels per kind of notification. Defaults: email and in-app on,
+/// SMS and push off.
+#[utoipa::path(get, path = "/api/v1/me/notification-preferences", tag = "notifications", responses((status = 200, body = NotificationPreferences)))]
+pub async fn get_preferences(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<NotificationPreferences>, ApiError> {
+    let preferences = notifications::preferences(&state.db, auth.user.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
+    Ok(Json(NotificationPreferences::from(&preferences)))
+}
+
+/// Replace your channel choices. Kinds and channels left out take their
+/// defaults. SMS needs a phone number on the account; security notices
+/// (`account.locked`, `account.password_changed`, `session.new_device`) always
+/// reach the inbox.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/notification-preferences",
+    tag = "notifications",
+    request_body = NotificationPreferences,
+    responses((status = 200, body = NotificationPreferences), (status = 422, body = crate::Problem, content_type = "application/problem+json"))
+)]
+pub async fn put_preferences(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Meta(meta): Meta,
+    Json(body): Json<NotificationPreferences>,
+) -> Result<Json<NotificationPreferences>, ApiError> {
+    let preferences = Preferences::default()
+        .apply(&body.preferences, auth.user.phone.is_some())
+        .map_err(|e| {
+            ApiError::validation(vec![FieldError::new(
+                format!("preferences.{}", e.field()),
+                e.code(),
+                e.to_string(),
+            )])
+        })?;
+    save(&state, &auth, &meta, &preferences).await?;
+    Ok(Json(NotificationPreferences::from(&preferences)))
+}
+
+async fn save(
+    state: &AppState,
+    auth: &Authenticated,
+    meta: &RequestMeta,
+    preferences: &Preferences,
+) -> Result<(), ApiError> {
+    let now = Timestamp::now();
+    let mut tx = state.db.begin_write().await?;
+    notifications::set_preferences(&mut tx, auth.user.id, preferences, now).await?;
+    crate::audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(auth.user.id),
+            action: "notification_preferences.updated",
+            entity_type: "user",
+            entity_id: auth.user.id,
+            changes: serde_json::to_value(preferences).map_err(ApiError::internal)?,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -16,6 +16,7 @@ mod extract;
 mod health;
 mod inbox;
 mod materials;
+mod notify;
 mod openapi;
 mod pagination;
 mod payments;

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Datelike, Utc};
-use medicaledu_domain::{Currency, Id, Money, Timestamp};
+use medicaledu_domain::{Currency, Id, Money, NotificationKind, Timestamp};
 use medicaledu_payments::{
     ChargeRequest, ChargeStatus, ProviderCharge, ProviderError, ProviderName, RefundRequest,
 };
 use medicaledu_store::audit::RequestMeta;
 use medicaledu_store::bookings::{self, BookingRow, Transition};
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentFilter, PaymentRow};
-use medicaledu_store::{Tx, courses, notifications, slots};
+use medicaledu_store::{Tx, courses, slots};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -131,28 +131,22 @@ fn provider_error(e: ProviderError) -> ApiError {
     }
 }
 
-async fn notify(
+pub(crate) async fn notify(
     tx: &mut Tx,
     user_id: Id,
-    kind: &str,
+    kind: NotificationKind,
     title: &str,
     body: String,
     payment: &PaymentRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    notifications::in_app(
-        tx,
-        &notifications::InApp {
-            user_id,
-            kind,
-            title: title.to_owned(),
-            body,
-            data: json!({ "payment_id": payment.id, "booking_id": payment.booking_id, "amount_minor": payment.amount_minor, "currency": payment.currency }),
-        },
-        now,
-    )
-    .await
-    .map_err(ApiError::from)
+    let notice = crate::notify::Notice {
+        kind,
+        title: title.to_owned(),
+        body,
+        data: json!({ "payment_id": payment.id, "booking_id": payment.booking_id, "amount_minor": payment.amount_minor, "currency": payment.currency }),
+    };
+    crate::notify::send(tx, user_id, &notice, now).await
 }
 
 async fn record(
@@ -382,7 +376,7 @@ pub(crate) async fn settle_success(
     notify(
         &mut tx,
         booking.student_id,
-        "payment.succeeded",
+        NotificationKind::PaymentSucceeded,
         "Payment received",
         format!(
             "We received {}.",
@@ -482,7 +476,7 @@ async fn settle_failure(
         notify(
             tx,
             booking.student_id,
-            "payment.failed",
+            NotificationKind::PaymentFailed,
             "Payment failed",
             format!(
                 "Your payment of {} failed: {reason}",
@@ -658,7 +652,7 @@ pub(crate) async fn refund(
             notify(
                 &mut tx,
                 booking.student_id,
-                "payment.refunded",
+                NotificationKind::PaymentRefunded,
                 "Refund issued",
                 format!(
                     "{} was refunded: {reason}.",

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, NotificationKind, Timestamp};
 use medicaledu_domain::{LockoutPolicy, SessionToken};
 use medicaledu_store::audit::{self, AuditEvent};
 use medicaledu_store::sessions::{self, NewSession, SessionRow};
@@ -169,7 +169,7 @@ pub async fn login(
             account_notice(
                 &mut tx,
                 user.id,
-                "account.locked",
+                NotificationKind::AccountLocked,
                 "Account locked",
                 "Too many failed sign-in attempts: your account is locked for a while. If this was not you, change your password once you are back in.".into(),
                 now,
@@ -209,7 +209,7 @@ pub async fn login(
         account_notice(
             &mut tx,
             user.id,
-            "session.new_device",
+            NotificationKind::NewDevice,
             "New sign-in",
             format!(
                 "Your account was signed in from a new device ({}). If this was not you, change your password.",
@@ -270,28 +270,22 @@ pub async fn login(
         .into_response())
 }
 
-/// An in-app notice about the account's security, in the change's transaction.
+/// A notice about the account's security, in the change's transaction.
 pub(crate) async fn account_notice(
     tx: &mut medicaledu_store::Tx,
     user_id: Id,
-    kind: &str,
+    kind: NotificationKind,
     title: &str,
     body: String,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    medicaledu_store::notifications::in_app(
-        tx,
-        &medicaledu_store::notifications::InApp {
-            user_id,
-            kind,
-            title: title.to_owned(),
-            body,
-            data: json!({}),
-        },
-        now,
-    )
-    .await
-    .map_err(ApiError::from)
+    let notice = crate::notify::Notice {
+        kind,
+        title: title.to_owned(),
+        body,
+        data: json!({}),
+    };
+    crate::notify::send(tx, user_id, &notice, now).await
 }
 
 /// Sign out of the current session.

@@ -528,7 +528,7 @@ pub async fn update_slot(
     )
     .await?;
     if after.starts_at != slot.starts_at || after.ends_at != slot.ends_at {
-        crate::bookings::notify_slot_moved(&mut tx, &course, &after, now).await?;
+        crate::bookings::notify_slot_moved(&mut tx, &course, &slot, &after, now).await?;
     }
     tx.commit().await?;
     Ok(Json(Slot::from(after)))

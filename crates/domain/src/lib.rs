@@ -8,6 +8,7 @@ mod catalog;
 mod commerce;
 mod id;
 mod identity;
+mod notify;
 mod scheduling;
 #[cfg(feature = "sqlx")]
 mod sql;
@@ -28,6 +29,10 @@ pub use identity::{
     Argon2Params, Bio, Credentials, Email, FieldIssue, FullName, HashError, Headline, Locale,
     LockoutPolicy, Password, PasswordHasher, Phone, Role, SessionToken, Specialty, TimeZone,
     UserStatus,
+};
+pub use notify::{
+    Channel, NotificationKind, PreferenceError, Preferences, Reminder, ReminderLead, Retry,
+    RetryPolicy, local_time, reminders,
 };
 pub use scheduling::{
     BookingPolicy, BookingRuleError, BookingStatus, ExDate, ExpansionError, ExpansionLimits,

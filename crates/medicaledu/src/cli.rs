@@ -48,6 +48,71 @@ pub struct GlobalArgs {
 
     #[command(flatten)]
     pub payments: PaymentArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Notification delivery: channels and the dispatcher that drains the outbox.
+#[derive(Debug, Default, Args)]
+pub struct NotifyArgs {
+    /// SMTP server for email: smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=starttls
+    /// or smtps://USER:PASS@HOST:465. Unset, email notifications fail with a clear error.
+    #[arg(
+        long,
+        env = "MEDICALEDU_SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// Sender of notification email, e.g. "MedicalEdu <no-reply@example.org>".
+    #[arg(long, env = "MEDICALEDU_EMAIL_FROM", global = true)]
+    pub email_from: Option<String>,
+    /// Provider URL that SMS notifications are POSTed to (signed JSON).
+    #[arg(
+        long,
+        env = "MEDICALEDU_SMS_WEBHOOK_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub sms_webhook_url: Option<String>,
+    /// Provider URL that push notifications are POSTed to (signed JSON).
+    #[arg(
+        long,
+        env = "MEDICALEDU_PUSH_WEBHOOK_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub push_webhook_url: Option<String>,
+    /// Secret for the HMAC-SHA256 signature of SMS and push webhook calls.
+    #[arg(
+        long,
+        env = "MEDICALEDU_NOTIFY_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub notify_webhook_secret: Option<String>,
+    /// Attempts per notification before it is marked failed [default: 8].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_MAX_ATTEMPTS", global = true)]
+    pub notify_max_attempts: Option<u32>,
+    /// First retry delay in seconds; it doubles per attempt, up to an hour [default: 30].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_RETRY_BASE_SECONDS", global = true)]
+    pub notify_retry_base_seconds: Option<u32>,
+    /// Notifications one dispatcher claims at a time [default: 20].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_BATCH_SIZE", global = true)]
+    pub notify_batch_size: Option<u32>,
+    /// Deliveries one dispatcher has in flight at once [default: 8].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_CONCURRENCY", global = true)]
+    pub notify_concurrency: Option<usize>,
+    /// Milliseconds between polls of the outbox when nothing is due [default: 1000].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_POLL_INTERVAL_MS", global = true)]
+    pub notify_poll_interval_ms: Option<u64>,
+    /// Seconds a claim is exclusive before another dispatcher may take over [default: 120].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_LEASE_SECONDS", global = true)]
+    pub notify_lease_seconds: Option<u64>,
+    /// Seconds one SMTP or webhook delivery may take [default: 10].
+    #[arg(long, env = "MEDICALEDU_NOTIFY_TIMEOUT_SECONDS", global = true)]
+    pub notify_timeout_seconds: Option<u64>,
 }
 
 /// Payment providers; a provider without its secrets is refused with a clear error.
@@ -160,6 +225,9 @@ pub enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Deliver notifications (email, SMS, push) without serving HTTP; run as
+    /// many as needed, on any machine that reaches the database.
+    Worker,
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +262,10 @@ pub struct ServeArgs {
     /// `medicaledu migrate` as a separate step).
     #[arg(long)]
     pub no_migrate: bool,
+
+    /// Do not deliver notifications in this process (leave it to `medicaledu worker`).
+    #[arg(long, env = "MEDICALEDU_NO_DISPATCHER")]
+    pub no_dispatcher: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,9 @@
 use anyhow::Context;
 use medicaledu_api::AppState;
 use medicaledu_diagram::ImageFormat;
+use medicaledu_notify::Dispatcher;
 use medicaledu_store::{Db, PoolConfig};
+use tokio::sync::watch;
 
 use crate::cli::{AdminCommand, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat, ServeArgs};
 use crate::config::Config;
@@ -15,8 +17,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::resolve(&cli.global, serve_args)?;
     crate::logging::init(config.log_format);
     match command {
-        Command::Serve(args) => serve(&config, args.no_migrate).await,
+        Command::Serve(args) => serve(&config, &args).await,
         Command::Migrate => migrate(&config).await,
+        Command::Worker => worker(&config).await,
         Command::Schema(SchemaCommand::Export(args)) => export_schema(&config, args).await,
         Command::Admin(AdminCommand::CreateUser(args)) => {
             crate::admin::create_user(&config, args).await
@@ -28,9 +31,9 @@ pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {
     Ok(Db::connect(&config.database_url, &PoolConfig::default()).await?)
 }
 
-async fn serve(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
+async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
     let db = connect(config).await?;
-    if !no_migrate {
+    if !args.no_migrate {
         for applied in db.migrate().await? {
             tracing::info!(version = applied.version, description = %applied.description, "applied migration");
         }
@@ -41,10 +44,41 @@ async fn serve(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %db.backend(), "serving MedicalEdu");
     let state = AppState::new(db.clone(), config.settings.clone())?;
-    medicaledu_api::serve(listener, state, shutdown_signal()).await?;
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let dispatcher = if args.no_dispatcher {
+        None
+    } else {
+        let dispatcher = Dispatcher::new(db.clone(), config.dispatch.clone())?;
+        let stopped = until_stopped(stopping.clone());
+        Some(tokio::spawn(async move { dispatcher.run(stopped).await }))
+    };
+    medicaledu_api::serve(listener, state, until_stopped(stopping)).await?;
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.await?;
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Delivers notifications until stopped; migrations are left to `serve` or
+/// `migrate`, since workers may run an older or newer build than the schema.
+async fn worker(config: &Config) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    tracing::info!(database = %db.backend(), "notification worker starting");
+    let dispatcher = Dispatcher::new(db.clone(), config.dispatch.clone())?;
+    dispatcher.run(shutdown_signal()).await;
+    db.close().await;
+    Ok(())
+}
+
+async fn until_stopped(mut stopping: watch::Receiver<bool>) {
+    // A dropped sender means nobody can stop us any more: stop now.
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

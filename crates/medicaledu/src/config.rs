@@ -4,13 +4,17 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use medicaledu_api::Settings;
-use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
+use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy, RetryPolicy};
+use medicaledu_notify::{
+    DispatchSettings, EmailConfig, EmailConfigError, WebhookConfig, WebhookConfigError,
+};
 use medicaledu_payments::{PaypalConfig, StripeConfig};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs};
+use crate::cli::{GlobalArgs, NotifyArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -30,6 +34,7 @@ pub struct Config {
     pub bind: SocketAddr,
     pub log_format: LogFormat,
     pub settings: Settings,
+    pub dispatch: DispatchSettings,
 }
 
 /// The TOML file. Unknown keys are an error: a typo must not silently fall back
@@ -63,6 +68,18 @@ struct FileConfig {
     paypal_client_secret: Option<String>,
     paypal_webhook_id: Option<String>,
     paypal_api_base: Option<String>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
+    sms_webhook_url: Option<String>,
+    push_webhook_url: Option<String>,
+    notify_webhook_secret: Option<String>,
+    notify_max_attempts: Option<u32>,
+    notify_retry_base_seconds: Option<u32>,
+    notify_batch_size: Option<u32>,
+    notify_concurrency: Option<usize>,
+    notify_poll_interval_ms: Option<u64>,
+    notify_lease_seconds: Option<u64>,
+    notify_timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +102,14 @@ pub enum ConfigError {
     Incomplete {
         provider: &'static str,
         missing: &'static str,
+    },
+    #[error("{0}")]
+    Email(#[from] EmailConfigError),
+    #[error("{name}: {source}")]
+    Webhook {
+        name: &'static str,
+        #[source]
+        source: WebhookConfigError,
     },
 }
 
@@ -116,6 +141,7 @@ impl Config {
                 paypal: paypal(&global.payments, &file)?,
                 ..settings(&global.security, &global.scheduling, &file)
             },
+            dispatch: dispatch(&global.notify, &file)?,
         })
     }
 }
@@ -227,6 +253,79 @@ fn paypal(flags: &PaymentArgs, file: &FileConfig) -> Result<Option<PaypalConfig>
     Ok(Some(config))
 }
 
+/// Notification delivery. A channel is on when its URL is set; what it needs
+/// besides (a sender address, a signing secret) is then required.
+fn dispatch(flags: &NotifyArgs, file: &FileConfig) -> Result<DispatchSettings, ConfigError> {
+    let defaults = DispatchSettings::default();
+    let email = match pick(&flags.smtp_url, &file.smtp_url) {
+        None => None,
+        Some(url) => {
+            let from =
+                pick(&flags.email_from, &file.email_from).ok_or(ConfigError::Incomplete {
+                    provider: "Email",
+                    missing: "MEDICALEDU_EMAIL_FROM",
+                })?;
+            Some(EmailConfig::parse(&url, &from)?)
+        }
+    };
+    let secret = pick(&flags.notify_webhook_secret, &file.notify_webhook_secret);
+    let webhook = |name: &'static str, url: Option<String>| -> Result<_, ConfigError> {
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let secret = secret.as_deref().ok_or(ConfigError::Incomplete {
+            provider: name,
+            missing: "MEDICALEDU_NOTIFY_WEBHOOK_SECRET",
+        })?;
+        WebhookConfig::new(&url, secret)
+            .map(Some)
+            .map_err(|source| ConfigError::Webhook { name, source })
+    };
+    let retry = RetryPolicy::default();
+    Ok(DispatchSettings {
+        email,
+        sms: webhook(
+            "MEDICALEDU_SMS_WEBHOOK_URL",
+            pick(&flags.sms_webhook_url, &file.sms_webhook_url),
+        )?,
+        push: webhook(
+            "MEDICALEDU_PUSH_WEBHOOK_URL",
+            pick(&flags.push_webhook_url, &file.push_webhook_url),
+        )?,
+        retry: RetryPolicy {
+            max_attempts: flags
+                .notify_max_attempts
+                .or(file.notify_max_attempts)
+                .unwrap_or(retry.max_attempts),
+            base: flags
+                .notify_retry_base_seconds
+                .or(file.notify_retry_base_seconds)
+                .map_or(retry.base, |s| chrono::Duration::seconds(s.into())),
+            ..retry
+        },
+        batch_size: flags
+            .notify_batch_size
+            .or(file.notify_batch_size)
+            .unwrap_or(defaults.batch_size),
+        concurrency: flags
+            .notify_concurrency
+            .or(file.notify_concurrency)
+            .unwrap_or(defaults.concurrency),
+        poll_interval: flags
+            .notify_poll_interval_ms
+            .or(file.notify_poll_interval_ms)
+            .map_or(defaults.poll_interval, Duration::from_millis),
+        lease: flags
+            .notify_lease_seconds
+            .or(file.notify_lease_seconds)
+            .map_or(defaults.lease, Duration::from_secs),
+        timeout: flags
+            .notify_timeout_seconds
+            .or(file.notify_timeout_seconds)
+            .map_or(defaults.timeout, Duration::from_secs),
+    })
+}
+
 fn booking_policy(flags: &SchedulingArgs, file: &FileConfig) -> BookingPolicy {
     let defaults = BookingPolicy::default();
     let pick = |flag: Option<u32>, file: Option<u32>| flag.or(file).map(i64::from);
@@ -313,6 +412,7 @@ mod tests {
             security: SecurityArgs::default(),
             scheduling: SchedulingArgs::default(),
             payments: PaymentArgs::default(),
+            notify: NotifyArgs::default(),
         }
     }
 
@@ -330,6 +430,7 @@ mod tests {
         let serve = ServeArgs {
             bind: Some("127.0.0.1:7000".parse().expect("addr")),
             no_migrate: false,
+            no_dispatcher: false,
         };
         let config = Config::resolve(
             &global(Some("sqlite://flag.db"), Some(path.clone())),

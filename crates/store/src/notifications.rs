@@ -1,40 +1,79 @@
 //! The notifications outbox. Rows are queued in the transaction of the change
-//! they announce, so a notification exists exactly when the change committed.
+//! they announce, so a notification exists exactly when the change committed;
+//! dispatchers then claim due rows with a lease and record each outcome.
+//!
+//! A claim is fenced by its lease: every outcome is written only while the row
+//! is still `sending` under the same `lease_expires_at`, so a dispatcher that
+//! stalled past its lease cannot overwrite the work of the one that took over.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Channel, Id, NotificationKind, Preferences, Timestamp};
 use serde_json::Value;
 use sqlx::types::Json;
 
-use crate::{Tx, on_tx};
+use crate::params::{Param, Params, bind_params};
+use crate::{Backend, Db, Tx, on_db, on_tx};
 
+/// What the outbox needs to know about a recipient to pick channels.
 #[derive(Clone, Debug)]
-pub struct InApp<'a> {
-    pub user_id: Id,
-    pub kind: &'a str,
-    pub title: String,
-    pub body: String,
-    pub data: Value,
+pub struct Recipient {
+    pub phone: Option<String>,
+    pub timezone: String,
+    pub preferences: Preferences,
 }
 
-/// Stores an in-app notification; there is nothing to deliver, so it is sent
-/// as soon as it exists.
-pub async fn in_app(
+/// The recipient's channel settings, read in the transaction that queues; `None`
+/// for an account that is gone.
+pub async fn recipient(tx: &mut Tx, user_id: Id) -> Result<Option<Recipient>, sqlx::Error> {
+    let row: Option<(Option<String>, String, Json<Value>)> = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT phone, timezone, notification_preferences FROM users \
+             WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+    })?;
+    Ok(row.map(|(phone, timezone, Json(preferences))| Recipient {
+        phone,
+        timezone,
+        preferences: parse_preferences(user_id, preferences),
+    }))
+}
+
+/// Stored preferences that no longer parse (a kind renamed by hand, say) fall
+/// back to the defaults rather than silencing the user.
+fn parse_preferences(user_id: Id, value: Value) -> Preferences {
+    serde_json::from_value(value).unwrap_or_else(|e| {
+        tracing::warn!(%user_id, error = %e, "unreadable notification preferences; using defaults");
+        Preferences::default()
+    })
+}
+
+pub async fn preferences(db: &Db, user_id: Id) -> Result<Option<Preferences>, sqlx::Error> {
+    let row: Option<Json<Value>> = on_db!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT notification_preferences FROM users WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.map(|Json(value)| parse_preferences(user_id, value)))
+}
+
+pub async fn set_preferences(
     tx: &mut Tx,
-    notification: &InApp<'_>,
+    user_id: Id,
+    preferences: &Preferences,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {
         sqlx::query(
-            "INSERT INTO notifications (id, user_id, channel, kind, title, body, data, status, send_after, sent_at, \
-                 created_at, updated_at) \
-             VALUES ($1, $2, 'in_app', $3, $4, $5, $6, 'sent', $7, $7, $7, $7)",
+            "UPDATE users SET notification_preferences = $2, updated_at = $3 \
+             WHERE id = $1 AND deleted_at IS NULL",
         )
-        .bind(Id::generate())
-        .bind(notification.user_id)
-        .bind(notification.kind)
-        .bind(&notification.title)
-        .bind(&notification.body)
-        .bind(Json(&notification.data))
+        .bind(user_id)
+        .bind(Json(preferences))
         .bind(now)
         .execute(conn)
         .await
@@ -42,7 +81,84 @@ pub async fn in_app(
     })
 }
 
-const NOTIFICATION_COLUMNS: &str = "id, user_id, channel, kind, title, body, data, status, send_after, sent_at, read_at, created_at";
+/// One notification on one channel.
+#[derive(Clone, Debug)]
+pub struct Outgoing<'a> {
+    pub user_id: Id,
+    pub channel: Channel,
+    pub kind: NotificationKind,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub data: &'a Value,
+    pub send_after: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    /// Queuing a second row with the same key does nothing.
+    pub dedupe_key: Option<String>,
+}
+
+/// Queues one row. An in-app notice due now is delivered by being stored, so it
+/// is `sent` at once; anything else waits for a dispatcher.
+pub async fn queue(tx: &mut Tx, row: &Outgoing<'_>, now: Timestamp) -> Result<(), sqlx::Error> {
+    let delivered = row.channel == Channel::InApp && row.send_after <= now;
+    let (status, sent_at) = if delivered {
+        ("sent", Some(now))
+    } else {
+        ("queued", None)
+    };
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO notifications (id, user_id, channel, kind, title, body, data, status, send_after, \
+                 expires_at, sent_at, dedupe_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+             ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+        )
+        .bind(Id::generate())
+        .bind(row.user_id)
+        .bind(row.channel.as_str())
+        .bind(row.kind.as_str())
+        .bind(row.title)
+        .bind(row.body)
+        .bind(Json(row.data))
+        .bind(status)
+        .bind(row.send_after)
+        .bind(row.expires_at)
+        .bind(sent_at)
+        .bind(&row.dedupe_key)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(drop)
+    })
+}
+
+/// Cancels the rows with these dedupe keys that have not gone out yet; returns
+/// how many.
+pub async fn cancel_keys(tx: &mut Tx, keys: &[String], now: Timestamp) -> Result<u64, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let mut params = Params::default();
+    let at = params.push(Param::Time(now));
+    let list = keys
+        .iter()
+        .map(|key| params.push(Param::Text(key.clone())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE notifications SET status = 'cancelled', last_error = 'cancelled: no longer relevant', \
+             updated_at = {at} \
+         WHERE dedupe_key IN ({list}) AND status = 'queued'"
+    ));
+    on_tx!(tx, conn => {
+        bind_params!(sqlx::query(sql), params.0)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+}
+
+const NOTIFICATION_COLUMNS: &str = "id, user_id, channel, kind, title, body, data, status, send_after, \
+     expires_at, attempts, last_error, sent_at, read_at, dedupe_key, created_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NotificationRow {
@@ -55,14 +171,19 @@ pub struct NotificationRow {
     pub data: Json<Value>,
     pub status: String,
     pub send_after: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
     pub sent_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
+    pub dedupe_key: Option<String>,
     pub created_at: Timestamp,
 }
 
-/// A user's in-app inbox, newest first; only unread ones when `unread_only`.
+/// A user's inbox: in-app notifications that have been delivered, newest
+/// delivery first (a reminder appears when it is due, not when it was queued).
 pub async fn inbox(
-    db: &crate::Db,
+    db: &Db,
     user_id: Id,
     unread_only: bool,
     before: Option<(Timestamp, Id)>,
@@ -71,19 +192,21 @@ pub async fn inbox(
     let (before_at, before_id) = before.unzip();
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
-         WHERE user_id = $1 AND channel = 'in_app' AND ($2 = FALSE OR read_at IS NULL) \
-           AND ($3 IS NULL OR created_at < $3 OR (created_at = $3 AND id < $4)) \
-         ORDER BY created_at DESC, id DESC LIMIT $5"
+         WHERE user_id = $1 AND channel = 'in_app' AND status = 'sent' \
+           AND ($2 = FALSE OR read_at IS NULL) \
+           AND ($3 IS NULL OR (send_after, id) < ($3, $4)) \
+         ORDER BY send_after DESC, id DESC LIMIT $5"
     ));
-    crate::on_db!(db, pool => {
+    on_db!(db, pool => {
         sqlx::query_as(sql).bind(user_id).bind(unread_only).bind(before_at).bind(before_id).bind(limit).fetch_all(pool).await
     })
 }
 
-pub async fn unread_count(db: &crate::Db, user_id: Id) -> Result<i64, sqlx::Error> {
-    crate::on_db!(db, pool => {
+pub async fn unread_count(db: &Db, user_id: Id) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND channel = 'in_app' AND read_at IS NULL",
+            "SELECT COUNT(*) FROM notifications \
+             WHERE user_id = $1 AND channel = 'in_app' AND status = 'sent' AND read_at IS NULL",
         )
         .bind(user_id)
         .fetch_one(pool)
@@ -91,8 +214,8 @@ pub async fn unread_count(db: &crate::Db, user_id: Id) -> Result<i64, sqlx::Erro
     })
 }
 
-/// Marks one of the user's in-app notifications read (the first time only);
-/// `None` when it is not theirs.
+/// Marks one of the user's delivered in-app notifications read (the first time
+/// only); `None` when it is not theirs.
 pub async fn mark_read(
     tx: &mut Tx,
     id: Id,
@@ -101,7 +224,8 @@ pub async fn mark_read(
 ) -> Result<Option<NotificationRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE notifications SET read_at = COALESCE(read_at, $3), updated_at = $3 \
-         WHERE id = $1 AND user_id = $2 AND channel = 'in_app' RETURNING {NOTIFICATION_COLUMNS}"
+         WHERE id = $1 AND user_id = $2 AND channel = 'in_app' AND status = 'sent' \
+         RETURNING {NOTIFICATION_COLUMNS}"
     ));
     on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(user_id).bind(now).fetch_optional(conn).await)
 }
@@ -111,7 +235,7 @@ pub async fn mark_all_read(tx: &mut Tx, user_id: Id, now: Timestamp) -> Result<u
     on_tx!(tx, conn => {
         sqlx::query(
             "UPDATE notifications SET read_at = $2, updated_at = $2 \
-             WHERE user_id = $1 AND channel = 'in_app' AND read_at IS NULL",
+             WHERE user_id = $1 AND channel = 'in_app' AND status = 'sent' AND read_at IS NULL",
         )
         .bind(user_id)
         .bind(now)
@@ -119,4 +243,176 @@ pub async fn mark_all_read(tx: &mut Tx, user_id: Id, now: Timestamp) -> Result<u
         .await
         .map(|r| r.rows_affected())
     })
+}
+
+/// Rows with these dedupe keys, for tests and operators.
+pub async fn by_dedupe_prefix(db: &Db, prefix: &str) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
+         WHERE substr(dedupe_key, 1, length($1)) = $1 ORDER BY send_after, dedupe_key"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(prefix).fetch_all(pool).await)
+}
+
+/// A claimed notification with what delivery needs to know of its recipient.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: Id,
+    pub user_id: Id,
+    pub channel: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub data: Json<Value>,
+    pub attempts: i64,
+    pub expires_at: Option<Timestamp>,
+    pub lease_expires_at: Timestamp,
+    pub email: String,
+    pub phone: Option<String>,
+    pub full_name: String,
+    pub locale: String,
+}
+
+/// Claims up to `limit` due notifications for delivery until `lease_until`.
+///
+/// In the same transaction it delivers due in-app rows (stored is delivered),
+/// cancels rows whose usefulness has expired, and drops rows of deleted
+/// accounts. On PostgreSQL the candidate rows are locked with `SKIP LOCKED`, so
+/// concurrent dispatchers take disjoint batches; on SQLite the write
+/// transaction is already exclusive.
+pub async fn claim(
+    db: &Db,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let due = "status IN ('queued', 'sending') AND send_after <= $1 \
+               AND (status = 'queued' OR lease_expires_at < $1)";
+    let housekeeping = [
+        format!(
+            "UPDATE notifications SET status = 'cancelled', lease_expires_at = NULL, \
+                 last_error = 'expired before it could be delivered', updated_at = $1 \
+             WHERE {due} AND expires_at <= $1"
+        ),
+        format!(
+            "UPDATE notifications SET status = 'sent', sent_at = send_after, updated_at = $1 \
+             WHERE {due} AND channel = 'in_app'"
+        ),
+        format!(
+            "UPDATE notifications SET status = 'cancelled', lease_expires_at = NULL, \
+                 last_error = 'the account was deleted', updated_at = $1 \
+             WHERE {due} AND user_id IN (SELECT id FROM users WHERE deleted_at IS NOT NULL)"
+        ),
+    ];
+    for sql in housekeeping {
+        on_tx!(&mut tx, conn => {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).execute(conn).await.map(drop)
+        })?;
+    }
+    let claim = sqlx::AssertSqlSafe(format!(
+        "UPDATE notifications SET status = 'sending', lease_expires_at = $2, attempts = attempts + 1, \
+             updated_at = $1 \
+         WHERE id IN (SELECT id FROM notifications WHERE {due} ORDER BY send_after, id LIMIT $3 {lock}) \
+         RETURNING id"
+    ));
+    let ids: Vec<Id> = on_tx!(&mut tx, conn => {
+        sqlx::query_scalar(claim).bind(now).bind(lease_until).bind(limit).fetch_all(conn).await
+    })?;
+    if ids.is_empty() {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let list = ids
+        .iter()
+        .map(|&id| params.push(Param::Id(id)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT n.id, n.user_id, n.channel, n.kind, n.title, n.body, n.data, n.attempts, n.expires_at, \
+             n.lease_expires_at, u.email, u.phone, u.full_name, u.locale \
+         FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE n.id IN ({list}) ORDER BY n.send_after, n.id"
+    ));
+    let claimed = on_tx!(&mut tx, conn => {
+        bind_params!(sqlx::query_as(sql), params.0).fetch_all(conn).await
+    })?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// How one delivery attempt ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Sent,
+    RetryAt {
+        at: Timestamp,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+    /// Not attempted (the dispatcher is stopping): back to the queue as it was.
+    Released,
+}
+
+/// Records an outcome if the claim still holds; `false` when the lease had
+/// expired and the row was taken over.
+pub async fn settle(
+    db: &Db,
+    row: &Claimed,
+    outcome: &Outcome,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    const CLAIM_HOLDS: &str = "WHERE id = $1 AND status = 'sending' AND lease_expires_at = $2";
+    let affected = on_db!(db, pool => {
+        match outcome {
+            Outcome::Sent => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE notifications SET status = 'sent', sent_at = $3, lease_expires_at = NULL, \
+                     last_error = NULL, updated_at = $3 {CLAIM_HOLDS}"
+            )))
+            .bind(row.id)
+            .bind(row.lease_expires_at)
+            .bind(now)
+            .execute(pool)
+            .await,
+            Outcome::RetryAt { at, error } => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE notifications SET status = 'queued', send_after = $4, lease_expires_at = NULL, \
+                     last_error = $5, updated_at = $3 {CLAIM_HOLDS}"
+            )))
+            .bind(row.id)
+            .bind(row.lease_expires_at)
+            .bind(now)
+            .bind(*at)
+            .bind(error)
+            .execute(pool)
+            .await,
+            Outcome::Failed { error } => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE notifications SET status = 'failed', lease_expires_at = NULL, last_error = $4, \
+                     updated_at = $3 {CLAIM_HOLDS}"
+            )))
+            .bind(row.id)
+            .bind(row.lease_expires_at)
+            .bind(now)
+            .bind(error)
+            .execute(pool)
+            .await,
+            Outcome::Released => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE notifications SET status = 'queued', lease_expires_at = NULL, \
+                     attempts = attempts - 1, updated_at = $3 {CLAIM_HOLDS}"
+            )))
+            .bind(row.id)
+            .bind(row.lease_expires_at)
+            .bind(now)
+            .execute(pool)
+            .await,
+        }
+        .map(|done| done.rows_affected() == 1)
+    })?;
+    Ok(affected)
 }

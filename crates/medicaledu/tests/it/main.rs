@@ -11,6 +11,7 @@ mod http;
 mod identity;
 mod inbox;
 mod migrations;
+mod notify;
 mod payments;
 mod scheduling;
 mod schema_exports;

@@ -1,0 +1,174 @@
+//! Queues notifications in the transaction of the change they announce, on
+//! the channels each recipient chose, and keeps booking reminders in step with
+//! their bookings.
+
+use medicaledu_domain::{
+    Channel, Id, NotificationKind, ReminderLead, TimeZone, Timestamp, local_time, reminders,
+};
+use medicaledu_store::Tx;
+use medicaledu_store::notifications::{self, Outgoing};
+use serde_json::{Value, json};
+
+use crate::ApiError;
+
+/// What one notification says.
+#[derive(Clone, Debug)]
+pub(crate) struct Notice {
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    pub data: Value,
+}
+
+/// Queues `notice` for `user_id` now, once per enabled channel.
+pub(crate) async fn send(
+    tx: &mut Tx,
+    user_id: Id,
+    notice: &Notice,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let Some(recipient) = notifications::recipient(tx, user_id).await? else {
+        return Ok(());
+    };
+    let channels = recipient
+        .preferences
+        .channels(notice.kind, recipient.phone.is_some());
+    for channel in channels {
+        notifications::queue(
+            tx,
+            &Outgoing {
+                user_id,
+                channel,
+                kind: notice.kind,
+                title: &notice.title,
+                body: &notice.body,
+                data: &notice.data,
+                send_after: now,
+                expires_at: None,
+                dedupe_key: None,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A confirmed booking's session, as its reminders need it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Session<'a> {
+    pub booking_id: Id,
+    pub slot_id: Id,
+    pub starts_at: Timestamp,
+    pub course_title: &'a str,
+    pub student_id: Id,
+    pub instructor_id: Id,
+}
+
+impl Session<'_> {
+    fn participants(&self) -> [(Id, bool); 2] {
+        [(self.student_id, true), (self.instructor_id, false)]
+    }
+}
+
+/// The key of one reminder row. It names the start time, so a session that
+/// moves gets fresh reminders while the old ones are cancelled, and scheduling
+/// the same session twice queues nothing new.
+fn reminder_key(
+    session: &Session<'_>,
+    lead: ReminderLead,
+    user_id: Id,
+    channel: Channel,
+) -> String {
+    format!(
+        "reminder:{}:{}:{lead}:{user_id}:{channel}",
+        session.booking_id,
+        session.starts_at.as_datetime().timestamp()
+    )
+}
+
+/// Schedules the 24-hour and one-hour reminders of a confirmed booking for
+/// its student and its instructor.
+pub(crate) async fn schedule_reminders(
+    tx: &mut Tx,
+    session: &Session<'_>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let plan = reminders(session.starts_at, now);
+    if plan.is_empty() {
+        return Ok(());
+    }
+    for (user_id, is_student) in session.participants() {
+        let Some(recipient) = notifications::recipient(tx, user_id).await? else {
+            continue;
+        };
+        let kind = NotificationKind::BookingReminder;
+        let zone = TimeZone::parse(&recipient.timezone).unwrap_or_default();
+        let when = local_time(session.starts_at, &zone);
+        let data = json!({
+            "booking_id": session.booking_id,
+            "slot_id": session.slot_id,
+            "starts_at": session.starts_at,
+        });
+        for reminder in &plan {
+            let (title, body) = if is_student {
+                (
+                    format!("Your session starts {}", reminder.lead.phrase()),
+                    format!("Your session of {} starts on {when}.", session.course_title),
+                )
+            } else {
+                (
+                    format!("You teach {}", reminder.lead.phrase()),
+                    format!(
+                        "Your session of {} with a student starts on {when}.",
+                        session.course_title
+                    ),
+                )
+            };
+            let channels = recipient
+                .preferences
+                .channels(kind, recipient.phone.is_some());
+            for channel in channels {
+                notifications::queue(
+                    tx,
+                    &Outgoing {
+                        user_id,
+                        channel,
+                        kind,
+                        title: &title,
+                        body: &body,
+                        data: &data,
+                        send_after: reminder.send_after,
+                        expires_at: Some(reminder.expires_at),
+                        dedupe_key: Some(reminder_key(session, reminder.lead, user_id, channel)),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cancels the reminders of a booking's session that have not gone out, on
+/// every channel (preferences may have changed since they were scheduled).
+pub(crate) async fn cancel_reminders(
+    tx: &mut Tx,
+    session: &Session<'_>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let keys: Vec<String> = session
+        .participants()
+        .into_iter()
+        .flat_map(|(user_id, _)| {
+            ReminderLead::ALL.into_iter().flat_map(move |lead| {
+                Channel::ALL
+                    .into_iter()
+                    .map(move |channel| reminder_key(session, lead, user_id, channel))
+            })
+        })
+        .collect();
+    notifications::cancel_keys(tx, &keys, now).await?;
+    Ok(())
+}
