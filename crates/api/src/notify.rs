@@ -6,7 +6,7 @@ use medicaledu_domain::{
     Channel, Id, NotificationKind, ReminderLead, TimeZone, Timestamp, local_time, reminders,
 };
 use medicaledu_store::Tx;
-use medicaledu_store::notifications::{self, Outgoing};
+use medicaledu_store::notifications::{self, Outgoing, Recipient};
 use serde_json::{Value, json};
 
 use crate::ApiError;
@@ -30,6 +30,30 @@ pub(crate) async fn send(
     let Some(recipient) = notifications::recipient(tx, user_id).await? else {
         return Ok(());
     };
+    let at = When {
+        send_after: now,
+        expires_at: None,
+    };
+    queue(tx, user_id, &recipient, notice, at, |_| None, now).await
+}
+
+/// When a notice goes out, and when it stops being worth sending.
+#[derive(Clone, Copy, Debug)]
+struct When {
+    send_after: Timestamp,
+    expires_at: Option<Timestamp>,
+}
+
+/// Queues `notice` on each channel the recipient enabled for its kind.
+async fn queue(
+    tx: &mut Tx,
+    user_id: Id,
+    recipient: &Recipient,
+    notice: &Notice,
+    when: When,
+    dedupe_key: impl Fn(Channel) -> Option<String>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     let channels = recipient
         .preferences
         .channels(notice.kind, recipient.phone.is_some());
@@ -43,9 +67,9 @@ pub(crate) async fn send(
                 title: &notice.title,
                 body: &notice.body,
                 data: &notice.data,
-                send_after: now,
-                expires_at: None,
-                dedupe_key: None,
+                send_after: when.send_after,
+                expires_at: when.expires_at,
+                dedupe_key: dedupe_key(channel),
             },
             now,
         )
@@ -102,7 +126,6 @@ pub(crate) async fn schedule_reminders(
         let Some(recipient) = notifications::recipient(tx, user_id).await? else {
             continue;
         };
-        let kind = NotificationKind::BookingReminder;
         let zone = TimeZone::parse(&recipient.timezone).unwrap_or_default();
         let when = local_time(session.starts_at, &zone);
         let data = json!({
@@ -125,27 +148,18 @@ pub(crate) async fn schedule_reminders(
                     ),
                 )
             };
-            let channels = recipient
-                .preferences
-                .channels(kind, recipient.phone.is_some());
-            for channel in channels {
-                notifications::queue(
-                    tx,
-                    &Outgoing {
-                        user_id,
-                        channel,
-                        kind,
-                        title: &title,
-                        body: &body,
-                        data: &data,
-                        send_after: reminder.send_after,
-                        expires_at: Some(reminder.expires_at),
-                        dedupe_key: Some(reminder_key(session, reminder.lead, user_id, channel)),
-                    },
-                    now,
-                )
-                .await?;
-            }
+            let notice = Notice {
+                kind: NotificationKind::BookingReminder,
+                title,
+                body,
+                data: data.clone(),
+            };
+            let at = When {
+                send_after: reminder.send_after,
+                expires_at: Some(reminder.expires_at),
+            };
+            let key = |channel| Some(reminder_key(session, reminder.lead, user_id, channel));
+            queue(tx, user_id, &recipient, &notice, at, key, now).await?;
         }
     }
     Ok(())

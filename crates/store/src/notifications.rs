@@ -245,15 +245,6 @@ pub async fn mark_all_read(tx: &mut Tx, user_id: Id, now: Timestamp) -> Result<u
     })
 }
 
-/// Rows with these dedupe keys, for tests and operators.
-pub async fn by_dedupe_prefix(db: &Db, prefix: &str) -> Result<Vec<NotificationRow>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
-         WHERE substr(dedupe_key, 1, length($1)) = $1 ORDER BY send_after, dedupe_key"
-    ));
-    on_db!(db, pool => sqlx::query_as(sql).bind(prefix).fetch_all(pool).await)
-}
-
 /// A claimed notification with what delivery needs to know of its recipient.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Claimed {

@@ -254,6 +254,19 @@ async fn change_password(app: &TestApp, token: &str) {
     assert!(response.status().is_success(), "password change");
 }
 
+async fn get_preferences(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .send(
+            Method::GET,
+            "/api/v1/me/notification-preferences",
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    json_of(response).await
+}
+
 async fn set_preferences(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
     app.send(
         Method::PUT,
@@ -307,22 +320,26 @@ async fn email_goes_out_through_a_real_smtp_server(backend: Backend) {
     let message = &messages[0];
     assert_eq!(message["mail_from"], "no-reply@medicaledu.test");
     assert_eq!(message["rcpt_tos"], json!(["mail.student@example.com"]));
-    let data = message["data"].as_str().expect("data");
-    assert!(
-        data.contains("Subject: Password changed") || data.contains("Subject: "),
-        "{data}"
+    assert_eq!(message["subject"], "Password changed");
+    assert_eq!(message["to"], "\"Dr. Test\" <mail.student@example.com>");
+    assert_eq!(
+        message["content_type"], "multipart/alternative",
+        "text and HTML"
     );
-    assert!(
-        data.contains("multipart/alternative"),
-        "text and HTML: {data}"
+    assert_eq!(
+        message["message_id"],
+        format!("<{}@medicaledu.notifications>", email.id)
     );
+    let text = message["text"].as_str().expect("a plain-text part");
+    assert_eq!(text.lines().next(), Some("Password changed"), "{text}");
     assert!(
-        data.contains("text/plain") && data.contains("text/html"),
-        "{data}"
+        text.contains("your other sessions were signed out"),
+        "{text}"
     );
+    let html = message["html"].as_str().expect("an HTML part");
     assert!(
-        data.contains(&format!("<{}@medicaledu.notifications>", email.id)),
-        "{data}"
+        html.contains("<h1 style=\"font-size:1.25rem\">Password changed</h1>"),
+        "{html}"
     );
 
     let after = rows(&app, &user).await;
@@ -855,16 +872,7 @@ async fn preferences_are_validated_and_stored(backend: Backend) {
         return;
     };
     let token = app.user("prefs@example.com", "student").await;
-    let defaults = json_of(
-        app.send(
-            Method::GET,
-            "/api/v1/me/notification-preferences",
-            &token,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let defaults = get_preferences(&app, &token).await;
     let matrix = defaults["preferences"].as_object().expect("object");
     assert_eq!(matrix.len(), 13, "every kind");
     assert!(
@@ -894,16 +902,7 @@ async fn preferences_are_validated_and_stored(backend: Backend) {
     assert_eq!(unknown_channel.status(), 422);
 
     // Nothing above changed anything.
-    let unchanged = json_of(
-        app.send(
-            Method::GET,
-            "/api/v1/me/notification-preferences",
-            &token,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let unchanged = get_preferences(&app, &token).await;
     assert_eq!(unchanged, defaults);
 
     let saved = set_preferences(
@@ -913,16 +912,7 @@ async fn preferences_are_validated_and_stored(backend: Backend) {
     )
     .await;
     assert_eq!(saved.status(), 200);
-    let read_back = json_of(
-        app.send(
-            Method::GET,
-            "/api/v1/me/notification-preferences",
-            &token,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let read_back = get_preferences(&app, &token).await;
     assert_eq!(
         read_back["preferences"]["payment.failed"],
         json!({"email": false, "sms": false, "push": true, "in_app": true})

@@ -2,12 +2,15 @@
 
 Listens on 127.0.0.1 on a free port, prints the port on its first line of
 output, and writes every message it accepts to OUT_DIR as a JSON file with
-the envelope and the raw message. Runs until it is killed.
+the envelope, the raw message and its decoded
+headers and parts. Runs until it is killed.
 
 Usage: python3 smtp_sink.py OUT_DIR
 """
 
 import asyncio
+import email
+import email.policy
 import json
 import os
 import sys
@@ -23,10 +26,22 @@ class Store:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         path = os.path.join(self.out_dir, f"{self.count:06d}.json")
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parts = {
+            part.get_content_type(): part.get_content()
+            for part in message.walk()
+            if not part.is_multipart()
+        }
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "data": envelope.content.decode("utf-8", "replace"),
+            "subject": message["subject"],
+            "to": message["to"],
+            "message_id": message["message-id"],
+            "content_type": message.get_content_type(),
+            "text": parts.get("text/plain"),
+            "html": parts.get("text/html"),
         }
         # Written whole, then renamed, so a reader never sees half a message.
         with open(path + ".tmp", "w", encoding="utf-8") as f:
