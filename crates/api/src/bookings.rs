@@ -9,7 +9,7 @@ use chrono::Utc;
 use medicaledu_domain::{
     BookingRuleError, BookingStatus, Id, NotificationKind, PromoCheck, Timestamp,
     check_attendance_mark, check_notice, check_reschedule, hold_expires_at, initial_status,
-    refund_eligible,
+    local_time, refund_eligible,
 };
 use medicaledu_store::Tx;
 use medicaledu_store::audit::RequestMeta;
@@ -110,19 +110,22 @@ fn rule(e: BookingRuleError) -> ApiError {
     ApiError::conflict(e.code(), e.to_string())
 }
 
+/// Queues a notice about `booking`; `body` writes the text with times in the
+/// recipient's own zone.
 async fn notify(
     tx: &mut Tx,
     user_id: Id,
     kind: NotificationKind,
     title: String,
-    body: String,
+    body: impl FnOnce(&dyn Fn(Timestamp) -> String) -> String,
     booking: &BookingRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
+    let zone = crate::notify::zone_of(tx, user_id).await?;
     let notice = Notice {
         kind,
         title,
-        body,
+        body: body(&|at| local_time(at, &zone)),
         data: json!({ "booking_id": booking.id, "slot_id": booking.slot_id, "status": booking.status }),
     };
     crate::notify::send(tx, user_id, &notice, now).await
@@ -186,12 +189,13 @@ pub(crate) async fn confirmed(
     )
     .await?;
     let when = slot.starts_at;
+    let title = &course.title;
     notify(
         tx,
         booking.student_id,
         NotificationKind::BookingConfirmed,
         "Session booked".into(),
-        format!("Your session of {} on {when} is confirmed.", course.title),
+        |local| format!("Your session of {title} on {} is confirmed.", local(when)),
         booking,
         now,
     )
@@ -201,10 +205,12 @@ pub(crate) async fn confirmed(
         course.instructor_id,
         NotificationKind::BookingConfirmed,
         "New booking".into(),
-        format!(
-            "A student booked your session of {} on {when}.",
-            course.title
-        ),
+        |local| {
+            format!(
+                "A student booked your session of {title} on {}.",
+                local(when)
+            )
+        },
         booking,
         now,
     )
@@ -535,16 +541,19 @@ async fn cancel_in_tx(
         now,
     )
     .await?;
-    let text = format!(
-        "The session of {} on {} was cancelled ({reason}).",
-        course.title, slot.starts_at
-    );
+    let text = |local: &dyn Fn(Timestamp) -> String| {
+        format!(
+            "The session of {} on {} was cancelled ({reason}).",
+            course.title,
+            local(slot.starts_at)
+        )
+    };
     notify(
         tx,
         cancelled.student_id,
         NotificationKind::BookingCancelled,
         "Session cancelled".into(),
-        text.clone(),
+        text,
         &cancelled,
         now,
     )
@@ -600,10 +609,13 @@ pub(crate) async fn cancel_for_slot(
                 now,
             )
             .await?;
-            let text = format!(
-                "The instructor cancelled the session of {} on {}.",
-                course.title, slot.starts_at
-            );
+            let text = |local: &dyn Fn(Timestamp) -> String| {
+                format!(
+                    "The instructor cancelled the session of {} on {}.",
+                    course.title,
+                    local(slot.starts_at)
+                )
+            };
             notify(
                 tx,
                 cancelled.student_id,
@@ -634,10 +646,13 @@ pub(crate) async fn notify_slot_moved(
             crate::notify::cancel_reminders(tx, &session(&booking, before, course), now).await?;
             crate::notify::schedule_reminders(tx, &session(&booking, slot, course), now).await?;
         }
-        let text = format!(
-            "The session of {} now starts at {}.",
-            course.title, slot.starts_at
-        );
+        let text = |local: &dyn Fn(Timestamp) -> String| {
+            format!(
+                "The session of {} now starts on {}.",
+                course.title,
+                local(slot.starts_at)
+            )
+        };
         notify(
             tx,
             booking.student_id,
@@ -832,16 +847,20 @@ pub async fn reschedule_booking(
         now,
     )
     .await?;
-    let text = format!(
-        "The session of {} moved from {} to {}.",
-        course.title, old_slot.starts_at, new_slot.starts_at
-    );
+    let text = |local: &dyn Fn(Timestamp) -> String| {
+        format!(
+            "The session of {} moved from {} to {}.",
+            course.title,
+            local(old_slot.starts_at),
+            local(new_slot.starts_at)
+        )
+    };
     notify(
         &mut tx,
         new.student_id,
         NotificationKind::BookingRescheduled,
         "Session rescheduled".into(),
-        text.clone(),
+        text,
         &new,
         now,
     )
@@ -1093,7 +1112,7 @@ pub async fn expire_holds(state: &AppState, now: Timestamp) -> Result<usize, Api
             booking.student_id,
             NotificationKind::BookingExpired,
             "Booking expired".into(),
-            "Your booking expired before it was paid; the seat was released.".into(),
+            |_| "Your booking expired before it was paid; the seat was released.".into(),
             &booking,
             now,
         )

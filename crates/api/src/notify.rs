@@ -37,6 +37,14 @@ pub(crate) async fn send(
     queue(tx, user_id, &recipient, notice, at, |_| None, now).await
 }
 
+/// The recipient's time zone, for writing times as they read them.
+pub(crate) async fn zone_of(tx: &mut Tx, user_id: Id) -> Result<TimeZone, ApiError> {
+    Ok(notifications::recipient(tx, user_id)
+        .await?
+        .and_then(|r| TimeZone::parse(&r.timezone).ok())
+        .unwrap_or_default())
+}
+
 /// When a notice goes out, and when it stops being worth sending.
 #[derive(Clone, Copy, Debug)]
 struct When {
