@@ -128,10 +128,51 @@ async fn json_of(response: reqwest::Response) -> Value {
 
 /// A pending booking of a paid session.
 async fn pending_booking(app: &TestApp, price: i64) -> (String, String, String, String) {
+    pending_booking_in(app, price, "USD").await
+}
+
+/// A pending booking of a session priced in `currency`'s minor units.
+async fn pending_booking_in(
+    app: &TestApp,
+    price: i64,
+    currency: &str,
+) -> (String, String, String, String) {
     let instructor = app.user("pay-teacher@example.com", "instructor").await;
-    let course = app
-        .published_course(&instructor, "Paid Simulation Lab", price)
+    let course = if currency == "USD" {
+        app.published_course(&instructor, "Paid Simulation Lab", price)
+            .await
+    } else {
+        let body = json!({
+            "title": "Paid Simulation Lab", "category": "Emergency Medicine", "level": "beginner",
+            "price_minor": price, "currency": currency
+        });
+        let course = json_of(
+            app.send(Method::POST, "/api/v1/courses", &instructor, Some(&body))
+                .await,
+        )
         .await;
+        let id = course["id"].as_str().expect("course id").to_owned();
+        let material = json!({"title": "Handout", "kind": "article", "body": "Read me"});
+        let added = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/courses/{id}/materials"),
+                &instructor,
+                Some(&material),
+            )
+            .await;
+        assert_eq!(added.status(), 201);
+        let published = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/courses/{id}/publish"),
+                &instructor,
+                None,
+            )
+            .await;
+        assert_eq!(published.status(), 200);
+        id
+    };
     let starts = (Utc::now() + Duration::days(10))
         .date_naive()
         .and_hms_opt(9, 0, 0)
@@ -713,9 +754,268 @@ async fn late_payments_are_honoured_or_refunded(backend: Backend) {
     assert_eq!(refund["status"], "succeeded");
 }
 
+/// `charge.refunded` as Stripe sends it: `amount_refunded` is the charge's
+/// running total. The refunds list is there only when `refund_ids` is not
+/// empty (API versions since 2022-11-15 leave it out), newest first.
+fn charge_refunded_event(
+    id: &str,
+    intent: &str,
+    amount: i64,
+    refunded: i64,
+    refund_ids: &[&str],
+) -> String {
+    let mut charge = json!({
+        "id": "ch_1", "object": "charge", "amount": amount, "amount_captured": amount,
+        "amount_refunded": refunded, "currency": "usd", "captured": true, "paid": true,
+        "refunded": refunded == amount, "payment_intent": intent, "status": "succeeded", "metadata": {},
+    });
+    if !refund_ids.is_empty() {
+        let data: Vec<Value> = refund_ids
+            .iter()
+            .map(|id| json!({"id": id, "object": "refund", "charge": "ch_1", "payment_intent": intent, "status": "succeeded"}))
+            .collect();
+        charge["refunds"] = json!({"object": "list", "data": data, "has_more": false, "url": "/v1/charges/ch_1/refunds"});
+    }
+    json!({
+        "id": id, "object": "event", "type": "charge.refunded", "created": Utc::now().timestamp(),
+        "livemode": false, "api_version": "2024-06-20", "data": {"object": charge},
+    })
+    .to_string()
+}
+
+async fn signed_webhook(app: &TestApp, event: &str) -> u16 {
+    webhook(
+        app,
+        event,
+        &sign(event, WEBHOOK_SECRET, Utc::now().timestamp()),
+    )
+    .await
+    .status()
+    .as_u16()
+}
+
+/// A booking's payments as the API lists them: (charges, refunds).
+async fn booking_payments(app: &TestApp, token: &str, booking: &str) -> (Vec<Value>, Vec<Value>) {
+    let listed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            token,
+            None,
+        )
+        .await,
+    )
+    .await;
+    listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .cloned()
+        .partition(|p| p["kind"] == "charge")
+}
+
+fn amounts(rows: &[Value]) -> Vec<i64> {
+    rows.iter()
+        .map(|p| p["amount_minor"].as_i64().expect("amount"))
+        .collect()
+}
+
+/// Refunds made in the Stripe dashboard reach the app only as
+/// `charge.refunded`, whose `amount_refunded` is cumulative: each event
+/// records what is not yet counted, as a refund row of the charge.
+async fn stripe_dashboard_refunds_are_recorded_once(backend: Backend) {
+    let Some((app, _)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, _, _) = pending_booking(&app, 10_000).await;
+    let payment = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "stripe"})),
+        )
+        .await,
+    )
+    .await;
+    let charge = payment["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        signed_webhook(&app, &succeeded_event("evt_paid", "pi_1", 10_000)).await,
+        200
+    );
+
+    let unsigned = charge_refunded_event("evt_forged", "pi_1", 10_000, 10_000, &[]);
+    assert_eq!(webhook(&app, &unsigned, "").await.status(), 400);
+    let (_, refunds) = booking_payments(&app, &student, &booking).await;
+    assert!(refunds.is_empty(), "an unsigned event records nothing");
+
+    // The first dashboard refund, in an event without the refunds list.
+    let first = charge_refunded_event("evt_r1", "pi_1", 10_000, 3000, &[]);
+    for _ in 0..2 {
+        assert_eq!(signed_webhook(&app, &first).await, 200);
+    }
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [3000], "a replay adds nothing");
+    assert_eq!(refunds[0]["refund_of"], charge.as_str());
+    assert_eq!(refunds[0]["status"], "succeeded");
+    assert_eq!(refunds[0]["currency"], "USD");
+    assert_eq!(charges[0]["refunded_minor"], 3000);
+    assert_eq!(charges[0]["status"], "succeeded", "the charge stays taken");
+
+    // A second one: the running total grows to 7000, so 4000 more.
+    let second = charge_refunded_event("evt_r2", "pi_1", 10_000, 7000, &["re_dash2", "re_dash1"]);
+    assert_eq!(signed_webhook(&app, &second).await, 200);
+    assert_eq!(signed_webhook(&app, &second).await, 200);
+    // The first event delivered again under a new id, late: its total is behind.
+    let late = charge_refunded_event("evt_r1_late", "pi_1", 10_000, 3000, &["re_dash1"]);
+    assert_eq!(signed_webhook(&app, &late).await, 200);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [3000, 4000]);
+    assert_eq!(refunds[1]["provider_payment_id"], "re_dash2");
+    assert_eq!(charges[0]["refunded_minor"], 7000);
+
+    // A refund made in the app is announced by Stripe too, and counted once.
+    // This announcement also carries a dashboard refund of 500 made just
+    // before, whose own event comes late: it is recorded under its own id.
+    let in_app = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"amount_minor": 2000, "reason": "goodwill"})),
+        )
+        .await;
+    assert_eq!(in_app.status(), 201);
+    let in_app = json_of(in_app).await;
+    let in_app_id = in_app["provider_payment_id"]
+        .as_str()
+        .expect("re_ id")
+        .to_owned();
+    let echo = charge_refunded_event(
+        "evt_r3",
+        "pi_1",
+        10_000,
+        9500,
+        &[&in_app_id, "re_dash3", "re_dash2", "re_dash1"],
+    );
+    assert_eq!(signed_webhook(&app, &echo).await, 200);
+    let late = charge_refunded_event("evt_r3_dash", "pi_1", 10_000, 7500, &["re_dash3"]);
+    assert_eq!(signed_webhook(&app, &late).await, 200);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [3000, 4000, 2000, 500]);
+    assert_eq!(refunds[2]["provider_payment_id"], in_app_id.as_str());
+    assert_eq!(refunds[3]["provider_payment_id"], "re_dash3");
+    assert_eq!(charges[0]["refunded_minor"], 9500);
+
+    // The rest refunded in the dashboard; then an event claiming more than
+    // was ever charged, which cannot be honoured.
+    let last = charge_refunded_event(
+        "evt_r4",
+        "pi_1",
+        10_000,
+        10_000,
+        &["re_dash4", &in_app_id, "re_dash3"],
+    );
+    assert_eq!(signed_webhook(&app, &last).await, 200);
+    let too_much = charge_refunded_event("evt_r5", "pi_1", 10_000, 12_000, &["re_dash5"]);
+    assert_eq!(signed_webhook(&app, &too_much).await, 200);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [3000, 4000, 2000, 500, 500]);
+    assert!(
+        refunds
+            .iter()
+            .all(|r| r["status"] == "succeeded" && r["refund_of"] == charge.as_str())
+    );
+    assert_eq!(
+        charges[0]["refunded_minor"], 10_000,
+        "never more than the charge"
+    );
+    let nothing_left = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"amount_minor": 1, "reason": "again"})),
+        )
+        .await;
+    assert_eq!(nothing_left.status(), 409);
+
+    // Refunding money does not cancel the booking by itself.
+    let still = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/bookings/{booking}"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(still["status"], "confirmed");
+    let day = Utc::now().date_naive();
+    let report = json_of(
+        app.send(
+            Method::GET,
+            &format!(
+                "/api/v1/admin/reports/revenue?from={}T00:00:00Z&to={}T00:00:00Z&group_by=day",
+                day,
+                day + chrono::Days::new(1)
+            ),
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(report["items"][0]["refunded_minor"], 10_000);
+    assert_eq!(report["items"][0]["net_minor"], 0);
+}
+
+/// Stripe may deliver several `charge.refunded` events at once; however
+/// they interleave, the refunds recorded add up to the highest total.
+async fn concurrent_stripe_refund_events_count_the_total_once(backend: Backend) {
+    let Some((app, _)) = app_with_stripe(backend).await else {
+        return;
+    };
+    let (student, booking, _, _) = pending_booking(&app, 10_000).await;
+    app.send(
+        Method::POST,
+        &format!("/api/v1/bookings/{booking}/payments"),
+        &student,
+        Some(&json!({"provider": "stripe"})),
+    )
+    .await;
+    assert_eq!(
+        signed_webhook(&app, &succeeded_event("evt_paid", "pi_1", 10_000)).await,
+        200
+    );
+    let app = Arc::new(app);
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (1..=8_i64)
+        .map(|n| {
+            let (app, barrier) = (Arc::clone(&app), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                let event =
+                    charge_refunded_event(&format!("evt_c{n}"), "pi_1", 10_000, n * 1000, &[]);
+                barrier.wait().await;
+                signed_webhook(&app, &event).await
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.await.expect("task"), 200);
+    }
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds).iter().sum::<i64>(), 8000, "{refunds:?}");
+    assert_eq!(charges[0]["refunded_minor"], 8000);
+}
+
 both_backends!(
     late_payments_are_honoured_or_refunded,
     stripe_charge_is_confirmed_once_by_a_signed_webhook,
     refunds_never_exceed_the_charge_even_when_racing,
     manual_payments_are_settled_by_an_admin,
+    stripe_dashboard_refunds_are_recorded_once,
+    concurrent_stripe_refund_events_count_the_total_once,
 );
