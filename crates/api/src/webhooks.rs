@@ -159,6 +159,40 @@ async fn external_refund(
     Ok(())
 }
 
+/// Keeps the capture id on a PayPal charge that lacks it: refunds are made
+/// against the capture. A charge lacks it when PayPal captured but its answer
+/// to our capture call was lost, and this event is all that says so.
+async fn remember_capture(
+    state: &AppState,
+    charge: &PaymentRow,
+    capture_id: &str,
+) -> Result<(), ApiError> {
+    if charge
+        .provider_metadata
+        .0
+        .get("paypal_capture_id")
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut metadata = match &charge.provider_metadata.0 {
+        serde_json::Value::Object(fields) => fields.clone(),
+        _ => serde_json::Map::new(),
+    };
+    metadata.insert("paypal_capture_id".to_owned(), json!(capture_id));
+    let mut tx = state.db.begin_write().await?;
+    payments::set_provider_details(
+        &mut tx,
+        charge.id,
+        None,
+        &serde_json::Value::Object(metadata),
+        Timestamp::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Stripe events: `payment_intent.succeeded`, `payment_intent.payment_failed`
 /// and `charge.refunded`. The `Stripe-Signature` header must verify.
 #[utoipa::path(
@@ -311,6 +345,7 @@ pub async fn paypal_webhook(
             }
         }
         PaypalResource::Capture {
+            capture_id,
             status,
             order_id: Some(order_id),
             amount_minor,
@@ -321,7 +356,10 @@ pub async fn paypal_webhook(
                 our_charge(&state, "paypal", order_id, Some((*amount_minor, currency))).await?
             {
                 match status.as_str() {
-                    "COMPLETED" => settle_success(&state, &meta, None, &charge).await?,
+                    "COMPLETED" => {
+                        remember_capture(&state, &charge, capture_id).await?;
+                        settle_success(&state, &meta, None, &charge).await?
+                    }
                     "DENIED" | "DECLINED" | "FAILED" => {
                         settle_failure_now(&state, &meta, &charge, "PayPal declined the payment")
                             .await?

@@ -1050,6 +1050,8 @@ struct PaypalBook {
     answers: HashMap<(String, String), (StatusCode, Value)>,
     /// Transmission id to the body exactly as delivered.
     signed: HashMap<String, String>,
+    /// Capture the next order but answer 500, as when the answer is lost.
+    lose_capture_answer: bool,
     next: u32,
 }
 
@@ -1303,6 +1305,18 @@ impl FakePaypal {
                     let mut book = book.lock().expect("lock");
                     book.calls.push(call.clone());
                     let (status, answer) = book.answer(&call);
+                    if book.lose_capture_answer
+                        && call.path.ends_with("/capture")
+                        && status.is_success()
+                    {
+                        book.lose_capture_answer = false;
+                        let (status, lost) = paypal_error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL_SERVER_ERROR",
+                            "INTERNAL_SERVICE_ERROR",
+                        );
+                        return (status, axum::Json(lost));
+                    }
                     (status, axum::Json(answer))
                 },
             )
@@ -1743,6 +1757,90 @@ async fn paypal_refunds_go_to_the_capture(backend: Backend) {
     );
 }
 
+/// PayPal captured, but its answer to the app's capture call was lost: the
+/// approval webhook fails (PayPal will deliver it again), and the capture's
+/// own webhook settles the charge, which can then be refunded at the capture.
+async fn paypal_capture_known_only_from_its_webhook_is_refundable(backend: Backend) {
+    let Some((app, paypal)) = app_with_paypal(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, _, _) = pending_booking(&app, 2500).await;
+    let payment = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "paypal"})),
+        )
+        .await,
+    )
+    .await;
+    let charge = payment["id"].as_str().expect("id").to_owned();
+    let order = payment["provider_payment_id"]
+        .as_str()
+        .expect("order")
+        .to_owned();
+    assert_eq!(
+        paypal.calls("/v2/checkout/orders")[0].json()["purchase_units"][0]["amount"],
+        json!({"currency_code": "USD", "value": "25.00"})
+    );
+    paypal.approve(&order);
+    let approved = paypal_event(
+        "WH-APPROVED-LOST",
+        "CHECKOUT.ORDER.APPROVED",
+        "checkout-order",
+        paypal.order(&order),
+    );
+    paypal.book.lock().expect("lock").lose_capture_answer = true;
+    assert_eq!(
+        paypal_webhook(&app, &paypal, &approved, true).await,
+        502,
+        "PayPal is asked to deliver it again"
+    );
+    assert_eq!(paypal.order(&order)["status"], "COMPLETED");
+    let (charges, _) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(charges[0]["status"], "requires_action");
+
+    let capture = paypal.capture_of(&order);
+    let capture_id = capture["id"].as_str().expect("capture id").to_owned();
+    let completed = paypal_event(
+        "WH-CAPTURE-LOST",
+        "PAYMENT.CAPTURE.COMPLETED",
+        "capture",
+        capture,
+    );
+    assert_eq!(paypal_webhook(&app, &paypal, &completed, true).await, 200);
+    let (charges, _) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(charges[0]["status"], "succeeded");
+    assert_eq!(booking_status(&app, &student, &booking).await, "confirmed");
+
+    let refund = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"reason": "double booking"})),
+        )
+        .await;
+    assert_eq!(refund.status(), 201);
+    assert_eq!(json_of(refund).await["status"], "succeeded");
+    let sent = paypal.calls(&format!("/v2/payments/captures/{capture_id}/refund"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].json()["amount"],
+        json!({"currency_code": "USD", "value": "25.00"})
+    );
+
+    // PayPal's second delivery of the approval: the capture is read back.
+    assert_eq!(paypal_webhook(&app, &paypal, &approved, true).await, 200);
+    assert_eq!(confirmations(&app).await, 1);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(charges[0]["status"], "succeeded");
+    assert_eq!(charges[0]["refunded_minor"], 2500);
+    assert_eq!(amounts(&refunds), [2500]);
+}
+
 both_backends!(
     late_payments_are_honoured_or_refunded,
     stripe_charge_is_confirmed_once_by_a_signed_webhook,
@@ -1752,4 +1850,5 @@ both_backends!(
     concurrent_stripe_refund_events_count_the_total_once,
     paypal_checkout_is_captured_and_confirmed_once,
     paypal_refunds_go_to_the_capture,
+    paypal_capture_known_only_from_its_webhook_is_refundable,
 );
