@@ -76,23 +76,46 @@ async fn our_charge(
     Ok(Some(charge))
 }
 
+/// How much a provider event says was refunded.
+#[derive(Clone, Copy, Debug)]
+enum Refunded {
+    /// The charge's running total (Stripe's `amount_refunded`).
+    Total(i64),
+    /// One refund, not yet recorded (a PayPal refund event).
+    Amount(i64),
+}
+
 /// Records a refund made at the provider (its dashboard, a chargeback) that
-/// this server did not ask for: the part of `refunded_total` not yet counted.
+/// this server did not ask for: the part of the refunded money not yet counted.
 async fn external_refund(
     state: &AppState,
     meta: &RequestMeta,
     charge: &PaymentRow,
-    refunded_total: i64,
+    refunded: Refunded,
     provider_refund_id: Option<&str>,
     event_id: &str,
 ) -> Result<(), ApiError> {
-    let missing = refunded_total - charge.refunded_minor;
+    let now = Timestamp::now();
+    let mut tx = state.db.begin_write().await?;
+    // What is still missing is read under the charge's lock: events about one
+    // charge can arrive together, and each working from the same earlier
+    // total would count the same money twice.
+    let Some(charge) = payments::find_for_update(&mut tx, charge.id).await? else {
+        return Ok(());
+    };
+    let missing = match refunded {
+        Refunded::Total(total) => total - charge.refunded_minor,
+        Refunded::Amount(amount) => amount,
+    };
     if missing <= 0 {
         return Ok(());
     }
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
     if !payments::reserve_refund(&mut tx, charge.id, missing, now).await? {
+        tracing::error!(
+            payment = %charge.id,
+            missing,
+            "provider reports more refunded than this charge has left; not recorded"
+        );
         return Ok(());
     }
     let key = format!("{}-event:{event_id}", charge.provider);
@@ -130,6 +153,40 @@ async fn external_refund(
             entity_id: row.id,
             changes: json!({ "refund_of": charge.id, "amount_minor": missing, "source": "provider" }),
         },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Keeps the capture id on a PayPal charge that lacks it: refunds are made
+/// against the capture. A charge lacks it when PayPal captured but its answer
+/// to our capture call was lost, and this event is all that says so.
+async fn remember_capture(
+    state: &AppState,
+    charge: &PaymentRow,
+    capture_id: &str,
+) -> Result<(), ApiError> {
+    if charge
+        .provider_metadata
+        .0
+        .get("paypal_capture_id")
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut metadata = match &charge.provider_metadata.0 {
+        serde_json::Value::Object(fields) => fields.clone(),
+        _ => serde_json::Map::new(),
+    };
+    metadata.insert("paypal_capture_id".to_owned(), json!(capture_id));
+    let mut tx = state.db.begin_write().await?;
+    payments::set_provider_details(
+        &mut tx,
+        charge.id,
+        None,
+        &serde_json::Value::Object(metadata),
+        Timestamp::now(),
     )
     .await?;
     tx.commit().await?;
@@ -188,12 +245,23 @@ pub async fn stripe_webhook(
             if let Some(intent) = &stripe_charge.payment_intent
                 && let Some(charge) = our_charge(&state, "stripe", intent, None).await?
             {
-                let refund_id = stripe_charge.refund_ids.first().map(String::as_str);
+                // The newest refund not recorded yet: the list also holds the
+                // refunds this server made, whose ids it already stores.
+                let mut refund_id = None;
+                for id in &stripe_charge.refund_ids {
+                    if payments::find_by_provider_id(&state.db, "stripe", id)
+                        .await?
+                        .is_none()
+                    {
+                        refund_id = Some(id.as_str());
+                        break;
+                    }
+                }
                 external_refund(
                     &state,
                     &meta,
                     &charge,
-                    stripe_charge.amount_refunded_minor,
+                    Refunded::Total(stripe_charge.amount_refunded_minor),
                     refund_id,
                     &event.id,
                 )
@@ -277,6 +345,7 @@ pub async fn paypal_webhook(
             }
         }
         PaypalResource::Capture {
+            capture_id,
             status,
             order_id: Some(order_id),
             amount_minor,
@@ -287,7 +356,10 @@ pub async fn paypal_webhook(
                 our_charge(&state, "paypal", order_id, Some((*amount_minor, currency))).await?
             {
                 match status.as_str() {
-                    "COMPLETED" => settle_success(&state, &meta, None, &charge).await?,
+                    "COMPLETED" => {
+                        remember_capture(&state, &charge, capture_id).await?;
+                        settle_success(&state, &meta, None, &charge).await?
+                    }
                     "DENIED" | "DECLINED" | "FAILED" => {
                         settle_failure_now(&state, &meta, &charge, "PayPal declined the payment")
                             .await?
@@ -309,8 +381,15 @@ pub async fn paypal_webhook(
                 && let Ok(id) = payment_id.parse::<Id>()
                 && let Some(charge) = payments::find(&state.db, id).await?
             {
-                let total = charge.refunded_minor + amount_minor;
-                external_refund(&state, &meta, &charge, total, Some(refund_id), &event.id).await?;
+                external_refund(
+                    &state,
+                    &meta,
+                    &charge,
+                    Refunded::Amount(*amount_minor),
+                    Some(refund_id),
+                    &event.id,
+                )
+                .await?;
             }
         }
         _ => tracing::debug!(kind = %event.event_type, "paypal event ignored"),

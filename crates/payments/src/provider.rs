@@ -334,7 +334,8 @@ pub(crate) fn check_amount(
     if amount_minor <= 0 {
         return invalid(format!("amount must be positive, got {amount_minor}"));
     }
-    // Stripe's limit; PayPal's request id is shorter still but a UUID fits both.
+    // Stripe's limit; PayPal takes at most 108 characters, and the PayPal client
+    // sends a digest of longer keys.
     if idempotency_key.trim().is_empty() || idempotency_key.len() > 255 {
         return invalid("idempotency key must have 1 to 255 characters".to_owned());
     }

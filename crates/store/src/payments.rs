@@ -96,6 +96,26 @@ pub async fn find(db: &Db, id: Id) -> Result<Option<PaymentRow>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
 
+/// Reads the payment and, on PostgreSQL, locks it until commit (SQLite's write
+/// transaction already excludes other writers), so decisions taken from its
+/// amounts stay true until they are written.
+pub async fn find_for_update(tx: &mut Tx, id: Id) -> Result<Option<PaymentRow>, sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+        Tx::Sqlite(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+    }
+}
+
 pub async fn find_by_key(
     tx: &mut Tx,
     idempotency_key: &str,

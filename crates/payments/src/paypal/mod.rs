@@ -8,6 +8,7 @@
 
 mod event;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 pub use event::{PaypalEvent, PaypalResource, parse_paypal_event};
@@ -31,6 +33,10 @@ const NAME: ProviderName = ProviderName::Paypal;
 
 /// PayPal caps `custom_id`, `invoice_id` and `description` at 127 characters.
 const PAYPAL_TEXT_MAX: usize = 127;
+
+/// PayPal refuses a `PayPal-Request-Id` longer than this (Orders v2 and
+/// Payments v2 alike).
+const REQUEST_ID_MAX: usize = 108;
 
 /// Where to reach PayPal and with which credentials.
 #[derive(Clone)]
@@ -388,8 +394,8 @@ impl Paypal {
                 .header(ACCEPT, "application/json")
                 // The whole order in answers, captures included.
                 .header("Prefer", "return=representation");
-            if let Some(id) = request_id {
-                request = request.header("PayPal-Request-Id", id);
+            if let Some(key) = request_id {
+                request = request.header("PayPal-Request-Id", paypal_request_id(key).as_ref());
             }
             if let Some(body) = &body {
                 request = request
@@ -641,6 +647,18 @@ fn paypal_error(status: StatusCode, body: &[u8]) -> ProviderError {
     }
 }
 
+/// The `PayPal-Request-Id` for an idempotency key: the key itself when PayPal
+/// takes it, else its SHA-256, which stays as stable across retries. Keys
+/// the API builds from a client's `Idempotency-Key` can reach 250 characters.
+fn paypal_request_id(key: &str) -> Cow<'_, str> {
+    if key.len() <= REQUEST_ID_MAX {
+        return Cow::Borrowed(key);
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Cow::Owned(format!("sha256-{hex}"))
+}
+
 fn truncate(text: &str, max: usize) -> &str {
     text.char_indices()
         .nth(max)
@@ -665,6 +683,19 @@ mod tests {
             paypal_value(12_345, "BHD", 3).ok().as_deref(),
             Some("12.345")
         );
+    }
+
+    #[test]
+    fn request_ids_fit_paypal_and_stay_stable() {
+        let uuid = "01a21daf-082d-732e-951b-d7951e5e1097";
+        assert_eq!(paypal_request_id(uuid), uuid);
+        let at_limit = "k".repeat(REQUEST_ID_MAX);
+        assert_eq!(paypal_request_id(&at_limit), at_limit.as_str());
+        let long = format!("{uuid}:{}", "client-key".repeat(20));
+        let id = paypal_request_id(&long);
+        assert!(id.len() <= REQUEST_ID_MAX, "{id}");
+        assert_eq!(id, paypal_request_id(&long), "a retry sends the same id");
+        assert_ne!(id, paypal_request_id(&format!("{long}:capture")));
     }
 
     #[test]
