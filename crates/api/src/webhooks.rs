@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use chrono::Utc;
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, NotificationKind, Timestamp};
 use medicaledu_payments::{
     ChargeStatus, PaypalResource, PaypalWebhookHeaders, StripeObject, parse_paypal_event,
 };
 use medicaledu_store::audit::RequestMeta;
+use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
 use serde::Serialize;
 use serde_json::json;
@@ -155,6 +156,21 @@ async fn external_refund(
         },
     )
     .await?;
+    if let Some(booking) = bookings::find_tx(&mut tx, charge.booking_id).await? {
+        crate::payments::notify(
+            &mut tx,
+            booking.student_id,
+            NotificationKind::PaymentRefunded,
+            "Refund issued",
+            format!(
+                "{} was refunded.",
+                crate::payments::display(missing, &charge.currency)
+            ),
+            &row,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -972,6 +972,27 @@ async fn stripe_dashboard_refunds_are_recorded_once(backend: Backend) {
     .await;
     assert_eq!(report["items"][0]["refunded_minor"], 10_000);
     assert_eq!(report["items"][0]["net_minor"], 0);
+
+    // The student hears of every refund, wherever it was made, once.
+    let inbox = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?limit=100",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let told: Vec<&str> = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["kind"] == "payment.refunded")
+        .map(|n| n["body"].as_str().expect("body"))
+        .collect();
+    assert_eq!(told.len(), 5, "{told:?}");
+    assert!(told.contains(&"USD 40.00 was refunded."), "{told:?}");
 }
 
 /// Stripe may deliver several `charge.refunded` events at once; however
