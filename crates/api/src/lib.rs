@@ -18,6 +18,7 @@ mod inbox;
 mod materials;
 mod notify;
 mod openapi;
+mod outbox;
 mod pagination;
 mod payments;
 mod problem;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(calendar::routes())
         .merge(inbox::routes())
+        .merge(outbox::routes())
         .merge(schema_view::routes())
         .split_for_parts();
 

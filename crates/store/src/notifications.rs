@@ -245,6 +245,65 @@ pub async fn mark_all_read(tx: &mut Tx, user_id: Id, now: Timestamp) -> Result<u
     })
 }
 
+/// What operators look for in the outbox.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFilter {
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+    pub user_id: Option<Id>,
+    pub before: Option<(Timestamp, Id)>,
+    pub limit: i64,
+}
+
+/// Notifications on every channel, newest first, for operators.
+pub async fn outbox(db: &Db, filter: &OutboxFilter) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    let (before_at, before_id) = filter.before.unzip();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
+         WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR channel = $2) \
+           AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR user_id = $4) \
+           AND ($5 IS NULL OR (created_at, id) < ($5, $6)) \
+         ORDER BY created_at DESC, id DESC LIMIT $7"
+    ));
+    on_db!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(filter.status.as_deref())
+            .bind(filter.channel.as_deref())
+            .bind(filter.kind.as_deref())
+            .bind(filter.user_id)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(filter.limit)
+            .fetch_all(pool)
+            .await
+    })
+}
+
+pub async fn find(db: &Db, id: Id) -> Result<Option<NotificationRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Puts a failed notification back in the queue with a fresh set of attempts;
+/// `None` unless it is failed and still useful (a reminder of a session that
+/// has started stays failed).
+pub async fn requeue(
+    tx: &mut Tx,
+    id: Id,
+    now: Timestamp,
+) -> Result<Option<NotificationRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE notifications SET status = 'queued', attempts = 0, send_after = $2, \
+             lease_expires_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = 'failed' AND (expires_at IS NULL OR expires_at > $2) \
+         RETURNING {NOTIFICATION_COLUMNS}"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).bind(now).fetch_optional(conn).await)
+}
+
 /// A claimed notification with what delivery needs to know of its recipient.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Claimed {

@@ -582,6 +582,69 @@ async fn failures_end_failed_with_the_last_error(backend: Backend) {
         email.last_error
     );
     assert_eq!(by_channel["in_app"].status, "sent");
+
+    // Operators see the failures with their reasons and can send one again.
+    let admin = app.user("outbox.admin@example.com", "admin").await;
+    let failed = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/admin/notifications?status=failed&user_id={user}"),
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let items = failed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3, "sms, push and email failed");
+    assert!(items.iter().all(|n| n["last_error"].is_string()));
+    let only_email = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/admin/notifications?status=failed&channel=email",
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(only_email["items"].as_array().expect("items").len(), 1);
+    let bad_filter = app
+        .send(
+            Method::GET,
+            "/api/v1/admin/notifications?status=lost",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(bad_filter.status(), 422);
+    assert_eq!(
+        app.send(Method::GET, "/api/v1/admin/notifications", &token, None)
+            .await
+            .status(),
+        403
+    );
+
+    let retry = format!("/api/v1/admin/notifications/{}/retry", email.id);
+    let retried = app.send(Method::POST, &retry, &admin, None).await;
+    assert_eq!(retried.status(), 200);
+    let retried = json_of(retried).await;
+    assert_eq!(
+        (retried["status"].as_str(), retried["attempts"].as_i64()),
+        (Some("queued"), Some(0))
+    );
+    let again = app.send(Method::POST, &retry, &admin, None).await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(json_of(again).await["code"], "notification_not_failed");
+    let missing = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/admin/notifications/{}/retry", Id::generate()),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
 }
 
 /// A whole hour `days` ahead.

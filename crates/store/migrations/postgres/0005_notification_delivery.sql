@@ -13,3 +13,5 @@ CREATE INDEX ix_notifications_inbox ON notifications (user_id, send_after, id)
     WHERE channel = 'in_app' AND status = 'sent';
 CREATE INDEX ix_notifications_inbox_unread ON notifications (user_id)
     WHERE channel = 'in_app' AND status = 'sent' AND read_at IS NULL;
+-- Operators list the failed ones to see what went wrong and send them again.
+CREATE INDEX ix_notifications_failed ON notifications (created_at, id) WHERE status = 'failed';
