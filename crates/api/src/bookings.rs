@@ -126,7 +126,13 @@ async fn notify(
         kind,
         title,
         body: body(&|at| local_time(at, &zone)),
-        data: json!({ "booking_id": booking.id, "slot_id": booking.slot_id, "status": booking.status }),
+        data: json!({
+            "booking_id": booking.id,
+            "slot_id": booking.slot_id,
+            "status": booking.status,
+            "cancelled_by": booking.cancelled_by,
+            "refund_eligible": booking.refund_eligible,
+        }),
     };
     crate::notify::send(tx, user_id, &notice, now).await
 }
@@ -541,19 +547,38 @@ async fn cancel_in_tx(
         now,
     )
     .await?;
-    let text = |local: &dyn Fn(Timestamp) -> String| {
-        format!(
-            "The session of {} on {} was cancelled ({reason}).",
-            course.title,
-            local(slot.starts_at)
-        )
+    let paid = booking.status == "confirmed" && booking.total_minor > 0;
+    let text = |recipient: Id| {
+        move |local: &dyn Fn(Timestamp) -> String| {
+            let who = if actor == recipient {
+                "You"
+            } else if actor == booking.student_id {
+                "The student"
+            } else if actor == course.instructor_id {
+                "The instructor"
+            } else {
+                "An administrator"
+            };
+            let money = match (paid, eligible) {
+                (false, _) => "",
+                (true, true) => " The payment is refunded.",
+                (true, false) => {
+                    " It was cancelled inside the refund window, so the payment is not refunded."
+                }
+            };
+            format!(
+                "{who} cancelled the session of {} on {} ({reason}).{money}",
+                course.title,
+                local(slot.starts_at)
+            )
+        }
     };
     notify(
         tx,
         cancelled.student_id,
         NotificationKind::BookingCancelled,
         "Session cancelled".into(),
-        text,
+        text(cancelled.student_id),
         &cancelled,
         now,
     )
@@ -564,7 +589,7 @@ async fn cancel_in_tx(
             course.instructor_id,
             NotificationKind::BookingCancelled,
             "Booking cancelled".into(),
-            text,
+            text(course.instructor_id),
             &cancelled,
             now,
         )

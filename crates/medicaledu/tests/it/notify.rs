@@ -823,6 +823,39 @@ async fn reminders_follow_their_booking(backend: Backend) {
         )
         .await;
     assert_eq!(cancelled.status(), 200);
+    let told = |inbox: Value| {
+        inbox["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|n| n["kind"] == "booking.cancelled")
+            .map(|n| n["body"].as_str().expect("body").to_owned())
+            .expect("a cancellation notice")
+    };
+    let student_notice = told(
+        json_of(
+            app.send(Method::GET, "/api/v1/me/notifications", &student, None)
+                .await,
+        )
+        .await,
+    );
+    assert!(
+        student_notice.starts_with("You cancelled the session of Airway Basics on ")
+            && student_notice.contains("(Europe/Berlin) (conflict)."),
+        "{student_notice}"
+    );
+    let instructor_notice = told(
+        json_of(
+            app.send(Method::GET, "/api/v1/me/notifications", &instructor, None)
+                .await,
+        )
+        .await,
+    );
+    assert!(
+        instructor_notice.starts_with("The student cancelled the session of Airway Basics on ")
+            && instructor_notice.contains("(UTC)"),
+        "times in each reader's zone: {instructor_notice}"
+    );
     for user in [&student_id, &instructor_id] {
         let after_cancel = rows(&app, user).await;
         assert!(
@@ -1207,6 +1240,59 @@ async fn a_stopping_worker_releases_its_batch(backend: Backend) {
     );
 }
 
+/// A dispatcher that dies after claiming leaves its rows leased; once the
+/// lease expires another takes them over, and the dead one's late word is
+/// refused.
+async fn a_dead_dispatchers_rows_are_taken_over(backend: Backend) {
+    let Some(test_db) = crate::support::TestDb::migrated(backend).await else {
+        return;
+    };
+    let push = hook(|_| StatusCode::OK).await;
+    queue_pushes(&test_db.db, 3).await;
+    let now = Timestamp::now();
+    let lease = Timestamp::from(*now.as_datetime() + chrono::Duration::milliseconds(500));
+    let abandoned = medicaledu_store::notifications::claim(&test_db.db, now, lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(abandoned.len(), 3);
+
+    let dispatcher = Dispatcher::new(
+        test_db.db.clone(),
+        DispatchSettings {
+            push: Some(WebhookConfig::new(&push.url, SECRET).expect("push")),
+            ..settings()
+        },
+    )
+    .expect("dispatcher");
+    assert_eq!(
+        dispatcher.dispatch_due().await.expect("dispatch"),
+        0,
+        "leased rows are not taken early"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    dispatch_until(&dispatcher, async || {
+        count_status(&test_db.db, "sent").await == 3
+    })
+    .await;
+    assert_eq!(push.calls().len(), 3);
+
+    let late = medicaledu_store::notifications::settle(
+        &test_db.db,
+        &abandoned[0],
+        &medicaledu_store::notifications::Outcome::Failed {
+            error: "woke up too late".into(),
+        },
+        Timestamp::now(),
+    )
+    .await
+    .expect("settle");
+    assert!(
+        !late,
+        "an expired claim cannot overwrite the new owner's outcome"
+    );
+    assert_eq!(count_status(&test_db.db, "sent").await, 3);
+}
+
 both_backends!(
     email_goes_out_through_a_real_smtp_server,
     sms_and_push_are_signed_webhooks_and_retried,
@@ -1215,4 +1301,5 @@ both_backends!(
     due_reminders_reach_the_inbox_and_stale_ones_are_cancelled,
     preferences_are_validated_and_stored,
     a_stopping_worker_releases_its_batch,
+    a_dead_dispatchers_rows_are_taken_over,
 );
