@@ -232,6 +232,12 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
             "A worker delivering the notification holds it until then."
         }
         ("notifications", "dedupe_key") => "When set, unique: one event does not notify twice.",
+        ("notifications", "expires_at") => {
+            "Cancelled rather than delivered after this (a reminder of a session that has started)."
+        }
+        ("users", "notification_preferences") => {
+            "Channels chosen per kind of notification, only where they differ from the defaults."
+        }
         _ => return None,
     };
     Some(note)

@@ -1089,9 +1089,18 @@ async fn count_status(db: &medicaledu_store::Db, status: &str) -> i64 {
 
 /// `medicaledu worker` as its own process, delivering push to `hook_url`.
 fn worker(database_url: &str, hook_url: &str, extra: &[(&str, &str)]) -> std::process::Child {
+    medicaledu(&["worker"], database_url, hook_url, extra)
+}
+
+fn medicaledu(
+    args: &[&str],
+    database_url: &str,
+    hook_url: &str,
+    extra: &[(&str, &str)],
+) -> std::process::Child {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_medicaledu"));
     command
-        .arg("worker")
+        .args(args)
         .env("MEDICALEDU_DATABASE_URL", database_url)
         .env("MEDICALEDU_PUSH_WEBHOOK_URL", hook_url)
         .env("MEDICALEDU_NOTIFY_WEBHOOK_SECRET", SECRET)
@@ -1240,6 +1249,48 @@ async fn a_stopping_worker_releases_its_batch(backend: Backend) {
     );
 }
 
+/// `medicaledu serve` delivers notifications too, unless told to leave them
+/// to workers.
+async fn serve_runs_a_dispatcher(backend: Backend) {
+    let Some(test_db) = crate::support::TestDb::migrated(backend).await else {
+        return;
+    };
+    let push = hook(|_| StatusCode::OK).await;
+    queue_pushes(&test_db.db, 2).await;
+    let serve = ["serve", "--bind", "127.0.0.1:0"];
+    let mut quiet = medicaledu(
+        &[&serve[..], &["--no-dispatcher"]].concat(),
+        &test_db.url,
+        &push.url,
+        &[],
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        count_status(&test_db.db, "queued").await,
+        2,
+        "--no-dispatcher delivers nothing"
+    );
+    let stopped = tokio::task::spawn_blocking(move || terminate(&mut quiet))
+        .await
+        .expect("join");
+    assert!(stopped.success());
+
+    let mut server = medicaledu(&serve, &test_db.url, &push.url, &[]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while count_status(&test_db.db, "sent").await < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve did not deliver"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stopped = tokio::task::spawn_blocking(move || terminate(&mut server))
+        .await
+        .expect("join");
+    assert!(stopped.success(), "serve stops cleanly with its dispatcher");
+    assert_eq!(push.calls().len(), 2);
+}
+
 /// A dispatcher that dies after claiming leaves its rows leased; once the
 /// lease expires another takes them over, and the dead one's late word is
 /// refused.
@@ -1302,4 +1353,5 @@ both_backends!(
     preferences_are_validated_and_stored,
     a_stopping_worker_releases_its_batch,
     a_dead_dispatchers_rows_are_taken_over,
+    serve_runs_a_dispatcher,
 );
