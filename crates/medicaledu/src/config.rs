@@ -456,6 +456,37 @@ mod tests {
     }
 
     #[test]
+    fn notification_channels_come_from_the_file_and_need_their_partners() {
+        let (_dir, path) = file(
+            "smtp_url = \"smtp://127.0.0.1:2525\"\nemail_from = \"MedicalEdu <a@example.org>\"\n\
+             push_webhook_url = \"https://push.example.org/send\"\n\
+             notify_webhook_secret = \"s3cret\"\nnotify_max_attempts = 3\n",
+        );
+        let config = Config::resolve(&global(None, Some(path)), None).expect("valid");
+        let email = config.dispatch.email.expect("email on");
+        assert_eq!((email.host.as_str(), email.port), ("127.0.0.1", 2525));
+        assert!(config.dispatch.push.is_some());
+        assert!(config.dispatch.sms.is_none());
+        assert_eq!(config.dispatch.retry.max_attempts, 3);
+
+        let (_dir, path) = file("smtp_url = \"smtp://127.0.0.1:2525\"\n");
+        let error = Config::resolve(&global(None, Some(path)), None).expect_err("no sender");
+        assert!(
+            error.to_string().contains("MEDICALEDU_EMAIL_FROM"),
+            "{error}"
+        );
+
+        let (_dir, path) = file("sms_webhook_url = \"https://sms.example.org\"\n");
+        let error = Config::resolve(&global(None, Some(path)), None).expect_err("no secret");
+        assert!(
+            error
+                .to_string()
+                .contains("MEDICALEDU_NOTIFY_WEBHOOK_SECRET"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn bad_bind_address_is_named() {
         let (_dir, path) = file("bind = \"nowhere\"\n");
         let error = Config::resolve(&global(None, Some(path)), None).expect_err("bad bind");
