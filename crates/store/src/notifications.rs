@@ -367,7 +367,8 @@ pub async fn claim(
     let claim = sqlx::AssertSqlSafe(format!(
         "UPDATE notifications SET status = 'sending', lease_expires_at = $2, attempts = attempts + 1, \
              updated_at = $1 \
-         WHERE id IN (SELECT id FROM notifications WHERE {due} ORDER BY send_after, id LIMIT $3 {lock}) \
+         WHERE id IN (SELECT id FROM notifications WHERE {due} AND channel <> 'in_app' \
+                      ORDER BY send_after, id LIMIT $3 {lock}) \
          RETURNING id"
     ));
     let ids: Vec<Id> = on_tx!(&mut tx, conn => {
