@@ -27,7 +27,7 @@ pub struct Plan {
 const TIMED_RUNS: usize = 7;
 
 pub async fn explain(db: &Db, query: &Query) -> anyhow::Result<Plan> {
-    let (sql, params) = query.sql()?;
+    let (sql, params) = query.sql(db).await?;
     let explain_sql = match db {
         Db::Sqlite(_) => format!("EXPLAIN QUERY PLAN {sql}"),
         Db::Postgres(_) => format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"),

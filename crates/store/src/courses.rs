@@ -3,8 +3,10 @@
 use medicaledu_domain::{Id, Timestamp};
 use sqlx::types::Json;
 
-use crate::params::{Param, Params, bind_params, like_contains};
-use crate::{Db, Tx, on_db, on_tx};
+use crate::params::{Params, bind_params, like_contains};
+use crate::{Backend, Db, Tx, on_db, on_tx};
+
+pub use crate::params::Param;
 
 /// Unqualified, because SQLite's RETURNING does not accept a table alias.
 const COURSE_COLUMNS: &str = "id, instructor_id, title, slug, summary, description, category, specialty, tags, \
@@ -295,6 +297,80 @@ pub async fn find_live_by_slug(db: &Db, slug: &str) -> Result<Option<CourseRow>,
 /// One page of published, live courses. Only the filters that are set become
 /// conditions, so each combination gets a plan fitted to it.
 pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, sqlx::Error> {
+    let (sql, params) = catalog_statement(db, filter).await?;
+    let sql = sqlx::AssertSqlSafe(sql);
+    match db {
+        Db::Sqlite(pool) => {
+            bind_params!(sqlx::query_as(sql), params)
+                .fetch_all(pool)
+                .await
+        }
+        // PostgreSQL plans a text search well only knowing the pattern: its
+        // statistics tell a common word (walk the sort order's index, stop
+        // after a page) from a rare one (the trigram index, then sort). A
+        // cached statement switches to one generic plan for every pattern
+        // after five executions, so these are planned each time (about a
+        // millisecond, against up to 100 ms for the wrong plan).
+        Db::Postgres(pool) => {
+            bind_params!(sqlx::query_as(sql), params)
+                .persistent(filter.query.is_none())
+                .fetch_all(pool)
+                .await
+        }
+    }
+}
+
+/// The statement [`catalog`] runs and its parameters, in placeholder order;
+/// public so that benchmarks can explain the exact SQL. On SQLite a text
+/// search first counts its matches, up to [`FEW_MATCHES`], to choose how the
+/// statement uses the search table.
+pub async fn catalog_statement(
+    db: &Db,
+    filter: &CatalogFilter,
+) -> Result<(String, Vec<Param>), sqlx::Error> {
+    let text = match (db, &filter.query) {
+        (Db::Sqlite(pool), Some(q)) if q.chars().count() >= TRIGRAM_CHARS => {
+            let matches: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM courses_search WHERE courses_search MATCH $1 LIMIT $2)",
+            )
+            .bind(fts5_phrase(q))
+            .bind(FEW_MATCHES)
+            .fetch_one(pool)
+            .await?;
+            if matches < FEW_MATCHES {
+                TextPlan::Matches
+            } else {
+                TextPlan::Walk
+            }
+        }
+        _ => TextPlan::Matches,
+    };
+    Ok(build_catalog_statement(db.backend(), filter, text))
+}
+
+/// How a SQLite statement uses the FTS5 table `courses_search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextPlan {
+    /// Fetch the matching courses by rowid and sort them: for few matches.
+    Matches,
+    /// Walk the sort order's index and keep the courses among the matches,
+    /// stopping after one page: for many. Fetching and sorting thousands of
+    /// courses costs more than finding a page of them in the order.
+    Walk,
+}
+
+/// Where SQLite's text search turns from fetching the matches to walking the
+/// sort order: 500 of 100,000 courses. Fetching costs about 5 µs a match;
+/// walking costs a pass over the matches' rowids plus, for a page of 21,
+/// about 21 × courses / matches index entries. They cross near 400 matches at
+/// 100,000 courses, and both are a few milliseconds around it.
+const FEW_MATCHES: i64 = 500;
+
+fn build_catalog_statement(
+    backend: Backend,
+    filter: &CatalogFilter,
+    text: TextPlan,
+) -> (String, Vec<Param>) {
     let mut params = Params::default();
     let mut sql = format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.status = 'published' AND c.deleted_at IS NULL"
@@ -343,11 +419,7 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
         ));
     }
     if let Some(q) = &filter.query {
-        let p = params.push(Param::Text(like_contains(&q.to_lowercase())));
-        sql.push_str(&format!(
-            " AND (lower(c.title) LIKE {p} ESCAPE '\\' OR lower(c.summary) LIKE {p} ESCAPE '\\' \
-              OR lower(CAST(c.tags AS TEXT)) LIKE {p} ESCAPE '\\')"
-        ));
+        push_text_search(backend, q, text, &mut params, &mut sql);
     }
     let (key, order) = match filter.sort {
         CatalogSort::Newest => ("c.published_at", "DESC"),
@@ -370,6 +442,140 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
     sql.push_str(&format!(
         " ORDER BY {key} {order}, c.id {order} LIMIT {limit}"
     ));
-    let sql = sqlx::AssertSqlSafe(sql);
-    on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
+    (sql, params.0)
+}
+
+/// The shortest query the trigram indexes can serve: each needs a whole
+/// trigram (SQLite's FTS5 finds nothing for less, pg_trgm reads the whole index).
+const TRIGRAM_CHARS: usize = 3;
+
+/// `q`: the courses whose title, summary or tags (as JSON text) contain `q`,
+/// ignoring case. The backends get different SQL with the same meaning: a
+/// substring of one column, never spanning two, case folded character by
+/// character over Unicode.
+fn push_text_search(
+    backend: Backend,
+    q: &str,
+    text: TextPlan,
+    params: &mut Params,
+    sql: &mut String,
+) {
+    match backend {
+        // The three expressions are the keys of the trigram index
+        // `courses_search`, which serves them for patterns of three characters
+        // or more; the planner sees their statistics and, for a common word,
+        // may rather walk the sort order's index and stop after one page.
+        Backend::Postgres => {
+            let p = params.push(Param::Text(like_contains(&q.to_lowercase())));
+            sql.push_str(&format!(
+                " AND (lower(c.title) LIKE {p} ESCAPE '\\' OR lower(c.summary) LIKE {p} ESCAPE '\\' \
+                  OR lower(CAST(c.tags AS TEXT)) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        // A phrase query on the FTS5 trigram table matches exactly the rows
+        // where one column contains the phrase; rowids pair it with courses.
+        // The unary plus keeps SQLite from looking courses up by those rowids,
+        // so it walks the sort order's index instead.
+        Backend::Sqlite if q.chars().count() >= TRIGRAM_CHARS => {
+            let p = params.push(Param::Text(fts5_phrase(q)));
+            let rowid = match text {
+                TextPlan::Matches => "c.rowid",
+                TextPlan::Walk => "+c.rowid",
+            };
+            sql.push_str(&format!(
+                " AND {rowid} IN (SELECT rowid FROM courses_search WHERE courses_search MATCH {p})"
+            ));
+        }
+        // Too short for trigrams: a scan. GLOB rather than LIKE, because
+        // SQLite's LIKE and lower() fold only ASCII letters.
+        Backend::Sqlite => {
+            let p = params.push(Param::Text(glob_contains_any_case(q)));
+            sql.push_str(&format!(
+                " AND (c.title GLOB {p} OR c.summary GLOB {p} OR c.tags GLOB {p})"
+            ));
+        }
+    }
+}
+
+/// `q` as one FTS5 phrase: within double quotes only `"` is special, and is doubled.
+fn fts5_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+/// A GLOB pattern matching any text that contains `q` with each letter in
+/// either case: `ab*` becomes `*[aA][bB][*]*`. Wildcards in `q` are literals.
+fn glob_contains_any_case(q: &str) -> String {
+    let mut pattern = String::from("*");
+    for c in q.chars() {
+        let mut forms = vec![c];
+        let lower: Vec<char> = c.to_lowercase().collect();
+        let upper: Vec<char> = c.to_uppercase().collect();
+        for other in [lower, upper] {
+            // A letter whose other case is several characters (ß, SS) keeps
+            // the forms that are one character, as a bracket matches one.
+            if let [single] = other[..]
+                && !forms.contains(&single)
+            {
+                forms.push(single);
+            }
+        }
+        if forms.len() > 1 || matches!(c, '*' | '?' | '[') {
+            pattern.push('[');
+            pattern.extend(forms);
+            pattern.push(']');
+        } else {
+            pattern.push(c);
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_double_their_quotes() {
+        assert_eq!(fts5_phrase("abc"), "\"abc\"");
+        assert_eq!(fts5_phrase("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(fts5_phrase("a OR b*"), "\"a OR b*\"");
+    }
+
+    #[test]
+    fn short_patterns_take_either_case_and_literal_wildcards() {
+        assert_eq!(glob_contains_any_case("ab"), "*[aA][bB]*");
+        assert_eq!(glob_contains_any_case("Ä"), "*[Ää]*");
+        assert_eq!(glob_contains_any_case("*?"), "*[*][?]*");
+        assert_eq!(glob_contains_any_case("[]"), "*[[]]*");
+        assert_eq!(glob_contains_any_case("%_"), "*%_*");
+        assert_eq!(glob_contains_any_case("ß"), "*ß*");
+        assert_eq!(glob_contains_any_case("1'"), "*1'*");
+    }
+
+    #[test]
+    fn text_search_sql_per_backend() {
+        let filter = |q: &str| CatalogFilter {
+            query: Some(q.to_owned()),
+            limit: 21,
+            ..CatalogFilter::default()
+        };
+        let statement = |backend, q, text| build_catalog_statement(backend, &filter(q), text);
+        let (sql, params) = statement(Backend::Sqlite, "Ärzte", TextPlan::Matches);
+        assert!(
+            sql.contains(
+                " c.rowid IN (SELECT rowid FROM courses_search WHERE courses_search MATCH $1)"
+            ),
+            "{sql}"
+        );
+        assert_eq!(params[0], Param::Text("\"Ärzte\"".to_owned()));
+        let (sql, _) = statement(Backend::Sqlite, "Ärzte", TextPlan::Walk);
+        assert!(sql.contains(" +c.rowid IN (SELECT"), "{sql}");
+        let (sql, params) = statement(Backend::Sqlite, "ä_", TextPlan::Matches);
+        assert!(sql.contains("c.title GLOB $1"), "{sql}");
+        assert_eq!(params[0], Param::Text("*[äÄ]_*".to_owned()));
+        let (sql, params) = statement(Backend::Postgres, "50% ÄR_", TextPlan::Matches);
+        assert!(sql.contains("lower(c.title) LIKE $1"), "{sql}");
+        assert_eq!(params[0], Param::Text("%50\\% är\\_%".to_owned()));
+    }
 }
