@@ -309,7 +309,7 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
         // statistics tell a common word (walk the sort order's index, stop
         // after a page) from a rare one (the trigram index, then sort). A
         // cached statement switches to one generic plan for every pattern
-        // after five executions, so these are planned each time (about a
+        // after five executions, so these are planned each time (half a
         // millisecond, against up to 100 ms for the wrong plan).
         Db::Postgres(pool) => {
             bind_params!(sqlx::query_as(sql), params)
@@ -322,8 +322,8 @@ pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, 
 
 /// The statement [`catalog`] runs and its parameters, in placeholder order;
 /// public so that benchmarks can explain the exact SQL. On SQLite a text
-/// search first counts its matches, up to [`FEW_MATCHES`], to choose how the
-/// statement uses the search table.
+/// search first counts its matches in the search table, up to
+/// [`FEW_MATCHES`], to choose the statement's shape (see [`TextPlan`]).
 pub async fn catalog_statement(
     db: &Db,
     filter: &CatalogFilter,
@@ -348,23 +348,29 @@ pub async fn catalog_statement(
     Ok(build_catalog_statement(db.backend(), filter, text))
 }
 
-/// How a SQLite statement uses the FTS5 table `courses_search`.
+/// How a SQLite statement finds the courses with a text of three characters
+/// or more; the choice PostgreSQL's planner makes from its statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TextPlan {
-    /// Fetch the matching courses by rowid and sort them: for few matches.
+    /// Look the FTS5 table's matches up by rowid and sort them: the cost
+    /// grows with the number of matches, and is nothing for no match.
     Matches,
-    /// Walk the sort order's index and keep the courses among the matches,
-    /// stopping after one page: for many. Fetching and sorting thousands of
-    /// courses costs more than finding a page of them in the order.
+    /// Walk the sort order's index and test each course's text until the page
+    /// is full: with many matches spread over the catalog a page fills within
+    /// a few hundred courses, where looking up thousands of matches and
+    /// sorting them would cost tens of milliseconds. (Testing membership in
+    /// the FTS5 matches instead would first decode every match, about 10 ms
+    /// for a word in 10% of 100,000 courses.)
     Walk,
 }
 
-/// Where SQLite's text search turns from fetching the matches to walking the
-/// sort order: 500 of 100,000 courses. Fetching costs about 5 µs a match;
-/// walking costs a pass over the matches' rowids plus, for a page of 21,
-/// about 21 × courses / matches index entries. They cross near 400 matches at
-/// 100,000 courses, and both are a few milliseconds around it.
-const FEW_MATCHES: i64 = 500;
+/// Where SQLite's text search turns from looking up the matches to walking
+/// the sort order. Looking up costs about 5 µs a match; the walk tests about
+/// 21 × courses / matches courses for a page of 20, at about 3.5 µs each.
+/// They cross near 1,100 matches among 88,000 listed courses, and both take
+/// about 5 ms there. A walk is slow only when the matches gather at the far
+/// end of the order (a word only old courses have, sorted newest first).
+const FEW_MATCHES: i64 = 1000;
 
 fn build_catalog_statement(
     backend: Backend,
@@ -474,20 +480,15 @@ fn push_text_search(
         }
         // A phrase query on the FTS5 trigram table matches exactly the rows
         // where one column contains the phrase; rowids pair it with courses.
-        // The unary plus keeps SQLite from looking courses up by those rowids,
-        // so it walks the sort order's index instead.
-        Backend::Sqlite if q.chars().count() >= TRIGRAM_CHARS => {
+        Backend::Sqlite if text == TextPlan::Matches && q.chars().count() >= TRIGRAM_CHARS => {
             let p = params.push(Param::Text(fts5_phrase(q)));
-            let rowid = match text {
-                TextPlan::Matches => "c.rowid",
-                TextPlan::Walk => "+c.rowid",
-            };
             sql.push_str(&format!(
-                " AND {rowid} IN (SELECT rowid FROM courses_search WHERE courses_search MATCH {p})"
+                " AND c.rowid IN (SELECT rowid FROM courses_search WHERE courses_search MATCH {p})"
             ));
         }
-        // Too short for trigrams: a scan. GLOB rather than LIKE, because
-        // SQLite's LIKE and lower() fold only ASCII letters.
+        // Too short for trigrams, or so common that walking the order finds
+        // a page first: each course's text is tested. GLOB rather than LIKE,
+        // because SQLite's LIKE and lower() fold only ASCII letters.
         Backend::Sqlite => {
             let p = params.push(Param::Text(glob_contains_any_case(q)));
             sql.push_str(&format!(
@@ -553,6 +554,125 @@ mod tests {
         assert_eq!(glob_contains_any_case("1'"), "*1'*");
     }
 
+    /// SQLite answers a text search of three characters or more in two ways
+    /// (FTS5 matches, or a walk testing each course with GLOB); on text that
+    /// tests case folding beyond ASCII, wildcards and escapes, both find
+    /// exactly what a case-insensitive substring test finds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_text_plans_agree() {
+        const TEXTS: [(&str, &str, &[&str]); 9] = [
+            ("Ärzte im Notdienst", "Für ÄRZTE", &["notfall"]),
+            ("Naïve Bayes", "NAÏVELY done", &["stats"]),
+            ("Кардиология", "КАРДИОЛОГИЯ ЭКГ", &["сердце"]),
+            ("Straße und Weg", "STRASSE", &[]),
+            ("100% Pass", "50% off_now", &["a_b"]),
+            ("O'Brien's \"Quoted\"", "it's", &["say \"hi\""]),
+            ("Back\\slash", "glob*chars [abc]?", &["[x]"]),
+            ("Cardiology", "ECG", &["cardiology"]),
+            ("Greek ΑΒΓ", "αβγ lower", &[]),
+        ];
+        const QUERIES: [&str; 20] = [
+            "ärzte",
+            "ÄRZ",
+            "naïve",
+            "NAÏVEL",
+            "кардио",
+            "ЭКГ",
+            "straße",
+            "strasse",
+            "0% ",
+            "% o",
+            "f_n",
+            "a_b",
+            "'s \"",
+            "\"hi",
+            "k\\s",
+            "b*c",
+            "[ab",
+            "c]?",
+            "αβγ",
+            "none here",
+        ];
+        let dir = std::env::temp_dir().join(format!("medicaledu-store-{}", Id::generate()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("plans.db").display());
+        let db = Db::connect(&url, &crate::PoolConfig::default())
+            .await
+            .expect("connect");
+        db.migrate().await.expect("migrate");
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("a sqlite:// URL opens SQLite");
+        };
+        let instructor = Id::generate();
+        sqlx::query(
+            "INSERT INTO users (id, email, password_hash, full_name, role) \
+             VALUES ($1, 'plans@example.com', 'x', 'Plans', 'instructor')",
+        )
+        .bind(instructor)
+        .execute(pool)
+        .await
+        .expect("instructor");
+        for (i, (title, summary, tags)) in TEXTS.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO courses (id, instructor_id, title, slug, summary, category, tags, \
+                 level, currency, status, published_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'Plans', $6, 'beginner', 'USD', 'published', $7)",
+            )
+            .bind(Id::generate())
+            .bind(instructor)
+            .bind(*title)
+            .bind(format!("plans-{i}"))
+            .bind(*summary)
+            .bind(Json(tags))
+            .bind(Timestamp::now())
+            .execute(pool)
+            .await
+            .expect("course");
+        }
+        let mut matched = 0;
+        for q in QUERIES {
+            let filter = CatalogFilter {
+                query: Some(q.to_owned()),
+                limit: 100,
+                ..CatalogFilter::default()
+            };
+            let mut found = Vec::new();
+            for text in [TextPlan::Matches, TextPlan::Walk] {
+                let (sql, params) = build_catalog_statement(Backend::Sqlite, &filter, text);
+                let rows: Vec<CourseRow> =
+                    bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), params)
+                        .fetch_all(pool)
+                        .await
+                        .expect("catalog");
+                let mut titles: Vec<String> = rows.into_iter().map(|r| r.title).collect();
+                titles.sort();
+                found.push(titles);
+            }
+            let needle = q.to_lowercase();
+            let mut expected: Vec<String> = TEXTS
+                .iter()
+                .filter(|(title, summary, tags)| {
+                    let tags = serde_json::to_string(tags).expect("tags");
+                    [*title, *summary, tags.as_str()]
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(&needle))
+                })
+                .map(|(title, ..)| (*title).to_owned())
+                .collect();
+            expected.sort();
+            assert_eq!(found[0], expected, "FTS5 matches for {q:?}");
+            assert_eq!(found[1], expected, "walk with GLOB for {q:?}");
+            matched += usize::from(!expected.is_empty());
+        }
+        assert_eq!(
+            matched,
+            QUERIES.len() - 1,
+            "every query but the last finds something"
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn text_search_sql_per_backend() {
         let filter = |q: &str| CatalogFilter {
@@ -569,8 +689,9 @@ mod tests {
             "{sql}"
         );
         assert_eq!(params[0], Param::Text("\"Ärzte\"".to_owned()));
-        let (sql, _) = statement(Backend::Sqlite, "Ärzte", TextPlan::Walk);
-        assert!(sql.contains(" +c.rowid IN (SELECT"), "{sql}");
+        let (sql, params) = statement(Backend::Sqlite, "Ärzte", TextPlan::Walk);
+        assert!(sql.contains("c.summary GLOB $1"), "{sql}");
+        assert_eq!(params[0], Param::Text("*[Ää][rR][zZ][tT][eE]*".to_owned()));
         let (sql, params) = statement(Backend::Sqlite, "ä_", TextPlan::Matches);
         assert!(sql.contains("c.title GLOB $1"), "{sql}");
         assert_eq!(params[0], Param::Text("*[äÄ]_*".to_owned()));
