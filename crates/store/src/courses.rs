@@ -357,20 +357,21 @@ enum TextPlan {
     Matches,
     /// Walk the sort order's index and test each course's text until the page
     /// is full: with many matches spread over the catalog a page fills within
-    /// a few hundred courses, where looking up thousands of matches and
-    /// sorting them would cost tens of milliseconds. (Testing membership in
-    /// the FTS5 matches instead would first decode every match, about 10 ms
-    /// for a word in 10% of 100,000 courses.)
+    /// a few thousand courses, where looking up every match and sorting them
+    /// would cost more. (Testing membership in the FTS5 matches instead would
+    /// first decode every match, about 10 ms for a word in 10% of 100,000
+    /// courses.)
     Walk,
 }
 
 /// Where SQLite's text search turns from looking up the matches to walking
-/// the sort order. Looking up costs about 5 µs a match; the walk tests about
-/// 21 × courses / matches courses for a page of 20, at about 3.5 µs each.
-/// They cross near 1,100 matches among 88,000 listed courses, and both take
-/// about 5 ms there. A walk is slow only when the matches gather at the far
-/// end of the order (a word only old courses have, sorted newest first).
-const FEW_MATCHES: i64 = 1000;
+/// the sort order. Measured at 100,000 courses: looking up and sorting costs
+/// about 16 µs a match (858 matches, 14 ms); the walk tests about
+/// 21 × 88,000 / matches courses for a page of 20 at about 2.7 µs each (2,200
+/// courses, 6 ms). They cross near 560 matches. A walk is slow only when the
+/// matches gather at the far end of the order (a word only old courses have,
+/// sorted newest first); PostgreSQL's planner takes the same risk.
+const FEW_MATCHES: i64 = 500;
 
 fn build_catalog_statement(
     backend: Backend,
@@ -487,8 +488,17 @@ fn push_text_search(
             ));
         }
         // Too short for trigrams, or so common that walking the order finds
-        // a page first: each course's text is tested. GLOB rather than LIKE,
-        // because SQLite's LIKE and lower() fold only ASCII letters.
+        // a page first: each course's text is tested. SQLite's LIKE ignores
+        // the case of ASCII letters only, which is all an ASCII query has;
+        // any other query gets a GLOB that lists each letter's cases (twice
+        // as slow per course as LIKE).
+        Backend::Sqlite if q.is_ascii() => {
+            let p = params.push(Param::Text(like_contains(q)));
+            sql.push_str(&format!(
+                " AND (c.title LIKE {p} ESCAPE '\\' OR c.summary LIKE {p} ESCAPE '\\' \
+                  OR c.tags LIKE {p} ESCAPE '\\')"
+            ));
+        }
         Backend::Sqlite => {
             let p = params.push(Param::Text(glob_contains_any_case(q)));
             sql.push_str(&format!(
@@ -692,6 +702,9 @@ mod tests {
         let (sql, params) = statement(Backend::Sqlite, "Ärzte", TextPlan::Walk);
         assert!(sql.contains("c.summary GLOB $1"), "{sql}");
         assert_eq!(params[0], Param::Text("*[Ää][rR][zZ][tT][eE]*".to_owned()));
+        let (sql, params) = statement(Backend::Sqlite, "5%_Off", TextPlan::Walk);
+        assert!(sql.contains("c.summary LIKE $1 ESCAPE"), "{sql}");
+        assert_eq!(params[0], Param::Text("%5\\%\\_Off%".to_owned()));
         let (sql, params) = statement(Backend::Sqlite, "ä_", TextPlan::Matches);
         assert!(sql.contains("c.title GLOB $1"), "{sql}");
         assert_eq!(params[0], Param::Text("*[äÄ]_*".to_owned()));

@@ -1418,7 +1418,7 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
     .expect("instructor");
     let mut expected = Vec::new();
     let mut seldom = Vec::new();
-    for i in 0..1400_i64 {
+    for i in 0..700_i64 {
         let id = Id::generate();
         let common = i % 7 != 0;
         let fields = CourseFields {
@@ -1463,7 +1463,7 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
         }
     }
     tx.commit().await.expect("commit");
-    assert!(expected.len() >= 1000, "enough matches for SQLite to walk");
+    assert!(expected.len() >= 500, "enough matches for SQLite to walk");
 
     if backend == Backend::Sqlite {
         let filter = CatalogFilter {
@@ -1474,7 +1474,7 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
         let (sql, _) = courses::catalog_statement(db, &filter)
             .await
             .expect("statement");
-        assert!(sql.contains("c.title GLOB"), "a common word walks: {sql}");
+        assert!(sql.contains("c.title LIKE"), "a common word walks: {sql}");
     }
     let words = [("FREQUENT", &expected), ("Seldom", &seldom)];
     for ((word, matching), sort) in words.into_iter().flat_map(|w| {
