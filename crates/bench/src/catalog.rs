@@ -1,15 +1,15 @@
 //! One catalog search, as the HTTP query string a client sends and as the SQL
 //! the store runs for it.
 //!
-//! The SQL mirrors `medicaledu_store::courses::catalog()` (which does not expose
-//! its text) clause for clause, so the plans printed are those of the queries
-//! the server runs. Change both together.
-
-use std::fmt::Write as _;
+//! The SQL is `medicaledu_store::courses::catalog_statement()`'s, for the
+//! filter the API builds from the same query string, so the plans printed are
+//! those of the statements the server runs.
 
 use anyhow::{Context as _, bail, ensure};
 use chrono::DateTime;
 use medicaledu_domain::{Id, Timestamp};
+use medicaledu_store::Db;
+use medicaledu_store::courses::{self, CatalogFilter, CatalogKey, CatalogSort};
 use serde_json::Value;
 
 /// The API's default page size (`pagination::DEFAULT_LIMIT`).
@@ -91,13 +91,7 @@ pub struct Query {
     pub limit: Option<i64>,
 }
 
-#[derive(Clone, Debug)]
-pub enum Param {
-    Text(String),
-    Int(i64),
-    Id(Id),
-    Time(Timestamp),
-}
+pub use medicaledu_store::courses::Param;
 
 /// Binds every parameter, in order, to a query on either backend.
 macro_rules! bind_params {
@@ -115,21 +109,6 @@ macro_rules! bind_params {
     }};
 }
 pub(crate) use bind_params;
-
-/// As in the store: unqualified, because SQLite's RETURNING refuses aliases.
-const COURSE_COLUMNS: &str = "id, instructor_id, title, slug, summary, description, category, specialty, tags, \
-     level, language, price_minor, currency, cme_credit_hundredths, status, published_at, rating_sum, rating_count, \
-     enrollment_count, created_at, updated_at, deleted_at";
-
-const RATING_SCORE: &str = "COALESCE(c.rating_sum * 1000000 / NULLIF(c.rating_count, 0), 0)";
-
-fn like_contains(needle: &str) -> String {
-    let escaped = needle
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 impl Query {
     pub fn sort(&self) -> Sort {
@@ -166,93 +145,49 @@ impl Query {
         }
     }
 
-    /// The statement and parameters `courses::catalog()` runs for this request
-    /// (the handler asks for one row more than the page to know if another follows).
-    pub fn sql(&self) -> anyhow::Result<(String, Vec<Param>)> {
-        let mut params: Vec<Param> = Vec::new();
-        let push = |params: &mut Vec<Param>, p: Param| {
-            params.push(p);
-            format!("${}", params.len())
-        };
-        let mut sql = format!(
-            "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.status = 'published' AND c.deleted_at IS NULL"
-        );
-        let equal = [
-            (
-                "c.category",
-                self.category
-                    .clone()
-                    .map(|v| Param::Text(v.trim().to_owned())),
-            ),
-            (
-                "c.specialty",
-                self.specialty
-                    .clone()
-                    .map(|v| Param::Text(v.trim().to_owned())),
-            ),
-            ("c.level", self.level.clone().map(Param::Text)),
-            ("c.language", self.language.clone().map(Param::Text)),
-            ("c.instructor_id", self.instructor.map(Param::Id)),
-            ("c.currency", self.currency.clone().map(Param::Text)),
-        ];
-        for (column, value) in equal {
-            if let Some(value) = value {
-                let p = push(&mut params, value);
-                let _ = write!(sql, " AND {column} = {p}");
-            }
-        }
-        if self.free {
-            sql.push_str(" AND +c.price_minor = 0");
-        }
-        if let Some(v) = self.min_price {
-            let p = push(&mut params, Param::Int(v));
-            let _ = write!(sql, " AND c.price_minor >= {p}");
-        }
-        if let Some(v) = self.max_price {
-            let p = push(&mut params, Param::Int(v));
-            let _ = write!(sql, " AND c.price_minor <= {p}");
-        }
-        if let Some(v) = self.min_rating {
-            let p = push(&mut params, Param::Int((v * 100.0).round() as i64));
-            let _ = write!(
-                sql,
-                " AND c.rating_count > 0 AND c.rating_sum * 100 >= {p} * c.rating_count"
-            );
-        }
-        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let p = push(&mut params, Param::Text(like_contains(&q.to_lowercase())));
-            let _ = write!(
-                sql,
-                " AND (lower(c.title) LIKE {p} ESCAPE '\\' OR lower(c.summary) LIKE {p} ESCAPE '\\' \
-                  OR lower(CAST(c.tags AS TEXT)) LIKE {p} ESCAPE '\\')"
-            );
-        }
+    /// The statement and parameters `courses::catalog()` runs on `db` for
+    /// this request, with the filter built as the API's handler builds it
+    /// (which asks for one row more than the page, to know if another follows).
+    pub async fn sql(&self, db: &Db) -> anyhow::Result<(String, Vec<Param>)> {
         let sort = self.sort();
-        let (key, order) = match sort {
-            Sort::Newest => ("c.published_at", "DESC"),
-            Sort::Rating => (RATING_SCORE, "DESC"),
-            Sort::Price => ("c.price_minor", "ASC"),
-            Sort::Popularity => ("c.enrollment_count", "DESC"),
+        let after = match &self.cursor {
+            Some(cursor) => {
+                let (key, id) = decode_cursor(sort, cursor)?;
+                let key = match key {
+                    Key::Time(t) => CatalogKey::Time(t),
+                    Key::Number(n) => CatalogKey::Number(n),
+                };
+                Some((key, id))
+            }
+            None => None,
         };
-        if let Some(cursor) = &self.cursor {
-            let (after_key, after_id) = decode_cursor(sort, cursor)?;
-            let k = push(
-                &mut params,
-                match after_key {
-                    Key::Time(t) => Param::Time(t),
-                    Key::Number(n) => Param::Int(n),
-                },
-            );
-            let i = push(&mut params, Param::Id(after_id));
-            let past = if sort.descending() { "<" } else { ">" };
-            let _ = write!(sql, " AND ({key}, c.id) {past} ({k}, {i})");
-        }
-        let limit = push(
-            &mut params,
-            Param::Int(self.limit.unwrap_or(DEFAULT_LIMIT) + 1),
-        );
-        let _ = write!(sql, " ORDER BY {key} {order}, c.id {order} LIMIT {limit}");
-        Ok((sql, params))
+        let filter = CatalogFilter {
+            category: self.category.as_deref().map(|v| v.trim().to_owned()),
+            specialty: self.specialty.as_deref().map(|v| v.trim().to_owned()),
+            level: self.level.clone(),
+            language: self.language.clone(),
+            instructor_id: self.instructor,
+            currency: self.currency.clone(),
+            min_price_minor: self.min_price,
+            max_price_minor: self.max_price,
+            free_only: self.free,
+            min_rating_hundredths: self.min_rating.map(|v| (v * 100.0).round() as i64),
+            query: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
+            sort: match sort {
+                Sort::Newest => CatalogSort::Newest,
+                Sort::Rating => CatalogSort::Rating,
+                Sort::Price => CatalogSort::Price,
+                Sort::Popularity => CatalogSort::Popularity,
+            },
+            after,
+            limit: self.limit.unwrap_or(DEFAULT_LIMIT) + 1,
+        };
+        Ok(courses::catalog_statement(db, &filter).await?)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The scenarios and the load driver: concurrent workers sending catalog
 //! searches over HTTP, timing each until its body is read.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +28,10 @@ pub struct Ctx {
     pub missing_words: Vec<String>,
     /// The search words in use, each with the number of listed courses it matches.
     pub word_matches: Vec<(String, usize)>,
+    /// For each search word, the ids of the first page (default size, newest
+    /// order) that a search for it must return, from the data set: a check that
+    /// an index misses no course, which the items' own checks cannot see.
+    pub first_pages: HashMap<String, Vec<Id>>,
     /// Listed courses in `newest` order.
     pub newest: Vec<(Timestamp, Id)>,
     /// Listed courses in `price` order.
@@ -84,6 +89,21 @@ impl Ctx {
             .chain(&missing)
             .cloned()
             .collect();
+        let first_pages = word_matches
+            .iter()
+            .map(|(word, _)| {
+                let mut hits: Vec<(Timestamp, Id)> = listed
+                    .iter()
+                    .zip(&haystacks)
+                    .filter(|(_, h)| h.iter().any(|t| t.contains(word.as_str())))
+                    .filter_map(|(c, _)| c.published_at.map(|at| (at, c.id)))
+                    .collect();
+                hits.sort_unstable_by(|a, b| b.cmp(a));
+                let page = usize::try_from(crate::catalog::DEFAULT_LIMIT).unwrap_or(20);
+                let ids = hits.into_iter().take(page).map(|(_, id)| id).collect();
+                (word.clone(), ids)
+            })
+            .collect();
         let common_words = common.into_iter().map(|(w, _)| w).collect();
         let rare_words = rare.into_iter().map(|(w, _)| w).collect();
         let missing_words = missing
@@ -111,6 +131,7 @@ impl Ctx {
             rare_words,
             missing_words,
             word_matches,
+            first_pages,
             newest,
             by_price,
         }
@@ -378,9 +399,12 @@ impl Stats {
 }
 
 /// Sends one request, checks it and returns its latency, item count and cursor.
+/// A text search's first page of the default size must be exactly the one the
+/// data set gives.
 async fn fetch(
     client: &reqwest::Client,
     base: &str,
+    ctx: &Ctx,
     query: &Query,
     expect: Expect,
 ) -> anyhow::Result<(Duration, usize, Option<String>)> {
@@ -407,6 +431,22 @@ async fn fetch(
         serde_json::from_slice(&body).with_context(|| format!("GET {url}: not JSON"))?;
     let (items, cursor) =
         crate::catalog::check(query, &page, expect).with_context(|| format!("GET {url}"))?;
+    let first_page = match (&query.q, &query.cursor, query.limit) {
+        (Some(q), None, None) => ctx.first_pages.get(q),
+        _ => None,
+    };
+    if let Some(expected) = first_page {
+        let ids: Vec<Option<Id>> = page["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| item["id"].as_str().and_then(|id| id.parse().ok()))
+            .collect();
+        let expected: Vec<Option<Id>> = expected.iter().copied().map(Some).collect();
+        if ids != expected {
+            bail!("GET {url}: the page is not the data set's first page for this search");
+        }
+    }
     Ok((elapsed, items, cursor))
 }
 
@@ -440,7 +480,7 @@ pub async fn drive(
                 None => {
                     while claim() {
                         let query = make(&ctx, &mut rng);
-                        let (latency, n, _) = fetch(&client, &base, &query, expect).await?;
+                        let (latency, n, _) = fetch(&client, &base, &ctx, &query, expect).await?;
                         latencies.push(latency);
                         items += n;
                     }
@@ -455,7 +495,7 @@ pub async fn drive(
                             // The last page need not be followed further, but
                             // every page of a 100,000-course walk is full.
                             let (latency, n, cursor) =
-                                fetch(&client, &base, &query, expect).await?;
+                                fetch(&client, &base, &ctx, &query, expect).await?;
                             if page > 1 {
                                 latencies.push(latency);
                                 items += n;

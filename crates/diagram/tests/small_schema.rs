@@ -41,6 +41,7 @@ fn table(name: &str, group: &str, columns: Vec<Column>, foreign_keys: Vec<(&str,
         indexes: Vec::new(),
         checks: Vec::new(),
         triggers: Vec::new(),
+        searches: Vec::new(),
     }
 }
 

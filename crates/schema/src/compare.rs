@@ -4,11 +4,13 @@
 //! Compared: tables; columns (order, logical type, nullability, normalized
 //! default); primary keys; foreign keys; indexes (uniqueness, keys,
 //! predicate); CHECK constraints by name and allowed values; triggers (timing,
-//! events, what they reject). Not compared, because the dialects legitimately
-//! differ there: storage types, expression text of checks (each backend
-//! prints its own), the backends' own definition text, INCLUDE lists unless
-//! both schemas are PostgreSQL's, and SQLite's `_bool`/`_json` stand-in
-//! checks unless both schemas come from the same backend.
+//! events, what they reject); text searches (columns, predicate). Not
+//! compared, because the dialects legitimately differ there: storage types,
+//! expression text of checks (each backend prints its own), the backends' own
+//! definition text (a text search is a trigram index on PostgreSQL and an
+//! FTS5 table with triggers on SQLite), INCLUDE lists unless both schemas are
+//! PostgreSQL's, and SQLite's `_bool`/`_json` stand-in checks unless both
+//! schemas come from the same backend.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -232,6 +234,28 @@ fn compare_table(context: &Context, a: &Table, b: &Table, out: &mut Vec<String>)
             format!("{t}: trigger {name} rejects with"),
             &x.rejects_with,
             &y.rejects_with,
+        );
+    }
+
+    let searches = by_name(
+        out,
+        t,
+        "text search",
+        a.searches.iter().map(|x| (x.name.as_str(), x)),
+        b.searches.iter().map(|x| (x.name.as_str(), x)),
+    );
+    for (name, x, y) in searches {
+        differ(
+            out,
+            format!("{t}: text search {name} columns"),
+            &x.columns,
+            &y.columns,
+        );
+        differ(
+            out,
+            format!("{t}: text search {name} predicate"),
+            &x.predicate,
+            &y.predicate,
         );
     }
 }

@@ -583,6 +583,64 @@ fn precedence(expr: &Expr) -> u8 {
     }
 }
 
+/// The expression with every column reference rewritten by `rename`, e.g. to
+/// qualify it (`status` as `new.status`) or to drop the qualifier.
+pub(crate) fn map_columns(expr: Expr, rename: &dyn Fn(Vec<String>) -> Vec<String>) -> Expr {
+    let each = |items: Vec<Expr>| -> Vec<Expr> {
+        items
+            .into_iter()
+            .map(|item| map_columns(item, rename))
+            .collect()
+    };
+    let boxed = |inner: Box<Expr>| Box::new(map_columns(*inner, rename));
+    match expr {
+        Expr::Column(path) => Expr::Column(rename(path)),
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null | Expr::Star => expr,
+        Expr::Func { name, args } => Expr::Func {
+            name,
+            args: each(args),
+        },
+        Expr::Array(items) => Expr::Array(each(items)),
+        Expr::And(items) => Expr::And(each(items)),
+        Expr::Or(items) => Expr::Or(each(items)),
+        Expr::Neg(inner) => Expr::Neg(boxed(inner)),
+        Expr::Not(inner) => Expr::Not(boxed(inner)),
+        Expr::Binary { op, left, right } => Expr::Binary {
+            op,
+            left: boxed(left),
+            right: boxed(right),
+        },
+        Expr::IsNull { expr, negated } => Expr::IsNull {
+            expr: boxed(expr),
+            negated,
+        },
+        Expr::In {
+            expr,
+            list,
+            negated,
+        } => Expr::In {
+            expr: boxed(expr),
+            list: each(list),
+            negated,
+        },
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated,
+        } => Expr::Between {
+            expr: boxed(expr),
+            low: boxed(low),
+            high: boxed(high),
+            negated,
+        },
+        Expr::Cast { expr, ty } => Expr::Cast {
+            expr: boxed(expr),
+            ty,
+        },
+    }
+}
+
 /// Prints an expression canonically.
 pub(crate) fn print(expr: &Expr) -> String {
     let mut out = String::new();

@@ -27,4 +27,6 @@ pub mod normalize;
 pub use compare::logical_differences;
 pub use export::{ExportFormat, UnknownFormat, export};
 pub use introspect::{IntrospectError, introspect};
-pub use model::{Check, Column, Dialect, ForeignKey, Index, PrimaryKey, Schema, Table, Trigger};
+pub use model::{
+    Check, Column, Dialect, ForeignKey, Index, PrimaryKey, Schema, Table, TextSearch, Trigger,
+};

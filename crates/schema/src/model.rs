@@ -8,7 +8,7 @@
 //! Ordering is deterministic so that exports can be committed and diffed:
 //! tables by area (the catalog's group order) then by the catalog's order
 //! within the group, unknown tables last by name; columns in table order;
-//! foreign keys, indexes, checks and triggers by name.
+//! foreign keys, indexes, checks, triggers and text searches by name.
 
 use std::fmt;
 
@@ -72,6 +72,10 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub checks: Vec<Check>,
     pub triggers: Vec<Trigger>,
+    /// Text searches over the table's rows (see [`TextSearch`]). Absent in
+    /// JSON written before they existed.
+    #[serde(default)]
+    pub searches: Vec<TextSearch>,
 }
 
 impl Table {
@@ -163,4 +167,25 @@ pub struct Trigger {
     pub definition: String,
     /// The PostgreSQL function's `CREATE FUNCTION` text; `None` on SQLite.
     pub function_definition: Option<String>,
+}
+
+/// A case-insensitive substring search over some columns of a table, one
+/// logical object that each backend builds its own way: on PostgreSQL a GIN
+/// index with pg_trgm's `gin_trgm_ops` over the columns (lower-cased), on
+/// SQLite an FTS5 table with the `trigram` tokenizer, named like the index,
+/// whose rows triggers on the table keep in step. The FTS5 table, its shadow
+/// tables and those triggers are this search, never tables or triggers of
+/// their own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextSearch {
+    /// The index's name on PostgreSQL, the FTS5 table's on SQLite.
+    pub name: String,
+    /// The searched columns, in order.
+    pub columns: Vec<String>,
+    /// Which rows are searchable, normalized (an index predicate on
+    /// PostgreSQL, the insert trigger's condition on SQLite); `None` for all.
+    pub predicate: Option<String>,
+    /// The backend's own text: the `CREATE INDEX` on PostgreSQL; on SQLite
+    /// the `CREATE VIRTUAL TABLE` and the triggers, one statement a line group.
+    pub definition: String,
 }

@@ -12,7 +12,7 @@
 //! canonical text is valid SQL on both backends. Text the parser does not
 //! understand is kept with its whitespace collapsed.
 
-use crate::expr::{Expr, parse_expr, print};
+use crate::expr::{Expr, map_columns, parse_expr, print};
 
 /// The canonical spelling of an expression (see the module docs).
 pub fn normalize_expr(text: &str) -> String {
@@ -20,6 +20,22 @@ pub fn normalize_expr(text: &str) -> String {
         Some(expr) => print(&expr),
         None => collapse_whitespace(text),
     }
+}
+
+/// The canonical spelling of an expression with its column references
+/// re-qualified: `qualifier` `None` drops `new.`/`old.`-style qualifiers,
+/// `Some("new")` adds one. `None` when the text does not parse, since a
+/// qualifier cannot be moved in text that is not understood.
+pub fn requalify_expr(text: &str, qualifier: Option<&str>) -> Option<String> {
+    let expr = parse_expr(text)?;
+    let rename = |path: Vec<String>| -> Vec<String> {
+        let column = path.last().cloned().unwrap_or_default();
+        match qualifier {
+            Some(q) => vec![q.to_owned(), column],
+            None => vec![column],
+        }
+    };
+    Some(print(&map_columns(expr, &rename)))
 }
 
 fn collapse_whitespace(text: &str) -> String {

@@ -3,8 +3,9 @@
 
 use medicaledu_domain::{Id, Timestamp};
 
-#[derive(Clone, Debug)]
-pub(crate) enum Param {
+/// One value bound to a statement assembled at runtime.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
     Text(String),
     Int(i64),
     Id(Id),

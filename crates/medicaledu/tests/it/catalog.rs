@@ -1,13 +1,16 @@
 //! Courses, the catalog, materials, enrollments, progress and ratings, over HTTP.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use medicaledu_store::Backend;
+use medicaledu_domain::{Id, Timestamp};
+use medicaledu_store::courses::{self, CatalogFilter, CatalogSort, CourseFields, CourseRow};
+use medicaledu_store::{Backend, Db, users};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-use crate::support::{TestApp, both_backends, spawn_app};
+use crate::support::{TestApp, TestDb, both_backends, spawn_app};
 
 fn course_body(title: &str) -> Value {
     json!({
@@ -1038,6 +1041,641 @@ async fn confirmed_booking_enrollment_is_ensured_once(backend: Backend) {
     assert_eq!(mine["items"][0]["source"], "booking");
 }
 
+/// One course of the text-search data set: what the search reads, and
+/// whether the catalog lists it at all.
+struct SearchCourse {
+    title: &'static str,
+    summary: &'static str,
+    tags: &'static [&'static str],
+    listed: bool,
+}
+
+const fn listed(
+    title: &'static str,
+    summary: &'static str,
+    tags: &'static [&'static str],
+) -> SearchCourse {
+    SearchCourse {
+        title,
+        summary,
+        tags,
+        listed: true,
+    }
+}
+
+/// Text that tests the edges of a substring search: LIKE wildcards, GLOB
+/// wildcards, quotes, backslashes, letters outside ASCII in both cases,
+/// characters that JSON escapes in tags, and words in a course that is not
+/// listed (a draft, an archived and a deleted one).
+const SEARCH_COURSES: [SearchCourse; 16] = [
+    listed(
+        "Ärzte im Notdienst",
+        "Für Ärzte und Pflege",
+        &["notfall", "ÄRZTE"],
+    ),
+    listed(
+        "Naïve Bayes for Clinicians",
+        "Statistics, NAÏVELY",
+        &["stats"],
+    ),
+    listed("Naive approaches", "Plain ASCII text", &["naive"]),
+    listed("100% Pass Rate", "Discounts of 50% off", &["sale"]),
+    listed("snake_case and CamelCase", "Under_score names", &["a_b"]),
+    listed(
+        "O'Brien's \"Quoted\" Course",
+        "it's quoted",
+        &["o'brien", "say \"hi\""],
+    ),
+    listed(
+        "Backslash \\ path C:\\temp",
+        "escape \\% sequences",
+        &["back\\slash"],
+    ),
+    listed("Кардиология для всех", "КАРДИОЛОГИЯ ЭКГ", &["сердце"]),
+    listed("Straße und Weg", "STRASSE upper", &[]),
+    listed(
+        "Cardiology Basics",
+        "ECG for everyone",
+        &["cardiology", "ecg"],
+    ),
+    listed("Advanced Cardiology", "Heart failure", &["heart"]),
+    listed("x", "y", &["z"]),
+    listed("Wildcards * ? [abc]", "glob*chars", &["[x]"]),
+    SearchCourse {
+        title: "Cardiology Draft",
+        summary: "unlisted draft hiddenword",
+        tags: &["hiddenword"],
+        listed: false,
+    },
+    SearchCourse {
+        title: "Cardiology Archive",
+        summary: "unlisted archived hiddenword",
+        tags: &[],
+        listed: false,
+    },
+    SearchCourse {
+        title: "Cardiology Deleted",
+        summary: "unlisted deleted hiddenword",
+        tags: &[],
+        listed: false,
+    },
+];
+
+/// Queries as the API passes them (trimmed, 1 to 100 characters). None
+/// contains `",`, where a tag list's JSON text differs between the backends
+/// (PostgreSQL's jsonb prints `", "`).
+const SEARCH_QUERIES: [&str; 48] = [
+    "ärzte",
+    "ÄRZTE",
+    "Ärz",
+    "rzt",
+    "naïve",
+    "NAÏ",
+    "naive",
+    "Naïvely",
+    "100%",
+    "%",
+    "0%",
+    "50% o",
+    "_",
+    "a_b",
+    "e_c",
+    "r_s",
+    "'",
+    "o'brien",
+    "O'BRIEN'S",
+    "\"",
+    "\"hi\"",
+    "\\\"hi",
+    "\\",
+    "\\%",
+    "c:\\t",
+    "кардио",
+    "КАРДИОЛОГИЯ",
+    "экг",
+    "straße",
+    "STRASSE",
+    "ß",
+    "cardio",
+    "CARDIOLOGY",
+    "ecg",
+    "e",
+    "ec",
+    "x",
+    "[abc]",
+    "*",
+    "?",
+    "[",
+    "]",
+    "glob*",
+    "heart failure",
+    "hiddenword",
+    "nothing like this",
+    "ä",
+    "Äр",
+];
+
+fn search_tags(course: &SearchCourse) -> Vec<String> {
+    course.tags.iter().map(|t| (*t).to_owned()).collect()
+}
+
+/// What the search must find, computed without a database: a course whose
+/// title, summary or tags (as compact JSON, as the store writes them)
+/// contains the query, ignoring case.
+fn search_model(course: &SearchCourse, q: &str) -> bool {
+    let q = q.to_lowercase();
+    let tags = serde_json::to_string(&search_tags(course)).expect("tags serialize");
+    course.listed
+        && [course.title, course.summary, tags.as_str()]
+            .iter()
+            .any(|text| text.to_lowercase().contains(&q))
+}
+
+/// Seeds `SEARCH_COURSES` through the store, each published at its own
+/// minute (two at the same one, to exercise the id tie-break), priced so the
+/// price order differs from the newest order. Returns ids in data-set order.
+async fn seed_search_courses(db: &Db) -> Vec<Id> {
+    let now = Timestamp::now();
+    let instructor = Id::generate();
+    let mut tx = db.begin_write().await.expect("begin");
+    users::insert(
+        &mut tx,
+        &users::NewUser {
+            id: instructor,
+            email: "search@example.com",
+            password_hash: "not a real hash",
+            full_name: "Search Instructor",
+            role: "instructor",
+            timezone: "UTC",
+            locale: "en",
+            now,
+        },
+    )
+    .await
+    .expect("instructor");
+    let mut ids = Vec::new();
+    for (i, course) in SEARCH_COURSES.iter().enumerate() {
+        let id = Id::generate();
+        let fields = CourseFields {
+            title: course.title.to_owned(),
+            summary: course.summary.to_owned(),
+            description: "Not searched: cardiology ärzte".to_owned(),
+            category: "Search".to_owned(),
+            specialty: None,
+            tags: search_tags(course),
+            level: "beginner".to_owned(),
+            language: "en".to_owned(),
+            price_minor: i64::try_from((i * 7919) % 13).expect("small") * 100,
+            currency: "USD".to_owned(),
+            cme_credit_hundredths: 0,
+        };
+        courses::insert(
+            &mut tx,
+            id,
+            instructor,
+            &format!("search-{i}"),
+            &fields,
+            now,
+        )
+        .await
+        .expect("insert course");
+        let minute = i64::try_from(i.min(11)).expect("small");
+        let at = Timestamp::from(
+            chrono::DateTime::from_timestamp(1_700_000_000 + 60 * minute, 0).expect("time"),
+        );
+        if course.summary.contains("draft") {
+            ids.push(id);
+            continue;
+        }
+        courses::set_status(&mut tx, id, "draft", "published", Some(at), now)
+            .await
+            .expect("publish")
+            .expect("published");
+        if course.summary.contains("archived") {
+            courses::set_status(&mut tx, id, "published", "archived", None, now)
+                .await
+                .expect("archive")
+                .expect("archived");
+        }
+        if course.summary.contains("deleted") {
+            assert!(
+                courses::soft_delete(&mut tx, id, now)
+                    .await
+                    .expect("delete")
+            );
+        }
+        ids.push(id);
+    }
+    tx.commit().await.expect("commit");
+    ids
+}
+
+/// Every course the catalog returns for `q` in `sort` order, page by page
+/// (pages of two, so the cursor crosses the search's results many times).
+async fn search_all(db: &Db, q: &str, sort: CatalogSort) -> Vec<Id> {
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = CatalogFilter {
+            query: Some(q.to_owned()),
+            sort,
+            after,
+            limit: 2,
+            ..CatalogFilter::default()
+        };
+        let page = courses::catalog(db, &filter).await.expect("catalog");
+        found.extend(page.iter().map(|c| c.id));
+        match page.last() {
+            Some(last) if page.len() == 2 => after = Some((last.catalog_key(sort), last.id)),
+            _ => return found,
+        }
+    }
+}
+
+/// The text condition the catalog used before the trigram indexes: a scan.
+async fn old_like_search(db: &Db, q: &str) -> BTreeSet<Id> {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let sql = "SELECT c.id FROM courses c WHERE c.status = 'published' AND c.deleted_at IS NULL \
+         AND (lower(c.title) LIKE $1 ESCAPE '\\' OR lower(c.summary) LIKE $1 ESCAPE '\\' \
+         OR lower(CAST(c.tags AS TEXT)) LIKE $1 ESCAPE '\\')";
+    let ids: Vec<Id> = medicaledu_store::on_db!(db, pool => {
+        sqlx::query_scalar(sql).bind(&pattern).fetch_all(pool).await.expect("old search")
+    });
+    ids.into_iter().collect()
+}
+
+/// The indexed search finds exactly what a scan finds, in the catalog's
+/// order and across pages, for queries long enough for trigrams and shorter.
+async fn text_search_finds_what_a_scan_finds(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let db = &test_db.db;
+    let ids = seed_search_courses(db).await;
+    let rows: Vec<CourseRow> = {
+        let mut rows = Vec::new();
+        for id in &ids {
+            rows.push(
+                courses::find_by_id_any(db, *id)
+                    .await
+                    .expect("find")
+                    .expect("course"),
+            );
+        }
+        rows
+    };
+    for q in SEARCH_QUERIES {
+        for sort in [CatalogSort::Newest, CatalogSort::Price] {
+            let mut expected: Vec<&CourseRow> = SEARCH_COURSES
+                .iter()
+                .zip(&rows)
+                .filter(|(course, _)| search_model(course, q))
+                .map(|(_, row)| row)
+                .collect();
+            expected.sort_by(|a, b| match sort {
+                CatalogSort::Price => (a.price_minor, a.id).cmp(&(b.price_minor, b.id)),
+                _ => (b.published_at, b.id).cmp(&(a.published_at, a.id)),
+            });
+            let expected: Vec<Id> = expected.iter().map(|row| row.id).collect();
+            let found = search_all(db, q, sort).await;
+            assert_eq!(found, expected, "{backend}: q = {q:?}, {sort:?}");
+        }
+
+        // Against the old scan: PostgreSQL's lower() and LIKE always folded
+        // case over Unicode. SQLite's fold only ASCII, so there the old scan
+        // missed courses for a query with other letters, and found the same
+        // for any ASCII query.
+        let found: BTreeSet<Id> = search_all(db, q, CatalogSort::Newest)
+            .await
+            .into_iter()
+            .collect();
+        let old = old_like_search(db, q).await;
+        if backend == Backend::Postgres || q.is_ascii() {
+            assert_eq!(found, old, "{backend}: q = {q:?} against the old LIKE");
+        } else {
+            assert!(old.is_subset(&found), "{backend}: q = {q:?} lost {old:?}");
+        }
+    }
+    // The case the old SQLite scan got wrong: `Ärzte` for `ärzte`.
+    let arzte = search_all(db, "ärzte", CatalogSort::Newest).await;
+    assert_eq!(arzte, [ids[0]]);
+    if backend == Backend::Sqlite {
+        assert!(!old_like_search(db, "ärzte").await.contains(&ids[0]));
+    }
+    // Filters still apply with a search.
+    let filter = CatalogFilter {
+        query: Some("cardio".to_owned()),
+        max_price_minor: Some(500),
+        currency: Some("USD".to_owned()),
+        limit: 20,
+        ..CatalogFilter::default()
+    };
+    let free_cardio = courses::catalog(db, &filter).await.expect("catalog");
+    let expected: Vec<Id> = SEARCH_COURSES
+        .iter()
+        .zip(&rows)
+        .filter(|(course, row)| search_model(course, "cardio") && row.price_minor <= 500)
+        .map(|(_, row)| row.id)
+        .collect();
+    let mut free_ids: Vec<Id> = free_cardio.iter().map(|row| row.id).collect();
+    free_ids.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(free_ids, expected, "{backend}: q with a price filter");
+}
+
+/// A word in so many courses that SQLite walks the sort order's index and
+/// keeps the matches, rather than fetching every match and sorting: the pages
+/// are the same as for a rare word, in every order and across cursors.
+async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let db = &test_db.db;
+    let now = Timestamp::now();
+    let instructor = Id::generate();
+    let mut tx = db.begin_write().await.expect("begin");
+    users::insert(
+        &mut tx,
+        &users::NewUser {
+            id: instructor,
+            email: "common@example.com",
+            password_hash: "not a real hash",
+            full_name: "Common Instructor",
+            role: "instructor",
+            timezone: "UTC",
+            locale: "en",
+            now,
+        },
+    )
+    .await
+    .expect("instructor");
+    let mut expected = Vec::new();
+    let mut seldom = Vec::new();
+    for i in 0..700_i64 {
+        let id = Id::generate();
+        let common = i % 7 != 0;
+        let fields = CourseFields {
+            title: format!("Course {i}"),
+            summary: if common {
+                "A Frequent topic"
+            } else {
+                "A seldom topic"
+            }
+            .to_owned(),
+            description: String::new(),
+            category: if i % 2 == 0 { "Even" } else { "Odd" }.to_owned(),
+            specialty: None,
+            tags: Vec::new(),
+            level: "beginner".to_owned(),
+            language: "en".to_owned(),
+            price_minor: (i * 37) % 1000,
+            currency: "USD".to_owned(),
+            cme_credit_hundredths: 0,
+        };
+        courses::insert(
+            &mut tx,
+            id,
+            instructor,
+            &format!("common-{i}"),
+            &fields,
+            now,
+        )
+        .await
+        .expect("insert course");
+        let at = Timestamp::from(
+            chrono::DateTime::from_timestamp(1_700_000_000 + 60 * (i / 2), 0).expect("time"),
+        );
+        let published = courses::set_status(&mut tx, id, "draft", "published", Some(at), now)
+            .await
+            .expect("publish")
+            .expect("published");
+        if common {
+            expected.push(published);
+        } else {
+            seldom.push(published);
+        }
+    }
+    tx.commit().await.expect("commit");
+    assert!(expected.len() >= 500, "enough matches for SQLite to walk");
+
+    if backend == Backend::Sqlite {
+        let filter = CatalogFilter {
+            query: Some("frequent".to_owned()),
+            limit: 21,
+            ..CatalogFilter::default()
+        };
+        let (sql, _) = courses::catalog_statement(db, &filter)
+            .await
+            .expect("statement");
+        assert!(sql.contains("c.title LIKE"), "a common word walks: {sql}");
+    }
+    let words = [("FREQUENT", &expected), ("Seldom", &seldom)];
+    for ((word, matching), sort) in words.into_iter().flat_map(|w| {
+        [
+            CatalogSort::Newest,
+            CatalogSort::Price,
+            CatalogSort::Popularity,
+        ]
+        .map(|sort| (w, sort))
+    }) {
+        let mut rows: Vec<&CourseRow> = matching.iter().collect();
+        rows.sort_by(|a, b| match sort {
+            CatalogSort::Price => (a.price_minor, a.id).cmp(&(b.price_minor, b.id)),
+            CatalogSort::Popularity => (b.enrollment_count, b.id).cmp(&(a.enrollment_count, a.id)),
+            _ => (b.published_at, b.id).cmp(&(a.published_at, a.id)),
+        });
+        let ids: Vec<Id> = rows.iter().map(|row| row.id).collect();
+        assert_eq!(
+            search_all(db, word, sort).await,
+            ids,
+            "{backend}: {word} {sort:?}"
+        );
+    }
+    let filter = CatalogFilter {
+        query: Some("frequent".to_owned()),
+        category: Some("Odd".to_owned()),
+        limit: 1000,
+        ..CatalogFilter::default()
+    };
+    let odd = courses::catalog(db, &filter).await.expect("catalog");
+    let expected_odd = expected.iter().filter(|row| row.category == "Odd").count();
+    assert_eq!(odd.len(), expected_odd);
+    assert!(odd.iter().all(|row| row.category == "Odd"));
+}
+
+/// On SQLite, the FTS5 table holds one row per course with the course's
+/// current text under its rowid, and passes FTS5's own consistency check.
+async fn assert_search_table_in_step(db: &Db) {
+    if let Db::Sqlite(pool) = db {
+        let courses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses")
+            .fetch_one(pool)
+            .await
+            .expect("count courses");
+        let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses_search")
+            .fetch_one(pool)
+            .await
+            .expect("count search rows");
+        assert_eq!(indexed, courses, "one search row per course");
+        let unpaired: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM courses_search s WHERE NOT EXISTS (SELECT 1 FROM courses c \
+             WHERE c.rowid = s.rowid AND c.title = s.title AND c.summary = s.summary AND c.tags = s.tags)",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("pairing");
+        assert_eq!(
+            unpaired, 0,
+            "every search row has its course's current text"
+        );
+        sqlx::query("INSERT INTO courses_search (courses_search) VALUES ('integrity-check')")
+            .execute(pool)
+            .await
+            .expect("FTS5 integrity check");
+    }
+}
+
+async fn found(db: &Db, q: &str) -> Vec<Id> {
+    search_all(db, q, CatalogSort::Newest).await
+}
+
+/// Publishing, editing, archiving, deleting: the search follows every change
+/// of a course's text or of whether it is listed, and nothing else.
+async fn text_search_follows_course_changes(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let db = &test_db.db;
+    let ids = seed_search_courses(db).await;
+    assert_search_table_in_step(db).await;
+    let id = ids[9];
+    assert_eq!(found(db, "cardiology basics").await, [id]);
+
+    let now = Timestamp::now();
+    let mut tx = db.begin_write().await.expect("begin");
+    let row = courses::find_live_tx(&mut tx, id)
+        .await
+        .expect("find")
+        .expect("course");
+    let fields = CourseFields {
+        title: "Toxicology Basics".to_owned(),
+        summary: row.summary.clone(),
+        description: row.description.clone(),
+        category: row.category.clone(),
+        specialty: row.specialty.clone(),
+        tags: vec!["poisons".to_owned()],
+        level: row.level.clone(),
+        language: row.language.clone(),
+        price_minor: row.price_minor,
+        currency: row.currency.clone(),
+        cme_credit_hundredths: row.cme_credit_hundredths,
+    };
+    courses::update(&mut tx, id, &row.slug, &fields, now)
+        .await
+        .expect("update")
+        .expect("updated");
+    tx.commit().await.expect("commit");
+    assert_search_table_in_step(db).await;
+    assert!(found(db, "cardiology basics").await.is_empty());
+    assert_eq!(found(db, "TOXICOLOGY").await, [id]);
+    assert_eq!(found(db, "poison").await, [id]);
+
+    // Counters change often and are not searched.
+    let mut tx = db.begin_write().await.expect("begin");
+    medicaledu_store::on_tx!(&mut tx, conn => {
+        sqlx::query("UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = $1")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+            .expect("count an enrollment")
+    });
+    tx.commit().await.expect("commit");
+    assert_search_table_in_step(db).await;
+    assert_eq!(found(db, "toxicology").await, [id]);
+
+    let mut tx = db.begin_write().await.expect("begin");
+    courses::set_status(&mut tx, id, "published", "archived", None, now)
+        .await
+        .expect("archive")
+        .expect("archived");
+    tx.commit().await.expect("commit");
+    assert_search_table_in_step(db).await;
+    assert!(found(db, "toxicology").await.is_empty());
+
+    let mut tx = db.begin_write().await.expect("begin");
+    courses::set_status(&mut tx, id, "archived", "published", None, now)
+        .await
+        .expect("republish")
+        .expect("republished");
+    tx.commit().await.expect("commit");
+    assert_search_table_in_step(db).await;
+    assert_eq!(found(db, "toxicology").await, [id]);
+
+    let mut tx = db.begin_write().await.expect("begin");
+    assert!(
+        courses::soft_delete(&mut tx, id, now)
+            .await
+            .expect("delete")
+    );
+    tx.commit().await.expect("commit");
+    assert_search_table_in_step(db).await;
+    assert!(found(db, "toxicology").await.is_empty());
+
+    // The application never deletes a course row, but a database tidy-up may.
+    let gone = ids[10];
+    assert_eq!(found(db, "heart failure").await, [gone]);
+    medicaledu_store::on_db!(db, pool => {
+        sqlx::query("DELETE FROM courses WHERE id = $1")
+            .bind(gone)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .expect("delete the row")
+    });
+    assert_search_table_in_step(db).await;
+    assert!(found(db, "heart failure").await.is_empty());
+}
+
+/// Migration 0006 indexes the courses that exist when it runs: here it is
+/// undone on a database with courses and run again.
+async fn search_migration_indexes_existing_courses(backend: Backend) {
+    let Some(test_db) = TestDb::migrated(backend).await else {
+        return;
+    };
+    let db = &test_db.db;
+    let ids = seed_search_courses(db).await;
+    let (undo, redo) = match backend {
+        Backend::Sqlite => (
+            "DROP TRIGGER tr_courses_search_insert; DROP TRIGGER tr_courses_search_update; \
+             DROP TRIGGER tr_courses_search_delete; DROP TABLE courses_search;",
+            include_str!("../../../store/migrations/sqlite/0006_catalog_search.sql"),
+        ),
+        Backend::Postgres => (
+            "DROP INDEX courses_search;",
+            include_str!("../../../store/migrations/postgres/0006_catalog_search.sql"),
+        ),
+    };
+    for sql in [undo, redo] {
+        medicaledu_store::on_db!(db, pool => {
+            sqlx::raw_sql(sql)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+            .expect("run the migration's SQL")
+        });
+    }
+    assert_search_table_in_step(db).await;
+    assert_eq!(found(db, "notdienst").await, [ids[0]]);
+    assert_eq!(found(db, "cardiology basics").await, [ids[9]]);
+}
+
 both_backends!(
     instructor_builds_and_publishes_a_course,
     only_owners_and_admins_change_courses,
@@ -1050,4 +1688,8 @@ both_backends!(
     ratings_need_enrollment_and_averages_stay_exact,
     instructor_ratings_need_a_completed_session,
     confirmed_booking_enrollment_is_ensured_once,
+    text_search_finds_what_a_scan_finds,
+    text_search_of_a_common_word_pages_in_order,
+    text_search_follows_course_changes,
+    search_migration_indexes_existing_courses,
 );

@@ -5,7 +5,9 @@
 //! `column IN (...)` check becomes an enum named `<table>_<column>` used as
 //! the column's type, so the diagram lists the values. DBML has no partial or
 //! covering indexes and no triggers: the predicate and INCLUDE list go into
-//! the index note, triggers into the table note. A schema read from SQLite
+//! the index note, triggers into the table note, and so do text searches,
+//! described the same way whichever backend they were read from (their
+//! SQLite FTS5 tables are not DBML tables). A schema read from SQLite
 //! prints the same text except for its SQLite-only checks (marked with a
 //! comment) and the missing INCLUDE notes.
 
@@ -181,6 +183,19 @@ fn table_note(table: &Table) -> Option<String> {
             trigger.name,
             trigger.timing,
             trigger.events.join(" OR ")
+        ));
+    }
+    for search in &table.searches {
+        let rows = search
+            .predicate
+            .as_ref()
+            .map(|p| format!(" of rows where {p}"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "Text search {} matches a substring of {}{rows}, in any case: a pg_trgm GIN index on \
+             PostgreSQL, an FTS5 trigram table kept in step by triggers on SQLite.",
+            search.name,
+            search.columns.join(", ")
         ));
     }
     (!parts.is_empty()).then(|| parts.join(" "))

@@ -42,7 +42,10 @@ impl IntrospectError {
 
 /// Reads every table of the connected database (sqlx's migration bookkeeping
 /// and SQLite's internal tables excepted) with its columns, keys, indexes,
-/// checks and triggers.
+/// checks, triggers and text searches. A text search is read as part of its
+/// table: PostgreSQL's trigram GIN index is not among the indexes, SQLite's
+/// FTS5 table and its shadow tables are not tables, and the triggers that
+/// keep it in step are not among the table's triggers.
 pub async fn introspect(db: &Db) -> Result<Schema, IntrospectError> {
     let (backend, tables) = match db {
         Db::Sqlite(pool) => (Dialect::Sqlite, sqlite::read(pool).await?),
@@ -64,6 +67,7 @@ fn finish(backend: Dialect, mut tables: Vec<Table>) -> Schema {
         table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         table.checks.sort_by(|a, b| a.name.cmp(&b.name));
         table.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        table.searches.sort_by(|a, b| a.name.cmp(&b.name));
     }
     tables.sort_by_cached_key(|table| {
         let (group, position, _) = catalog::placement(&table.name);

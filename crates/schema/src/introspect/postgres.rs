@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use super::{IntrospectError, check};
 use crate::lexer::{TokenKind, tokenize};
-use crate::model::{Column, Dialect, ForeignKey, Index, PrimaryKey, Table, Trigger};
+use crate::model::{Column, Dialect, ForeignKey, Index, PrimaryKey, Table, TextSearch, Trigger};
 use crate::normalize;
 
 const BACKEND: Dialect = Dialect::Postgres;
@@ -50,6 +50,8 @@ struct IndexRow {
     descending: Vec<bool>,
     predicate: Option<String>,
     definition: String,
+    method: String,
+    opclasses: Vec<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -86,6 +88,7 @@ pub(super) async fn read(pool: &PgPool) -> Result<Vec<Table>, IntrospectError> {
                 indexes: Vec::new(),
                 checks: Vec::new(),
                 triggers: Vec::new(),
+                searches: Vec::new(),
             };
             (name, table)
         })
@@ -257,9 +260,15 @@ async fn read_indexes(
                 ARRAY(SELECT (x.indoption[k - 1]::int & 1) = 1
                       FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k) AS descending,
                 pg_get_expr(x.indpred, x.indrelid) AS predicate,
-                pg_get_indexdef(x.indexrelid) AS definition
+                pg_get_indexdef(x.indexrelid) AS definition,
+                am.amname::text AS method,
+                ARRAY(SELECT o.opcname::text
+                      FROM unnest(x.indclass::oid[]) WITH ORDINALITY AS u(oid, ord)
+                      JOIN pg_opclass o ON o.oid = u.oid
+                      ORDER BY u.ord) AS opclasses
          FROM pg_index x
          JOIN pg_class i ON i.oid = x.indexrelid
+         JOIN pg_am am ON am.oid = i.relam
          JOIN pg_class c ON c.oid = x.indrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE {TABLE_FILTER} AND NOT x.indisprimary
@@ -269,6 +278,12 @@ async fn read_indexes(
     .await
     .map_err(IntrospectError::query(BACKEND, "indexes"))?;
     for row in rows {
+        if is_trigram_index(&row) {
+            let search = text_search(row)?;
+            let table = table_mut(tables, &search.0)?;
+            table.searches.push(search.1);
+            continue;
+        }
         let key_count = usize::try_from(row.key_count)
             .ok()
             .filter(|n| *n <= row.columns.len())
@@ -302,6 +317,37 @@ async fn read_indexes(
         });
     }
     Ok(())
+}
+
+/// A GIN index whose every key uses pg_trgm's operator class: a text search
+/// (see [`TextSearch`]) rather than an index of the logical schema.
+fn is_trigram_index(row: &IndexRow) -> bool {
+    row.method == "gin"
+        && !row.opclasses.is_empty()
+        && row.opclasses.iter().all(|class| class == "gin_trgm_ops")
+}
+
+/// The text search a trigram index is, with its table's name. Each key must
+/// read one column (`lower(title)`, `lower((tags)::text)`).
+fn text_search(row: IndexRow) -> Result<(String, TextSearch), IntrospectError> {
+    let columns = row
+        .columns
+        .iter()
+        .map(|key| match normalize::referenced_columns(key).as_slice() {
+            [column] => Ok(column.clone()),
+            _ => Err(IntrospectError::definition(
+                format!("index {}", row.name),
+                format!("trigram key {key:?} does not read exactly one column"),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let search = TextSearch {
+        name: row.name,
+        columns,
+        predicate: row.predicate.as_deref().map(normalize::normalize_expr),
+        definition: row.definition,
+    };
+    Ok((row.table_name, search))
 }
 
 async fn read_triggers(

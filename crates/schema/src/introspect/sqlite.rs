@@ -7,28 +7,146 @@ use sqlx::SqlitePool;
 
 use super::sqlite_ddl::{self, ConstraintKind, CreateTable};
 use super::{IntrospectError, check};
-use crate::model::{Column, Dialect, ForeignKey, Index, PrimaryKey, Table, Trigger};
+use crate::model::{Column, Dialect, ForeignKey, Index, PrimaryKey, Table, TextSearch, Trigger};
 use crate::normalize::{self, SqliteColumnFacts};
 
 const BACKEND: Dialect = Dialect::Sqlite;
 
 pub(super) async fn read(pool: &SqlitePool) -> Result<Vec<Table>, IntrospectError> {
-    let tables: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master
-         WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '_sqlx_migrations'
-         ORDER BY name",
+    // pragma_table_list tells ordinary tables from virtual tables and from the
+    // shadow tables that hold a virtual table's data; shadow tables belong to
+    // their virtual table and are never read as tables of their own.
+    let objects: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT t.name, t.type, m.sql FROM pragma_table_list AS t
+         JOIN sqlite_master AS m ON m.type = 'table' AND m.name = t.name
+         WHERE t.schema = 'main' AND t.type IN ('table', 'virtual')
+           AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name <> '_sqlx_migrations'
+         ORDER BY t.name",
     )
     .fetch_all(pool)
     .await
     .map_err(IntrospectError::query(BACKEND, "tables"))?;
-    let mut out = Vec::with_capacity(tables.len());
-    for (name, sql) in tables {
+    let mut tables = Vec::new();
+    let mut searches = Vec::new();
+    for (name, kind, sql) in objects {
         let sql = sql.ok_or_else(|| {
             IntrospectError::definition(format!("table {name}"), "no CREATE TABLE text")
         })?;
-        out.push(read_table(pool, name, &sql).await?);
+        if kind == "virtual" {
+            searches.push(read_search_table(name, sql)?);
+        } else {
+            tables.push((name, sql));
+        }
+    }
+    let mut out = Vec::with_capacity(tables.len());
+    for (name, sql) in tables {
+        out.push(read_table(pool, name, &sql, &mut searches).await?);
+    }
+    if let Some(orphan) = searches.first() {
+        return Err(IntrospectError::definition(
+            format!("virtual table {}", orphan.search.name),
+            "no trigger on any table keeps it in step, so it searches nothing known",
+        ));
     }
     Ok(out)
+}
+
+/// An FTS5 trigram table being read: the text search it implements, and the
+/// maintenance triggers found so far.
+struct SearchTable {
+    search: TextSearch,
+    triggers: Vec<(String, String, sqlite_ddl::CreateTrigger)>,
+}
+
+fn read_search_table(name: String, sql: String) -> Result<SearchTable, IntrospectError> {
+    let object = || format!("virtual table {name}");
+    let parsed = sqlite_ddl::parse_create_virtual_table(&sql)
+        .map_err(|e| IntrospectError::definition(object(), e))?;
+    let tokenizer = parsed
+        .options
+        .iter()
+        .find(|(key, _)| key == "tokenize")
+        .map(|(_, value)| value.split_whitespace().next().unwrap_or_default());
+    if parsed.module != "fts5" || tokenizer != Some("trigram") {
+        return Err(IntrospectError::definition(
+            object(),
+            "only FTS5 tables with the trigram tokenizer (text searches) are understood",
+        ));
+    }
+    if let Some((key, _)) = parsed.options.iter().find(|(key, _)| key != "tokenize") {
+        return Err(IntrospectError::definition(
+            object(),
+            format!("FTS5 option {key:?}: a text search keeps its own copy of the text"),
+        ));
+    }
+    Ok(SearchTable {
+        search: TextSearch {
+            name,
+            columns: parsed.columns,
+            predicate: None,
+            definition: sql,
+        },
+        triggers: Vec::new(),
+    })
+}
+
+/// Moves the triggers that write to a search table from `triggers` to that
+/// search, and returns the searches `table` now owns, complete.
+fn claim_searches(
+    table: &str,
+    triggers: &mut Vec<(Trigger, sqlite_ddl::CreateTrigger)>,
+    searches: &mut Vec<SearchTable>,
+) -> Result<Vec<TextSearch>, IntrospectError> {
+    let mut owned = Vec::new();
+    let mut i = 0;
+    while i < searches.len() {
+        let name = searches[i].search.name.to_lowercase();
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(triggers)
+            .into_iter()
+            .partition(|(_, parsed)| parsed.body_names.contains(&name));
+        *triggers = rest;
+        if mine.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut search = searches.remove(i);
+        for (trigger, parsed) in mine {
+            search
+                .triggers
+                .push((trigger.name, trigger.definition, parsed));
+        }
+        owned.push(finish_search(table, search)?);
+    }
+    Ok(owned)
+}
+
+/// The searchable rows are those the insert trigger adds: its `WHEN`
+/// condition, unqualified. The definition lists the table and its triggers.
+fn finish_search(table: &str, mut search: SearchTable) -> Result<TextSearch, IntrospectError> {
+    search.triggers.sort_by(|a, b| a.0.cmp(&b.0));
+    let object = || format!("virtual table {} on {table}", search.search.name);
+    let insert = search
+        .triggers
+        .iter()
+        .find(|(_, _, parsed)| parsed.events == ["INSERT"])
+        .ok_or_else(|| IntrospectError::definition(object(), "no AFTER INSERT trigger fills it"))?;
+    let predicate = match &insert.2.when {
+        Some(when) => Some(normalize::requalify_expr(when, None).ok_or_else(|| {
+            IntrospectError::definition(object(), format!("cannot read the condition {when:?}"))
+        })?),
+        None => None,
+    };
+    let mut definition = format!("{};", search.search.definition.trim_end_matches(';'));
+    for (_, text, _) in &search.triggers {
+        definition.push('\n');
+        definition.push_str(text.trim_end().trim_end_matches(';'));
+        definition.push(';');
+    }
+    Ok(TextSearch {
+        predicate,
+        definition,
+        ..search.search
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,7 +185,12 @@ struct IndexColumnRow {
     desc: i64,
 }
 
-async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table, IntrospectError> {
+async fn read_table(
+    pool: &SqlitePool,
+    name: String,
+    sql: &str,
+    searches: &mut Vec<SearchTable>,
+) -> Result<Table, IntrospectError> {
     let parsed = sqlite_ddl::parse_create_table(sql)
         .map_err(|e| IntrospectError::definition(format!("table {name}"), e))?;
 
@@ -128,7 +251,9 @@ async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table,
     });
 
     let indexes = read_indexes(pool, &name, &parsed).await?;
-    let triggers = read_triggers(pool, &name).await?;
+    let mut triggers = read_triggers(pool, &name).await?;
+    let searches = claim_searches(&name, &mut triggers, searches)?;
+    let triggers = triggers.into_iter().map(|(trigger, _)| trigger).collect();
 
     Ok(Table {
         name,
@@ -140,6 +265,7 @@ async fn read_table(pool: &SqlitePool, name: String, sql: &str) -> Result<Table,
         indexes,
         checks,
         triggers,
+        searches,
     })
 }
 
@@ -318,7 +444,11 @@ async fn read_indexes(
     Ok(indexes)
 }
 
-async fn read_triggers(pool: &SqlitePool, table: &str) -> Result<Vec<Trigger>, IntrospectError> {
+/// The table's triggers, each with what its text says.
+async fn read_triggers(
+    pool: &SqlitePool,
+    table: &str,
+) -> Result<Vec<(Trigger, sqlite_ddl::CreateTrigger)>, IntrospectError> {
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1 ORDER BY name")
             .bind(table)
@@ -333,15 +463,16 @@ async fn read_triggers(pool: &SqlitePool, table: &str) -> Result<Vec<Trigger>, I
             })?;
             let parsed = sqlite_ddl::parse_create_trigger(&sql)
                 .map_err(|e| IntrospectError::definition(object, e))?;
-            Ok(Trigger {
+            let trigger = Trigger {
                 name,
-                timing: parsed.timing,
-                events: parsed.events,
-                rejects_with: parsed.rejects_with,
+                timing: parsed.timing.clone(),
+                events: parsed.events.clone(),
+                rejects_with: parsed.rejects_with.clone(),
                 function: None,
                 definition: sql,
                 function_definition: None,
-            })
+            };
+            Ok((trigger, parsed))
         })
         .collect()
 }

@@ -299,6 +299,10 @@ pub(crate) struct CreateTrigger {
     /// The message when the body is nothing but `SELECT RAISE(ABORT, '...')`
     /// and there is no `WHEN` condition.
     pub rejects_with: Option<String>,
+    /// The `WHEN` condition as written.
+    pub when: Option<String>,
+    /// Every name the body mentions, lower-cased, to find the tables it writes.
+    pub body_names: Vec<String>,
 }
 
 pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseError> {
@@ -345,17 +349,83 @@ pub(crate) fn parse_create_trigger(sql: &str) -> Result<CreateTrigger, ParseErro
         .position(|t| t.is_word("BEGIN"))
         .map(|p| p + i)
         .ok_or_else(|| error("CREATE TRIGGER without BEGIN"))?;
-    let has_when = tokens[i..begin].iter().any(|t| t.is_word("WHEN"));
-    let rejects_with = if has_when {
+    let when = tokens[i..begin]
+        .iter()
+        .position(|t| t.is_word("WHEN"))
+        .map(|p| source_of(sql, &tokens[i + p + 1..begin]).to_owned());
+    let rejects_with = if when.is_some() {
         None
     } else {
         sole_raise(&tokens[begin + 1..])
     };
+    let body_names = tokens[begin + 1..].iter().filter_map(Token::name).collect();
     Ok(CreateTrigger {
         timing,
         events: vec![event],
         rejects_with,
+        when,
+        body_names,
     })
+}
+
+/// What the model needs from a `CREATE VIRTUAL TABLE` statement.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct CreateVirtualTable {
+    /// The module, lower-cased (`fts5`).
+    pub module: String,
+    /// The arguments that name columns, without `UNINDEXED` ones (FTS5 does
+    /// not search those).
+    pub columns: Vec<String>,
+    /// `key = value` arguments, the key lower-cased and a string value unquoted.
+    pub options: Vec<(String, String)>,
+}
+
+pub(crate) fn parse_create_virtual_table(sql: &str) -> Result<CreateVirtualTable, ParseError> {
+    let tokens =
+        tokenize(sql).map_err(|e| error(format!("cannot tokenize CREATE VIRTUAL TABLE: {e}")))?;
+    let using = tokens
+        .iter()
+        .position(|t| t.is_word("USING"))
+        .ok_or_else(|| error("CREATE VIRTUAL TABLE without USING"))?;
+    let module = tokens
+        .get(using + 1)
+        .and_then(Token::name)
+        .ok_or_else(|| error("CREATE VIRTUAL TABLE without a module"))?;
+    let mut table = CreateVirtualTable {
+        module,
+        columns: Vec::new(),
+        options: Vec::new(),
+    };
+    let open = using + 2;
+    if tokens.get(open).is_none_or(|t| t.kind != TokenKind::LParen) {
+        return Ok(table);
+    }
+    let close = matching_close(&tokens, open).ok_or_else(|| error("unbalanced arguments"))?;
+    for argument in split_top_level(&tokens[open + 1..close]) {
+        let Some(first) = argument.first() else {
+            continue;
+        };
+        let name = first.name().ok_or_else(|| {
+            error(format!(
+                "unexpected {:?} in CREATE VIRTUAL TABLE",
+                first.text
+            ))
+        })?;
+        match argument.get(1) {
+            Some(equals) if equals.is_op("=") => {
+                let value = match &argument[2..] {
+                    [single] => single
+                        .string_value()
+                        .unwrap_or_else(|| single.text.to_owned()),
+                    rest => source_of(sql, rest).to_owned(),
+                };
+                table.options.push((name, value));
+            }
+            _ if argument[1..].iter().any(|t| t.is_word("UNINDEXED")) => {}
+            _ => table.columns.push(name),
+        }
+    }
+    Ok(table)
 }
 
 /// The message of a body that is exactly `SELECT RAISE(ABORT|FAIL|ROLLBACK, 'message'); END`.
@@ -477,6 +547,34 @@ mod tests {
         );
         let plain = parse_create_index("CREATE INDEX ix ON t (a)").expect("parses");
         assert_eq!(plain.predicate, None);
+    }
+
+    #[test]
+    fn virtual_tables_give_columns_and_options() {
+        let table = parse_create_virtual_table(
+            "CREATE VIRTUAL TABLE s USING fts5(title, \"Body\", id UNINDEXED, tokenize = 'trigram')",
+        )
+        .expect("parses");
+        assert_eq!(table.module, "fts5");
+        assert_eq!(table.columns, ["title", "Body"]);
+        assert_eq!(
+            table.options,
+            [("tokenize".to_owned(), "trigram".to_owned())]
+        );
+        let bare =
+            parse_create_virtual_table("CREATE VIRTUAL TABLE t USING dbstat").expect("parses");
+        assert_eq!(bare.module, "dbstat");
+        assert!(bare.columns.is_empty());
+    }
+
+    #[test]
+    fn trigger_conditions_and_written_tables() {
+        let trigger = parse_create_trigger(
+            "CREATE TRIGGER tr AFTER INSERT ON courses WHEN new.status = 'published' BEGIN INSERT INTO courses_search (rowid) VALUES (new.rowid); END",
+        )
+        .expect("parses");
+        assert_eq!(trigger.when.as_deref(), Some("new.status = 'published'"));
+        assert!(trigger.body_names.contains(&"courses_search".to_owned()));
     }
 
     #[test]
