@@ -211,6 +211,7 @@ async fn seed(db: &Db, n: usize) -> anyhow::Result<Id> {
         .bind(now)
         .execute(pool)
         .await
+        .map(drop)
     })?;
     let data = json!({});
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
