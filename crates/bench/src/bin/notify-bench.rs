@@ -54,7 +54,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let (endpoint, seen) = provider().await?;
-    println!("| backend | dispatchers | notifications | seconds | notifications/s | delivered twice |");
+    println!(
+        "| backend | dispatchers | notifications | seconds | notifications/s | delivered twice |"
+    );
     println!("|---|---|---|---|---|---|");
     for &dispatchers in &args.dispatchers {
         if matches!(args.backend, BackendChoice::Sqlite | BackendChoice::Both) {
@@ -174,7 +176,10 @@ async fn measure(
         if sent as usize >= args.notifications {
             break;
         }
-        ensure!(started.elapsed() < Duration::from_secs(600), "not drained in 10 minutes");
+        ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "not drained in 10 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
