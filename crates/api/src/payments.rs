@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_payment, booking_payments))
         .routes(routes!(mark_payment))
+        .routes(routes!(capture_payment))
         .routes(routes!(create_refund))
         .routes(routes!(list_payments))
         .routes(routes!(revenue_report))
@@ -442,6 +443,57 @@ async fn confirm_paid_booking(
     Ok(true)
 }
 
+/// The `PayPal-Request-Id` of a charge's capture: one per charge, so the
+/// capture endpoint and the approval webhook, racing or retried, make one
+/// request in PayPal's eyes.
+pub(crate) fn paypal_capture_key(charge: &PaymentRow) -> String {
+    format!("{}:capture", charge.idempotency_key)
+}
+
+/// Keeps what PayPal answered to capturing a charge's order and settles the
+/// charge by it; the capture endpoint and the approval webhook both end here,
+/// so whichever comes second finds the charge settled and changes nothing.
+pub(crate) async fn settle_paypal_capture(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: Option<Id>,
+    charge: &PaymentRow,
+    captured: &ProviderCharge,
+) -> Result<(), ApiError> {
+    let amount = captured
+        .metadata
+        .get("amount_minor")
+        .and_then(Value::as_i64);
+    let currency = captured.metadata.get("currency").and_then(Value::as_str);
+    if amount != Some(charge.amount_minor) || currency != Some(charge.currency.as_str()) {
+        // The order was made for the charge's amount; anything else means the
+        // order is not what this row thinks it is, and no seat is given for it.
+        tracing::error!(
+            payment = %charge.id,
+            ?amount,
+            ?currency,
+            "PayPal captured an amount other than the charge's; not settled"
+        );
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "provider_invalid_response",
+            "PayPal captured an amount other than this payment's.",
+        ));
+    }
+    let now = Timestamp::now();
+    let mut tx = state.db.begin_write().await?;
+    payments::set_provider_details(&mut tx, charge.id, None, &captured.metadata, now).await?;
+    tx.commit().await?;
+    match captured.status {
+        ChargeStatus::Succeeded => settle_success(state, meta, actor, charge).await,
+        ChargeStatus::Failed => {
+            settle_failure_now(state, meta, charge, "PayPal declined the capture").await
+        }
+        // A capture PayPal holds for review: its PAYMENT.CAPTURE webhook settles it.
+        ChargeStatus::Pending | ChargeStatus::RequiresAction => Ok(()),
+    }
+}
+
 /// Records a charge's failure, unless it already succeeded.
 async fn settle_failure(
     tx: &mut Tx,
@@ -811,6 +863,81 @@ pub async fn mark_payment(
     Ok(Json(Payment::from(after)))
 }
 
+/// Capture a PayPal charge once the payer has approved its order: what the
+/// PayPal buttons' `onApprove`, or the page behind the return URL, calls.
+/// Settles the charge as PayPal's approval webhook does, whichever comes
+/// first, and confirms the booking once. A charge already paid is returned
+/// unchanged. For the charge's student and admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/payments/{id}/capture",
+    tag = "payments",
+    params(("id" = String, Path, description = "Payment id (a PayPal charge)")),
+    responses(
+        (status = 200, description = "The charge after capture: `succeeded`; `failed` if PayPal declined the capture; still `requires_action` or `pending` while PayPal holds the capture for review", body = Payment),
+        (status = 402, description = "PayPal refused the payer's funding source (`payment_rejected`): the payer may approve again with another", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`payment_not_approved`: the payer has not approved the order yet, nothing changed; `not_capturable`: not a PayPal charge awaiting capture", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "PayPal did not answer: try again, the capture is idempotent", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn capture_payment(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Result<Json<Payment>, ApiError> {
+    let id: Id = id.parse().map_err(|_| ApiError::not_found("Payment"))?;
+    let charge = payments::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Payment"))?;
+    if !auth.is_admin() {
+        let booking = bookings::find(&state.db, charge.booking_id).await?;
+        if booking.is_none_or(|b| b.student_id != auth.user.id) {
+            return Err(ApiError::not_found("Payment"));
+        }
+    }
+    if charge.kind != "charge" || charge.provider != ProviderName::Paypal.as_str() {
+        return Err(ApiError::conflict(
+            "not_capturable",
+            "Only PayPal charges are captured.",
+        ));
+    }
+    if charge.status == "succeeded" {
+        return Ok(Json(Payment::from(charge)));
+    }
+    if !matches!(charge.status.as_str(), "pending" | "requires_action") {
+        return Err(ApiError::conflict(
+            "not_capturable",
+            format!("This payment is {}; pay with a new one.", charge.status),
+        ));
+    }
+    let Some(order_id) = charge.provider_payment_id.as_deref() else {
+        return Err(ApiError::conflict(
+            "not_capturable",
+            "PayPal has no order for this payment.",
+        ));
+    };
+    let paypal = state.providers.paypal().map_err(provider_error)?;
+    let captured = paypal
+        .capture(order_id, &paypal_capture_key(&charge))
+        .await
+        .map_err(|e| match e {
+            ProviderError::Rejected { code, .. } if code == "ORDER_NOT_APPROVED" => {
+                ApiError::conflict(
+                    "payment_not_approved",
+                    "The payer has not approved this PayPal order yet.",
+                )
+            }
+            other => provider_error(other),
+        })?;
+    settle_paypal_capture(&state, &meta, Some(auth.user.id), &charge, &captured).await?;
+    let after = payments::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Payment"))?;
+    Ok(Json(Payment::from(after)))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequestBody {
@@ -848,11 +975,8 @@ pub async fn create_refund(
             "Only succeeded charges are refunded.",
         ));
     }
-    let amount = body
-        .amount_minor
-        .unwrap_or(charge.amount_minor - charge.refunded_minor);
     let mut errors = Vec::new();
-    if amount <= 0 {
+    if body.amount_minor.is_some_and(|amount| amount <= 0) {
         errors.push(FieldError::new(
             "amount_minor",
             "out_of_range",
@@ -865,6 +989,17 @@ pub async fn create_refund(
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    let amount = body
+        .amount_minor
+        .unwrap_or(charge.amount_minor - charge.refunded_minor);
+    // "The rest" of a charge refunded in full is nothing: the request is
+    // fine, the charge is not, as when an amount exceeds what is left.
+    if amount <= 0 {
+        return Err(ApiError::conflict(
+            "refund_exceeds_charge",
+            "Nothing is left to refund on this charge.",
+        ));
     }
     let key = match headers
         .get("idempotency-key")

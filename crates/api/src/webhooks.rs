@@ -7,9 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use chrono::Utc;
 use medicaledu_domain::{Id, NotificationKind, Timestamp};
-use medicaledu_payments::{
-    ChargeStatus, PaypalResource, PaypalWebhookHeaders, StripeObject, parse_paypal_event,
-};
+use medicaledu_payments::{PaypalResource, PaypalWebhookHeaders, StripeObject, parse_paypal_event};
 use medicaledu_store::audit::RequestMeta;
 use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
@@ -19,7 +17,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::payments::{settle_failure_now, settle_success};
+use crate::payments::{
+    paypal_capture_key, settle_failure_now, settle_paypal_capture, settle_success,
+};
 use crate::{ApiError, AppState, Json};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -82,7 +82,8 @@ async fn our_charge(
 enum Refunded {
     /// The charge's running total (Stripe's `amount_refunded`).
     Total(i64),
-    /// One refund, not yet recorded (a PayPal refund event).
+    /// One refund not recorded under its id (a PayPal refund event without
+    /// the total).
     Amount(i64),
 }
 
@@ -104,13 +105,34 @@ async fn external_refund(
     let Some(charge) = payments::find_for_update(&mut tx, charge.id).await? else {
         return Ok(());
     };
+    // A refund the app asked for and whose answer it has not stored yet is
+    // already counted in `refunded_minor`, but its provider id is unknown
+    // here: it may be the very refund this event announces.
+    let in_flight = payments::for_booking_tx(&mut tx, charge.booking_id)
+        .await?
+        .iter()
+        .any(|p| {
+            p.refund_of == Some(charge.id)
+                && p.status == "pending"
+                && p.provider_payment_id.is_none()
+        });
     let missing = match refunded {
         Refunded::Total(total) => total - charge.refunded_minor,
+        Refunded::Amount(_) if in_flight => {
+            tracing::warn!(
+                payment = %charge.id,
+                "refund event without a total while a refund awaits the provider's answer; not counted"
+            );
+            return Ok(());
+        }
         Refunded::Amount(amount) => amount,
     };
     if missing <= 0 {
         return Ok(());
     }
+    // Naming the in-flight refund's id here would take it from the refund's
+    // own row, which stores it when the provider's answer arrives.
+    let provider_refund_id = provider_refund_id.filter(|_| !in_flight);
     if !payments::reserve_refund(&mut tx, charge.id, missing, now).await? {
         tracing::error!(
             payment = %charge.id,
@@ -335,7 +357,7 @@ pub async fn paypal_webhook(
         } if status == "APPROVED" => {
             if let Some(charge) = our_charge(&state, "paypal", order_id, None).await? {
                 let captured = paypal
-                    .capture(order_id, &format!("{}:capture", charge.idempotency_key))
+                    .capture(order_id, &paypal_capture_key(&charge))
                     .await
                     .map_err(|e| {
                         ApiError::new(
@@ -345,19 +367,7 @@ pub async fn paypal_webhook(
                         )
                         .with_source(e)
                     })?;
-                let now = Timestamp::now();
-                let mut tx = state.db.begin_write().await?;
-                payments::set_provider_details(&mut tx, charge.id, None, &captured.metadata, now)
-                    .await?;
-                tx.commit().await?;
-                match captured.status {
-                    ChargeStatus::Succeeded => settle_success(&state, &meta, None, &charge).await?,
-                    ChargeStatus::Failed => {
-                        settle_failure_now(&state, &meta, &charge, "PayPal declined the capture")
-                            .await?
-                    }
-                    ChargeStatus::Pending | ChargeStatus::RequiresAction => {}
-                }
+                settle_paypal_capture(&state, &meta, None, &charge, &captured).await?;
             }
         }
         PaypalResource::Capture {
@@ -388,24 +398,44 @@ pub async fn paypal_webhook(
             refund_id,
             custom_id: Some(payment_id),
             amount_minor,
+            currency,
+            total_refunded_minor,
             ..
         } => {
-            let ours = payments::find_by_provider_id(&state.db, "paypal", refund_id)
+            let known = payments::find_by_provider_id(&state.db, "paypal", refund_id)
                 .await?
                 .is_some();
-            if !ours
+            // The running total, as for Stripe: this event may be about a
+            // refund the app asked for whose answer it has not stored yet,
+            // and only the total says whether its money is already counted.
+            // Events without it can only be counted by their own amount.
+            let refunded = match total_refunded_minor {
+                Some(total) => Some(Refunded::Total(*total)),
+                None if known => None,
+                None => Some(Refunded::Amount(*amount_minor)),
+            };
+            if let Some(refunded) = refunded
                 && let Ok(id) = payment_id.parse::<Id>()
                 && let Some(charge) = payments::find(&state.db, id).await?
+                && charge.provider == "paypal"
             {
-                external_refund(
-                    &state,
-                    &meta,
-                    &charge,
-                    Refunded::Amount(*amount_minor),
-                    Some(refund_id),
-                    &event.id,
-                )
-                .await?;
+                if *currency == charge.currency {
+                    external_refund(
+                        &state,
+                        &meta,
+                        &charge,
+                        refunded,
+                        (!known).then_some(refund_id.as_str()),
+                        &event.id,
+                    )
+                    .await?;
+                } else {
+                    tracing::error!(
+                        payment = %charge.id,
+                        currency,
+                        "PayPal refund in another currency than the charge; not recorded"
+                    );
+                }
             }
         }
         _ => tracing::debug!(kind = %event.event_type, "paypal event ignored"),

@@ -14,7 +14,7 @@ use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::Barrier;
+use tokio::sync::{Barrier, oneshot};
 
 use crate::support::{TestApp, both_backends, spawn_app_with, test_settings};
 
@@ -1073,7 +1073,29 @@ struct PaypalBook {
     signed: HashMap<String, String>,
     /// Capture the next order but answer 500, as when the answer is lost.
     lose_capture_answer: bool,
+    /// Make the next refund, hand it to the test, and answer only when the
+    /// test says so: what the app hears of it in between, it hears first.
+    hold_refund: Option<(oneshot::Sender<Value>, oneshot::Receiver<()>)>,
+    /// Refunded so far per capture id, in units of the amounts' last decimal.
+    refunded: HashMap<String, i64>,
     next: u32,
+}
+
+/// A PayPal amount's `value` in units of its last decimal, and its decimals.
+fn paypal_units(value: &str) -> (i64, usize) {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let units = format!("{whole}{fraction}")
+        .parse()
+        .expect("a PayPal amount");
+    (units, fraction.len())
+}
+
+fn paypal_value_of(units: i64, decimals: usize) -> String {
+    if decimals == 0 {
+        return units.to_string();
+    }
+    let scale = 10_i64.pow(u32::try_from(decimals).expect("few decimals"));
+    format!("{}.{:0decimals$}", units / scale, units % scale)
 }
 
 fn paypal_error(status: StatusCode, name: &str, issue: &str) -> (StatusCode, Value) {
@@ -1254,12 +1276,18 @@ impl PaypalBook {
     }
 
     /// A refund as PayPal shows it: it carries the capture's custom and
-    /// invoice ids and links "up" to the capture.
+    /// invoice ids, links "up" to the capture, and says how much of the
+    /// capture has been refunded so far, itself included.
     fn refund(&mut self, n: u32, capture: &Value, amount: Value) -> Value {
         let id = format!("1JU08902{n:02}UK285713B");
         let capture_id = capture["id"].as_str().expect("capture id");
+        let (units, decimals) = paypal_units(amount["value"].as_str().expect("value"));
+        let total = self.refunded.entry(capture_id.to_owned()).or_default();
+        *total += units;
+        let total = json!({"currency_code": amount["currency_code"], "value": paypal_value_of(*total, decimals)});
         let refund = json!({
             "id": id, "status": "COMPLETED", "amount": amount,
+            "seller_payable_breakdown": {"gross_amount": amount, "total_refunded_amount": total},
             "custom_id": capture["custom_id"], "invoice_id": capture["invoice_id"],
             "create_time": "2024-05-02T10:00:00Z", "update_time": "2024-05-02T10:00:00Z",
             "links": [
@@ -1323,20 +1351,33 @@ impl FakePaypal {
                         request_id: header("paypal-request-id"),
                         body,
                     };
-                    let mut book = book.lock().expect("lock");
-                    book.calls.push(call.clone());
-                    let (status, answer) = book.answer(&call);
-                    if book.lose_capture_answer
-                        && call.path.ends_with("/capture")
-                        && status.is_success()
-                    {
-                        book.lose_capture_answer = false;
-                        let (status, lost) = paypal_error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL_SERVER_ERROR",
-                            "INTERNAL_SERVICE_ERROR",
-                        );
-                        return (status, axum::Json(lost));
+                    let (status, answer, hold) = {
+                        let mut book = book.lock().expect("lock");
+                        book.calls.push(call.clone());
+                        let (status, answer) = book.answer(&call);
+                        if book.lose_capture_answer
+                            && call.path.ends_with("/capture")
+                            && status.is_success()
+                        {
+                            book.lose_capture_answer = false;
+                            let (status, lost) = paypal_error(
+                                StatusCode::INTERNAL_SERVER_ERROR,
+                                "INTERNAL_SERVER_ERROR",
+                                "INTERNAL_SERVICE_ERROR",
+                            );
+                            return (status, axum::Json(lost));
+                        }
+                        let hold = if call.path.ends_with("/refund") && status.is_success() {
+                            book.hold_refund.take()
+                        } else {
+                            None
+                        };
+                        (status, answer, hold)
+                    };
+                    if let Some((made, release)) = hold {
+                        made.send(answer.clone())
+                            .expect("the test waits for the refund");
+                        release.await.expect("the test lets the answer go");
                     }
                     (status, axum::Json(answer))
                 },
@@ -1862,6 +1903,463 @@ async fn paypal_capture_known_only_from_its_webhook_is_refundable(backend: Backe
     assert_eq!(amounts(&refunds), [2500]);
 }
 
+/// A PayPal charge for the booking: (payment id, order id).
+async fn paypal_charge(app: &TestApp, student: &str, booking: &str) -> (String, String) {
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            student,
+            Some(&json!({"provider": "paypal"})),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let payment = json_of(created).await;
+    (
+        payment["id"].as_str().expect("id").to_owned(),
+        payment["provider_payment_id"]
+            .as_str()
+            .expect("order id")
+            .to_owned(),
+    )
+}
+
+async fn capture(app: &TestApp, token: &str, payment: &str) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/payments/{payment}/capture"),
+        token,
+        None,
+    )
+    .await
+}
+
+async fn problem_code(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, json_of(response).await["code"].clone())
+}
+
+/// The PayPal buttons' `onApprove` asks the app to capture: refused while
+/// the payer has not approved, then captured and confirmed once, even when
+/// two captures and PayPal's approval webhook arrive together.
+async fn paypal_capture_endpoint_confirms_once_racing_the_webhook(backend: Backend) {
+    let Some((app, paypal)) = app_with_paypal(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, instructor, _) = pending_booking(&app, 4200).await;
+    let (charge, order) = paypal_charge(&app, &student, &booking).await;
+    let capture_path = format!("/v2/checkout/orders/{order}/capture");
+
+    // Too early: PayPal refuses, and nothing changes.
+    let (status, code) = problem_code(capture(&app, &student, &charge).await).await;
+    assert_eq!((status, code), (409, json!("payment_not_approved")));
+    assert_eq!(paypal.calls(&capture_path).len(), 1, "PayPal was asked");
+    let (charges, _) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(charges[0]["status"], "requires_action");
+    assert_eq!(booking_status(&app, &student, &booking).await, "pending");
+    assert_eq!(paypal.order(&order)["status"], "CREATED");
+
+    // Only the payer and admins may capture; to others the payment is unknown.
+    let other = app.user("someone-else@example.com", "student").await;
+    for token in [&other, &instructor] {
+        let (status, code) = problem_code(capture(&app, token, &charge).await).await;
+        assert_eq!((status, code), (404, json!("not_found")));
+    }
+    let (status, _) = problem_code(capture(&app, &student, "not-a-uuid").await).await;
+    assert_eq!(status, 404);
+    let manual = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/payments"),
+            &student,
+            Some(&json!({"provider": "manual"})),
+        )
+        .await,
+    )
+    .await;
+    let manual = manual["id"].as_str().expect("id");
+    let (status, code) = problem_code(capture(&app, &student, manual).await).await;
+    assert_eq!((status, code), (409, json!("not_capturable")));
+    assert_eq!(paypal.calls(&capture_path).len(), 1);
+
+    // The payer approves; the browser (twice: a double click) and PayPal's
+    // webhook all ask for the capture at once.
+    paypal.approve(&order);
+    let approved = paypal_event(
+        "WH-APPROVED-RACE",
+        "CHECKOUT.ORDER.APPROVED",
+        "checkout-order",
+        paypal.order(&order),
+    );
+    let app = Arc::new(app);
+    let barrier = Arc::new(Barrier::new(3));
+    let mut captures = Vec::new();
+    for token in [student.clone(), admin.clone()] {
+        let (app, barrier, charge) = (Arc::clone(&app), Arc::clone(&barrier), charge.clone());
+        captures.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let response = capture(&app, &token, &charge).await;
+            (response.status().as_u16(), json_of(response).await)
+        }));
+    }
+    let webhook = {
+        let (app, barrier, paypal) = (Arc::clone(&app), Arc::clone(&barrier), paypal.clone());
+        tokio::spawn(async move {
+            barrier.wait().await;
+            paypal_webhook(&app, &paypal, &approved, true).await
+        })
+    };
+    for handle in captures {
+        let (status, payment) = handle.await.expect("task");
+        assert_eq!(status, 200, "{payment}");
+        assert_eq!(payment["status"], "succeeded", "{payment}");
+        assert_eq!(payment["id"], charge.as_str());
+    }
+    assert_eq!(webhook.await.expect("task"), 200);
+
+    assert_eq!(confirmations(&app).await, 1, "confirmed once");
+    assert_eq!(booking_status(&app, &student, &booking).await, "confirmed");
+    let sent = paypal.calls(&capture_path);
+    let request_id = sent[0].request_id.clone().expect("PayPal-Request-Id");
+    assert!(
+        sent.iter()
+            .all(|c| c.request_id.as_deref() == Some(request_id.as_str())),
+        "one request id for every capture of the charge"
+    );
+    assert_ne!(request_id, charge, "not the order's own request id");
+    assert_eq!(
+        paypal.order(&order)["purchase_units"][0]["payments"]["captures"]
+            .as_array()
+            .expect("captures")
+            .len(),
+        1
+    );
+    let succeeded: i64 = medicaledu_store::on_db!(&app.test_db.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_logs WHERE action = 'payment.succeeded'").fetch_one(pool).await.expect("count")
+    });
+    assert_eq!(succeeded, 1);
+    let inbox = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?limit=100",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let told = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["kind"] == "payment.succeeded")
+        .count();
+    assert_eq!(told, 1, "the student hears of the payment once");
+
+    // Captured already: answered from the app's own record.
+    let before = paypal.calls(&capture_path).len();
+    let again = capture(&app, &student, &charge).await;
+    assert_eq!(again.status(), 200);
+    let again = json_of(again).await;
+    assert_eq!(again["status"], "succeeded");
+    assert_eq!(again["amount_minor"], 4200);
+    assert_eq!(
+        paypal.calls(&capture_path).len(),
+        before,
+        "PayPal not asked"
+    );
+    let completed = paypal_event(
+        "WH-CAPTURED-RACE",
+        "PAYMENT.CAPTURE.COMPLETED",
+        "capture",
+        paypal.capture_of(&order),
+    );
+    assert_eq!(paypal_webhook(&app, &paypal, &completed, true).await, 200);
+    assert_eq!(confirmations(&app).await, 1);
+
+    // The capture id was kept: a refund goes to it.
+    let capture_id = paypal.capture_of(&order)["id"]
+        .as_str()
+        .expect("capture id")
+        .to_owned();
+    let refund = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/payments/{charge}/refunds"),
+            &admin,
+            Some(&json!({"amount_minor": 200, "reason": "late start"})),
+        )
+        .await;
+    assert_eq!(refund.status(), 201);
+    assert_eq!(
+        paypal
+            .calls(&format!("/v2/payments/captures/{capture_id}/refund"))
+            .len(),
+        1
+    );
+}
+
+/// A payer who approves after the booking's hold lapsed, when the seat went
+/// to someone else: the capture takes the money and gives it straight back,
+/// as a late webhook would.
+async fn paypal_capture_after_the_seat_went_is_refunded(backend: Backend) {
+    let Some((app, paypal)) = app_with_paypal(backend).await else {
+        return;
+    };
+    let instructor = app.user("late-teacher@example.com", "instructor").await;
+    let course = app
+        .published_course(&instructor, "One Seat Only", 3100)
+        .await;
+    let starts = (Utc::now() + Duration::days(9))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("time")
+        .and_utc();
+    let body = json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(), "timezone": "UTC", "capacity": 1});
+    let slot = json_of(
+        app.send(
+            Method::POST,
+            &format!("/api/v1/courses/{course}/slots"),
+            &instructor,
+            Some(&body),
+        )
+        .await,
+    )
+    .await;
+    let slot = slot["items"][0]["id"].as_str().expect("slot").to_owned();
+    let slow = app.user("slow@example.com", "student").await;
+    let booking = json_of(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &slow,
+            Some(&json!({"slot_id": slot})),
+        )
+        .await,
+    )
+    .await;
+    let booking = booking["id"].as_str().expect("id").to_owned();
+    let (charge, order) = paypal_charge(&app, &slow, &booking).await;
+    let state =
+        medicaledu_api::AppState::new(app.test_db.db.clone(), test_settings()).expect("state");
+    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(16));
+    assert_eq!(
+        medicaledu_api::bookings::expire_holds(&state, later)
+            .await
+            .expect("sweep"),
+        1
+    );
+    let quick = app.user("quick@example.com", "student").await;
+    assert_eq!(
+        app.send(
+            Method::POST,
+            "/api/v1/bookings",
+            &quick,
+            Some(&json!({"slot_id": slot}))
+        )
+        .await
+        .status(),
+        201,
+        "the freed seat goes to someone else"
+    );
+
+    paypal.approve(&order);
+    let captured = capture(&app, &slow, &charge).await;
+    assert_eq!(captured.status(), 200);
+    assert_eq!(json_of(captured).await["status"], "succeeded");
+    assert_eq!(booking_status(&app, &slow, &booking).await, "expired");
+    let capture_id = paypal.capture_of(&order)["id"]
+        .as_str()
+        .expect("capture id")
+        .to_owned();
+    let sent = paypal.calls(&format!("/v2/payments/captures/{capture_id}/refund"));
+    assert_eq!(sent.len(), 1, "the money goes back at once");
+    assert_eq!(
+        sent[0].json()["amount"],
+        json!({"currency_code": "USD", "value": "31.00"})
+    );
+    let (charges, refunds) = booking_payments(&app, &slow, &booking).await;
+    assert_eq!(charges[0]["refunded_minor"], 3100);
+    assert_eq!(amounts(&refunds), [3100]);
+    assert_eq!(refunds[0]["status"], "succeeded");
+    assert_eq!(confirmations(&app).await, 0);
+}
+
+/// PayPal can announce one of the app's refunds before the app has stored
+/// PayPal's answer to it. The running total in the event says whether its
+/// money is counted: the refunds recorded add up to PayPal's total in every
+/// order of arrival, never more, and each keeps its own PayPal id.
+async fn paypal_refund_events_count_by_the_running_total(backend: Backend) {
+    let Some((app, paypal)) = app_with_paypal(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let (student, booking, _, _) = pending_booking(&app, 10_000).await;
+    let (charge, order) = paypal_charge(&app, &student, &booking).await;
+    paypal.approve(&order);
+    assert_eq!(capture(&app, &student, &charge).await.status(), 200);
+    let capture_id = paypal.capture_of(&order)["id"]
+        .as_str()
+        .expect("capture id")
+        .to_owned();
+    let app = Arc::new(app);
+    let refund_of = |amount: Option<i64>| {
+        let (app, admin, charge) = (Arc::clone(&app), admin.clone(), charge.clone());
+        async move {
+            let mut body = json!({"reason": "schedule change"});
+            if let Some(amount) = amount {
+                body["amount_minor"] = json!(amount);
+            }
+            app.send(
+                Method::POST,
+                &format!("/api/v1/payments/{charge}/refunds"),
+                &admin,
+                Some(&body),
+            )
+            .await
+        }
+    };
+
+    // The app refunds 40.00; PayPal makes the refund and announces it
+    // before its answer reaches the app.
+    let (made_tx, made) = oneshot::channel();
+    let (release, release_rx) = oneshot::channel();
+    paypal.book.lock().expect("lock").hold_refund = Some((made_tx, release_rx));
+    let in_app = tokio::spawn(refund_of(Some(4000)));
+    let made = made.await.expect("the refund is made at PayPal");
+    assert_eq!(
+        made["seller_payable_breakdown"]["total_refunded_amount"],
+        json!({"currency_code": "USD", "value": "40.00"})
+    );
+    let early = paypal_event(
+        "WH-REFUND-EARLY",
+        "PAYMENT.CAPTURE.REFUNDED",
+        "refund",
+        made.clone(),
+    );
+    assert_eq!(paypal_webhook(&app, &paypal, &early, true).await, 200);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [4000], "already counted: nothing new");
+    assert_eq!(refunds[0]["status"], "pending");
+    assert_eq!(charges[0]["refunded_minor"], 4000);
+
+    // Meanwhile 10.00 is refunded in PayPal's dashboard: counted once, but
+    // not under an id that may yet turn out to be the app's.
+    let outside = paypal.refund_outside(&capture_id, "USD", "10.00");
+    assert_eq!(
+        outside["seller_payable_breakdown"]["total_refunded_amount"]["value"],
+        "50.00"
+    );
+    let dashboard = paypal_event(
+        "WH-REFUND-DASH",
+        "PAYMENT.CAPTURE.REFUNDED",
+        "refund",
+        outside.clone(),
+    );
+    assert_eq!(paypal_webhook(&app, &paypal, &dashboard, true).await, 200);
+
+    // The answer arrives; then PayPal delivers both events again, and the
+    // early one once more in the older form without the total.
+    release.send(()).expect("the fake waits");
+    let in_app = in_app.await.expect("task");
+    assert_eq!(in_app.status(), 201);
+    let in_app = json_of(in_app).await;
+    assert_eq!(in_app["status"], "succeeded");
+    assert_eq!(in_app["provider_payment_id"], made["id"]);
+    for event in [&early, &dashboard] {
+        assert_eq!(paypal_webhook(&app, &paypal, event, true).await, 200);
+    }
+    let mut bare = made.clone();
+    bare.as_object_mut()
+        .expect("refund")
+        .remove("seller_payable_breakdown");
+    let bare = paypal_event("WH-REFUND-BARE", "PAYMENT.CAPTURE.REFUNDED", "refund", bare);
+    assert_eq!(paypal_webhook(&app, &paypal, &bare, true).await, 200);
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [4000, 1000]);
+    assert_eq!(refunds[0]["provider_payment_id"], made["id"]);
+    assert_eq!(refunds[1]["provider_payment_id"], Value::Null);
+    assert!(refunds.iter().all(|r| r["status"] == "succeeded"));
+    assert_eq!(charges[0]["refunded_minor"], 5000);
+
+    // The usual order: the app stores its refund, PayPal announces it after.
+    let second = refund_of(Some(2000)).await;
+    assert_eq!(second.status(), 201);
+    let second = json_of(second).await;
+    let made = paypal
+        .book
+        .lock()
+        .expect("lock")
+        .refunds
+        .last()
+        .cloned()
+        .expect("refund");
+    assert_eq!(second["provider_payment_id"], made["id"]);
+    let after = paypal_event(
+        "WH-REFUND-AFTER",
+        "PAYMENT.CAPTURE.REFUNDED",
+        "refund",
+        made,
+    );
+    assert_eq!(paypal_webhook(&app, &paypal, &after, true).await, 200);
+    // And a last dashboard refund, with nothing of the app's in flight: kept
+    // under its PayPal id.
+    let last = paypal.refund_outside(&capture_id, "USD", "30.00");
+    let event = paypal_event(
+        "WH-REFUND-LAST",
+        "PAYMENT.CAPTURE.REFUNDED",
+        "refund",
+        last.clone(),
+    );
+    for _ in 0..2 {
+        assert_eq!(paypal_webhook(&app, &paypal, &event, true).await, 200);
+    }
+    let (charges, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(amounts(&refunds), [4000, 1000, 2000, 3000]);
+    assert_eq!(refunds[3]["provider_payment_id"], last["id"]);
+    assert_eq!(
+        paypal.book.lock().expect("lock").refunded[&capture_id],
+        10_000,
+        "the fake's own total agrees"
+    );
+    assert_eq!(charges[0]["refunded_minor"], 10_000);
+    let inbox = json_of(
+        app.send(
+            Method::GET,
+            "/api/v1/me/notifications?limit=100",
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let told = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["kind"] == "payment.refunded")
+        .count();
+    assert_eq!(told, 4, "one notice per refund");
+
+    // Nothing is left: "the rest" is refused like any refund above the charge.
+    let (status, code) = problem_code(refund_of(None).await).await;
+    assert_eq!((status, code), (409, json!("refund_exceeds_charge")));
+    let (status, code) = problem_code(refund_of(Some(1)).await).await;
+    assert_eq!((status, code), (409, json!("refund_exceeds_charge")));
+    let zero = refund_of(Some(0)).await;
+    assert_eq!(zero.status(), 422, "a non-positive amount is still invalid");
+    let (_, refunds) = booking_payments(&app, &student, &booking).await;
+    assert_eq!(refunds.len(), 4);
+    assert_eq!(
+        paypal
+            .calls(&format!("/v2/payments/captures/{capture_id}/refund"))
+            .len(),
+        2,
+        "PayPal is asked only for the app's two refunds"
+    );
+}
+
 both_backends!(
     late_payments_are_honoured_or_refunded,
     stripe_charge_is_confirmed_once_by_a_signed_webhook,
@@ -1872,4 +2370,7 @@ both_backends!(
     paypal_checkout_is_captured_and_confirmed_once,
     paypal_refunds_go_to_the_capture,
     paypal_capture_known_only_from_its_webhook_is_refundable,
+    paypal_capture_endpoint_confirms_once_racing_the_webhook,
+    paypal_capture_after_the_seat_went_is_refunded,
+    paypal_refund_events_count_by_the_running_total,
 );

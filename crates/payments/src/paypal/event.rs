@@ -45,6 +45,11 @@ pub enum PaypalResource {
         invoice_id: Option<String>,
         amount_minor: i64,
         currency: String,
+        /// All refunded from the capture so far, this refund included
+        /// (`seller_payable_breakdown.total_refunded_amount`), in `currency`.
+        /// Unlike `amount_minor`, it says how much of the capture the refunds
+        /// add up to whether or not this refund was already counted.
+        total_refunded_minor: Option<i64>,
     },
     /// `CHECKOUT.ORDER.APPROVED` (the payer approved: capture now) and
     /// `CHECKOUT.ORDER.COMPLETED`.
@@ -75,8 +80,14 @@ struct RawMoney {
     custom_id: Option<String>,
     invoice_id: Option<String>,
     supplementary_data: Option<RawSupplementary>,
+    seller_payable_breakdown: Option<RawPayableBreakdown>,
     #[serde(default)]
     links: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+struct RawPayableBreakdown {
+    total_refunded_amount: Option<Amount>,
 }
 
 #[derive(Deserialize)]
@@ -135,8 +146,22 @@ pub fn parse_paypal_event(payload: &[u8]) -> Result<PaypalEvent, EventParseError
         }
         "PAYMENT.CAPTURE.REFUNDED" | "PAYMENT.CAPTURE.REVERSED" => {
             let money = money(raw.resource)?;
+            let total = money
+                .seller_payable_breakdown
+                .and_then(|b| b.total_refunded_amount);
+            let total_refunded_minor = match total {
+                Some(total) if total.currency_code != money.amount.currency_code => {
+                    return Err(EventParseError(format!(
+                        "refund in {:?} but its total in {:?}",
+                        money.amount.currency_code, total.currency_code
+                    )));
+                }
+                Some(total) => Some(amount(&total)?),
+                None => None,
+            };
             PaypalResource::Refund {
                 amount_minor: amount(&money.amount)?,
+                total_refunded_minor,
                 // The refund links "up" to the capture it returns money from.
                 capture_id: money
                     .links
@@ -240,6 +265,7 @@ mod tests {
             refund_id,
             capture_id,
             amount_minor,
+            total_refunded_minor,
             ..
         } = event.resource
         else {
@@ -248,6 +274,45 @@ mod tests {
         assert_eq!(refund_id, "REF-1");
         assert_eq!(capture_id.as_deref(), Some("CAP-1"));
         assert_eq!(amount_minor, 500);
+        assert_eq!(total_refunded_minor, None, "older events lack the total");
+    }
+
+    #[test]
+    fn capture_refunded_reports_the_running_total() {
+        let payload = |total: &str| {
+            format!(
+                r#"{{"id": "WH-8", "event_type": "PAYMENT.CAPTURE.REFUNDED",
+                  "resource": {{"id": "REF-2", "status": "COMPLETED",
+                    "amount": {{"currency_code": "HUF", "value": "300"}},
+                    "seller_payable_breakdown": {{
+                      "gross_amount": {{"currency_code": "HUF", "value": "300"}},
+                      "net_amount": {{"currency_code": "HUF", "value": "290"}},
+                      "total_refunded_amount": {total}
+                    }}}}}}"#
+            )
+        };
+        let event =
+            parse_paypal_event(payload(r#"{"currency_code": "HUF", "value": "500"}"#).as_bytes())
+                .expect("valid event");
+        let PaypalResource::Refund {
+            amount_minor,
+            total_refunded_minor,
+            ..
+        } = event.resource
+        else {
+            panic!("expected a refund");
+        };
+        assert_eq!(amount_minor, 30_000);
+        assert_eq!(total_refunded_minor, Some(50_000));
+        for total in [
+            r#"{"currency_code": "EUR", "value": "500"}"#,
+            r#"{"currency_code": "HUF", "value": "five"}"#,
+        ] {
+            assert!(
+                parse_paypal_event(payload(total).as_bytes()).is_err(),
+                "{total}"
+            );
+        }
     }
 
     #[test]
