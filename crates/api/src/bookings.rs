@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use medicaledu_domain::{
-    BookingRuleError, BookingStatus, Id, NotificationKind, PromoCheck, Timestamp,
+    BookingRuleError, BookingStatus, Id, NotificationKind, PromoCheck, TimeZone, Timestamp,
     check_attendance_mark, check_notice, check_reschedule, hold_expires_at, initial_status,
     local_time, refund_eligible,
 };
@@ -121,20 +121,20 @@ async fn notify(
     booking: &BookingRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let zone = crate::notify::zone_of(tx, user_id).await?;
-    let notice = Notice {
+    let data = json!({
+        "booking_id": booking.id,
+        "slot_id": booking.slot_id,
+        "status": booking.status,
+        "cancelled_by": booking.cancelled_by,
+        "refund_eligible": booking.refund_eligible,
+    });
+    let notice = |zone: &TimeZone| Notice {
         kind,
         title,
-        body: body(&|at| local_time(at, &zone)),
-        data: json!({
-            "booking_id": booking.id,
-            "slot_id": booking.slot_id,
-            "status": booking.status,
-            "cancelled_by": booking.cancelled_by,
-            "refund_eligible": booking.refund_eligible,
-        }),
+        body: body(&|at| local_time(at, zone)),
+        data,
     };
-    crate::notify::send(tx, user_id, &notice, now).await
+    crate::notify::send_local(tx, user_id, notice, now).await
 }
 
 fn session<'a>(booking: &BookingRow, slot: &SlotRow, course: &'a CourseRow) -> Session<'a> {

@@ -27,22 +27,25 @@ pub(crate) async fn send(
     notice: &Notice,
     now: Timestamp,
 ) -> Result<(), ApiError> {
+    send_local(tx, user_id, |_| notice.clone(), now).await
+}
+
+/// Like [`send`], for a notice that writes times in the recipient's zone.
+pub(crate) async fn send_local(
+    tx: &mut Tx,
+    user_id: Id,
+    notice: impl FnOnce(&TimeZone) -> Notice,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     let Some(recipient) = notifications::recipient(tx, user_id).await? else {
         return Ok(());
     };
+    let zone = TimeZone::parse(&recipient.timezone).unwrap_or_default();
     let at = When {
         send_after: now,
         expires_at: None,
     };
-    queue(tx, user_id, &recipient, notice, at, |_| None, now).await
-}
-
-/// The recipient's time zone, for writing times as they read them.
-pub(crate) async fn zone_of(tx: &mut Tx, user_id: Id) -> Result<TimeZone, ApiError> {
-    Ok(notifications::recipient(tx, user_id)
-        .await?
-        .and_then(|r| TimeZone::parse(&r.timezone).ok())
-        .unwrap_or_default())
+    queue(tx, user_id, &recipient, &notice(&zone), at, |_| None, now).await
 }
 
 /// When a notice goes out, and when it stops being worth sending.

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use medicaledu_domain::{Channel, Id, NotificationKind, Timestamp};
+use medicaledu_domain::{Channel, Id, NotificationKind, NotificationStatus, Timestamp};
 use medicaledu_store::notifications::{self, NotificationRow, OutboxFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -85,8 +85,6 @@ pub struct OutboxParams {
     pub limit: Option<i64>,
 }
 
-const STATUSES: [&str; 5] = ["queued", "sending", "sent", "failed", "cancelled"];
-
 /// Notifications on every channel, newest first.
 #[utoipa::path(
     get,
@@ -103,18 +101,7 @@ pub async fn list_outbox(
     auth.require_admin()?;
     let mut fields = Fields::default();
     if let Some(status) = &params.status {
-        fields.check(
-            "status",
-            STATUSES
-                .contains(&status.as_str())
-                .then_some(())
-                .ok_or_else(|| {
-                    medicaledu_domain::FieldIssue::invalid(format!(
-                        "must be one of: {}",
-                        STATUSES.join(", ")
-                    ))
-                }),
-        );
+        fields.check("status", status.parse::<NotificationStatus>());
     }
     if let Some(channel) = &params.channel {
         fields.check("channel", channel.parse::<Channel>());

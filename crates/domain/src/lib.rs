@@ -31,8 +31,8 @@ pub use identity::{
     UserStatus,
 };
 pub use notify::{
-    Channel, NotificationKind, PreferenceError, Preferences, Reminder, ReminderLead, Retry,
-    RetryPolicy, local_time, reminders,
+    Channel, NotificationKind, NotificationStatus, PreferenceError, Preferences, Reminder,
+    ReminderLead, Retry, RetryPolicy, local_time, reminders,
 };
 pub use scheduling::{
     BookingPolicy, BookingRuleError, BookingStatus, ExDate, ExpansionError, ExpansionLimits,

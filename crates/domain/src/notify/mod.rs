@@ -23,6 +23,17 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where a notification is in its delivery.
+    NotificationStatus {
+        Queued => "queued",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
     /// What a notification is about; preferences are chosen per kind.
     NotificationKind {
         BookingConfirmed => "booking.confirmed",
@@ -61,5 +72,6 @@ mod tests {
     fn vocabularies_round_trip() {
         crate::text_enum::round_trips(&Channel::ALL);
         crate::text_enum::round_trips(&NotificationKind::ALL);
+        crate::text_enum::round_trips(&NotificationStatus::ALL);
     }
 }

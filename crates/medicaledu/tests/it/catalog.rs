@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-use crate::support::{TestApp, TestDb, both_backends, spawn_app};
+use crate::support::{TestApp, TestDb, both_backends, json_of, spawn_app};
 
 fn course_body(title: &str) -> Value {
     json!({
@@ -26,10 +26,6 @@ fn course_body(title: &str) -> Value {
         "currency": "USD",
         "cme_credit_hours": 1.5
     })
-}
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
 }
 
 fn field_names(problem: &Value) -> Vec<String> {

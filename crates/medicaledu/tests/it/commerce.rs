@@ -9,11 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-use crate::support::{TestApp, both_backends, spawn_app};
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
-}
+use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 async fn slot(app: &TestApp, instructor: &str, course: &str, days: i64, capacity: i64) -> String {
     let starts = (Utc::now() + Duration::days(days))

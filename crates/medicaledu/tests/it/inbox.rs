@@ -3,13 +3,9 @@
 use chrono::{Duration, Utc};
 use medicaledu_store::Backend;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{both_backends, spawn_app};
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
-}
+use crate::support::{both_backends, json_of, spawn_app};
 
 async fn bookings_fill_the_inbox_and_only_the_owner_reads_it(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -18,13 +18,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::support::{PASSWORD, TestApp, both_backends, spawn_app};
+use crate::support::{PASSWORD, TestApp, both_backends, future, json_of, spawn_app};
 
 const SECRET: &str = "whsec-test-notify";
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
-}
 
 // ---------------------------------------------------------------- SMTP sink
 
@@ -645,15 +641,6 @@ async fn failures_end_failed_with_the_last_error(backend: Backend) {
         )
         .await;
     assert_eq!(missing.status(), 404);
-}
-
-/// A whole hour `days` ahead.
-fn future(days: i64, hour: u32) -> DateTime<Utc> {
-    (Utc::now() + chrono::Duration::days(days))
-        .date_naive()
-        .and_hms_opt(hour, 0, 0)
-        .expect("valid time")
-        .and_utc()
 }
 
 async fn slot(app: &TestApp, instructor: &str, course: &str, starts: DateTime<Utc>) -> String {

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::{Barrier, oneshot};
 
-use crate::support::{TestApp, both_backends, spawn_app_with, test_settings};
+use crate::support::{TestApp, both_backends, json_of, spawn_app_with, test_settings};
 
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
 
@@ -122,10 +122,6 @@ fn succeeded_event(id: &str, intent: &str, amount: i64) -> String {
         "data": {"object": {"id": intent, "object": "payment_intent", "amount": amount, "amount_received": amount, "currency": "usd", "status": "succeeded", "metadata": {}}}
     })
     .to_string()
-}
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json")
 }
 
 /// A pending booking of a paid session.

@@ -8,17 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-use crate::support::{TestApp, both_backends, spawn_app};
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
-}
-
-/// A whole hour some days ahead, so every test slot is bookable.
-fn future(days: i64, hour: u32) -> DateTime<Utc> {
-    let base = (Utc::now() + Duration::days(days)).date_naive();
-    base.and_hms_opt(hour, 0, 0).expect("valid time").and_utc()
-}
+use crate::support::{TestApp, both_backends, future, json_of, spawn_app};
 
 fn slot_body(starts: DateTime<Utc>, minutes: i64, capacity: i64) -> Value {
     json!({

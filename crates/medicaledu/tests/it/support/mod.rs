@@ -356,3 +356,16 @@ impl TestApp {
         me["id"].as_str().expect("id").to_owned()
     }
 }
+
+pub async fn json_of(response: reqwest::Response) -> serde_json::Value {
+    response.json().await.expect("json body")
+}
+
+/// A whole hour `days` ahead, so a slot starting then is bookable.
+pub fn future(days: i64, hour: u32) -> chrono::DateTime<chrono::Utc> {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .date_naive()
+        .and_hms_opt(hour, 0, 0)
+        .expect("valid time")
+        .and_utc()
+}
