@@ -108,7 +108,7 @@ pub async fn create_account(
             email: account.email.as_str(),
             password_hash: &password_hash,
             full_name: account.full_name.as_str(),
-            role: account.role.as_str(),
+            role: account.role,
             timezone: account.timezone.as_str(),
             locale: "en",
             now,
@@ -233,7 +233,7 @@ pub async fn register(
     responses((status = 200, body = User), (status = 401, body = crate::Problem, content_type = "application/problem+json"))
 )]
 pub async fn get_me(auth: Authenticated) -> Json<User> {
-    Json(User::from(auth.user))
+    Json(User::from(auth.0.user))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -302,7 +302,7 @@ pub async fn update_me(
             .map(|v| v.as_str().to_owned()),
         ..ProfileChanges::default()
     };
-    let is_instructor = auth.user.role == Role::Instructor.as_str();
+    let is_instructor = auth.user.role == Role::Instructor;
     let mut profile = |name: &str,
                        value: &Option<Option<String>>,
                        parse: &dyn Fn(&str) -> Result<Option<String>, _>| {
@@ -334,7 +334,7 @@ pub async fn update_me(
     });
     fields.finish()?;
 
-    let before = auth.user;
+    let before = auth.0.user;
     let now = Timestamp::now();
     let mut tx = state.db.begin_write().await?;
     let after = users::update_profile(&mut tx, before.id, &changes, now)

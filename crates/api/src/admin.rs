@@ -56,21 +56,21 @@ pub async fn list_users(
 ) -> Result<Json<Page<AdminUser>>, ApiError> {
     auth.require_admin()?;
     let mut fields = Fields::default();
-    if let Some(role) = &params.role {
+    let role = params.role.as_deref().and_then(|role| {
         fields.check(
             "role",
             role.parse::<Role>()
                 .map_err(|_| invalid_choice("student, instructor or admin")),
-        );
-    }
-    if let Some(status) = &params.status {
+        )
+    });
+    let status = params.status.as_deref().and_then(|status| {
         fields.check(
             "status",
             status
                 .parse::<UserStatus>()
                 .map_err(|_| invalid_choice("active or suspended")),
-        );
-    }
+        )
+    });
     fields.finish()?;
     let paging = PageParams {
         cursor: params.cursor,
@@ -78,8 +78,8 @@ pub async fn list_users(
     };
     let limit = paging.limit()?;
     let filter = UserFilter {
-        role: params.role,
-        status: params.status,
+        role,
+        status,
         query: params.q.filter(|q| !q.trim().is_empty()),
         before: paging.after()?,
         limit: limit + 1,
@@ -156,22 +156,16 @@ pub async fn update_user(
     let before = users::find_live_by_id_tx(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("User"))?;
-    let after = users::set_role_and_status(
-        &mut tx,
-        id,
-        role.as_ref().map(Role::as_str),
-        status.as_ref().map(UserStatus::as_str),
-        now,
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("User"))?;
+    let after = users::set_role_and_status(&mut tx, id, role, status, now)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
     let mut changes = profile_diff(&before, &after);
     if status == Some(UserStatus::Suspended) {
         let revoked = sessions::revoke_all(&mut tx, id, None, now).await?;
         changes.insert("sessions_revoked".into(), json!(revoked));
     }
     if !changes.is_empty() {
-        let action = if before.status != after.status && after.status == "suspended" {
+        let action = if before.status != after.status && after.status == UserStatus::Suspended {
             "user.suspended"
         } else {
             "user.updated"

@@ -26,11 +26,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
-use crate::notify::{Notice, Session};
 use crate::pagination::{Page, PageParams};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
+use medicaledu_app::notify::{Notice, Session};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -134,7 +134,9 @@ async fn notify(
         body: body(&|at| local_time(at, zone)),
         data,
     };
-    crate::notify::send_local(tx, user_id, notice, now).await
+    medicaledu_app::notify::send_local(tx, user_id, notice, now)
+        .await
+        .map_err(ApiError::from)
 }
 
 fn session<'a>(booking: &BookingRow, slot: &SlotRow, course: &'a CourseRow) -> Session<'a> {
@@ -170,6 +172,7 @@ async fn record(
         },
     )
     .await
+    .map_err(ApiError::from)
 }
 
 /// Announces a confirmed booking to both sides and makes sure the student is
@@ -183,7 +186,8 @@ pub(crate) async fn confirmed(
     slot: &SlotRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    crate::enrollments::ensure_for_booking(tx, meta, booking.student_id, course.id, now).await?;
+    medicaledu_app::enrollments::ensure_for_booking(tx, meta, booking.student_id, course.id, now)
+        .await?;
     record(
         tx,
         meta,
@@ -221,7 +225,9 @@ pub(crate) async fn confirmed(
         now,
     )
     .await?;
-    crate::notify::schedule_reminders(tx, &session(booking, slot, course), now).await
+    medicaledu_app::notify::schedule_reminders(tx, &session(booking, slot, course), now)
+        .await
+        .map_err(ApiError::from)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -256,7 +262,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     Json(body): Json<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
-    if auth.user.role != "student" {
+    if auth.user.role != medicaledu_domain::Role::Student {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -536,7 +542,7 @@ async fn cancel_in_tx(
     if booking.status == "pending" {
         promo::release_for_booking(tx, booking.id, now).await?;
     }
-    crate::notify::cancel_reminders(tx, &session(booking, slot, course), now).await?;
+    medicaledu_app::notify::cancel_reminders(tx, &session(booking, slot, course), now).await?;
     record(
         tx,
         meta,
@@ -623,7 +629,8 @@ pub(crate) async fn cancel_for_slot(
         )
         .await?;
         if let Some(cancelled) = cancelled {
-            crate::notify::cancel_reminders(tx, &session(&cancelled, slot, course), now).await?;
+            medicaledu_app::notify::cancel_reminders(tx, &session(&cancelled, slot, course), now)
+                .await?;
             record(
                 tx,
                 meta,
@@ -668,8 +675,10 @@ pub(crate) async fn notify_slot_moved(
 ) -> Result<(), ApiError> {
     for booking in bookings::live_for_slot(tx, slot.id).await? {
         if booking.status == "confirmed" {
-            crate::notify::cancel_reminders(tx, &session(&booking, before, course), now).await?;
-            crate::notify::schedule_reminders(tx, &session(&booking, slot, course), now).await?;
+            medicaledu_app::notify::cancel_reminders(tx, &session(&booking, before, course), now)
+                .await?;
+            medicaledu_app::notify::schedule_reminders(tx, &session(&booking, slot, course), now)
+                .await?;
         }
         let text = |local: &dyn Fn(Timestamp) -> String| {
             format!(
@@ -858,9 +867,15 @@ pub async fn reschedule_booking(
         InsertBookingError::Database(e) => ApiError::from(e),
     })?;
     promo::move_to(&mut tx, old.id, new.id, now).await?;
-    crate::notify::cancel_reminders(&mut tx, &session(&old, &old_slot, &course), now).await?;
+    medicaledu_app::notify::cancel_reminders(&mut tx, &session(&old, &old_slot, &course), now)
+        .await?;
     if new.status == "confirmed" {
-        crate::notify::schedule_reminders(&mut tx, &session(&new, &new_slot, &course), now).await?;
+        medicaledu_app::notify::schedule_reminders(
+            &mut tx,
+            &session(&new, &new_slot, &course),
+            now,
+        )
+        .await?;
     }
     record(
         &mut tx,
@@ -1087,7 +1102,7 @@ pub async fn instructor_bookings(
     auth: Authenticated,
     Query(params): Query<BookingListParams>,
 ) -> Result<Json<Page<Booking>>, ApiError> {
-    if auth.user.role != "instructor" {
+    if auth.user.role != medicaledu_domain::Role::Instructor {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",

@@ -13,9 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::{ApiError, AppState, Json};
+use medicaledu_app::audit::{self, Change};
 
 /// Past sessions stay in the feed this long.
 const HISTORY: Duration = Duration::days(90);

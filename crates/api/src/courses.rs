@@ -17,12 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, MaybeAuthenticated, Meta};
 use crate::materials::{MaterialView, Viewer};
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::validate::{Fields, nullable};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -331,7 +331,7 @@ pub async fn create_course(
     let instructor_id = match (auth.is_admin(), body.instructor_id) {
         (true, Some(id)) => {
             let owner = users::find_live_by_id(&state.db, id).await?;
-            if owner.is_none_or(|u| u.role != "instructor") {
+            if owner.is_none_or(|u| u.role != medicaledu_domain::Role::Instructor) {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "instructor_id",
                     "invalid",
@@ -340,7 +340,7 @@ pub async fn create_course(
             }
             id
         }
-        (false, None) if auth.user.role == "instructor" => auth.user.id,
+        (false, None) if auth.user.role == medicaledu_domain::Role::Instructor => auth.user.id,
         (false, Some(_)) => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "instructor_id",

@@ -7,8 +7,6 @@ use medicaledu_domain::{
     Id, ProgressState, ProgressUpdate, Timestamp, apply_progress, enrollment_complete,
     enrollment_percent,
 };
-use medicaledu_store::Tx;
-use medicaledu_store::audit::RequestMeta;
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::enrollments::{self, EnrollmentRow, ProgressRow, ProgressWrite};
 use medicaledu_store::{materials, users};
@@ -18,10 +16,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -84,45 +82,6 @@ impl From<EnrollmentRow> for Enrollment {
     }
 }
 
-/// Ensures the student's enrollment in a course whose first booking was just
-/// confirmed, inside the booking's transaction. Returns the enrollment and
-/// whether it is new (and then audited).
-pub async fn ensure_for_booking(
-    tx: &mut Tx,
-    meta: &RequestMeta,
-    student_id: Id,
-    course_id: Id,
-    now: Timestamp,
-) -> Result<(EnrollmentRow, bool), ApiError> {
-    let (row, created) = enrollments::ensure(tx, student_id, course_id, "booking", now).await?;
-    if created {
-        audit_enrolled(tx, meta, None, &row, now).await?;
-    }
-    Ok((row, created))
-}
-
-async fn audit_enrolled(
-    tx: &mut Tx,
-    meta: &RequestMeta,
-    actor: Option<Id>,
-    row: &EnrollmentRow,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    audit::record(
-        tx,
-        meta,
-        now,
-        Change {
-            actor,
-            action: "enrollment.created",
-            entity_type: "enrollment",
-            entity_id: row.id,
-            changes: json!({ "student_id": row.student_id, "course_id": row.course_id, "source": row.source }),
-        },
-    )
-    .await
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
@@ -168,7 +127,7 @@ pub async fn enroll(
     let (student_id, source) = match (auth.is_admin(), body.student_id) {
         (true, Some(student_id)) => {
             let student = users::find_live_by_id(&state.db, student_id).await?;
-            if student.is_none_or(|s| s.role != "student") {
+            if student.is_none_or(|s| s.role != medicaledu_domain::Role::Student) {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "student_id",
                     "invalid",
@@ -184,7 +143,7 @@ pub async fn enroll(
                 "only administrators enroll someone else",
             )]));
         }
-        _ if auth.user.role != "student" => {
+        _ if auth.user.role != medicaledu_domain::Role::Student => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -206,7 +165,8 @@ pub async fn enroll(
     let mut tx = state.db.begin_write().await?;
     let (row, created) = enrollments::ensure(&mut tx, student_id, course.id, source, now).await?;
     if created {
-        audit_enrolled(&mut tx, &meta, Some(auth.user.id), &row, now).await?;
+        medicaledu_app::enrollments::audit_enrolled(&mut tx, &meta, Some(auth.user.id), &row, now)
+            .await?;
     }
     tx.commit().await?;
     let status = if created {
@@ -501,13 +461,13 @@ pub async fn record_progress(
             },
         )
         .await?;
-        let notice = crate::notify::Notice {
+        let notice = medicaledu_app::notify::Notice {
             kind: medicaledu_domain::NotificationKind::CourseCompleted,
             title: "Course completed".to_owned(),
             body: format!("You completed every required material of {}.", course.title),
             data: json!({ "course_id": course.id, "enrollment_id": enrollment.id }),
         };
-        crate::notify::send(&mut tx, enrollment.student_id, &notice, now).await?;
+        medicaledu_app::notify::send(&mut tx, enrollment.student_id, &notice, now).await?;
     }
     tx.commit().await?;
     Ok(Json(ProgressResult {

@@ -170,3 +170,60 @@ mod tests {
         );
     }
 }
+
+/// The `Idempotency-Key` header of a route that honours it. Absent is fine;
+/// present, it must be 1 to 200 visible characters, or the request is refused
+/// with 400 `invalid_idempotency_key` (never silently ignored: a client that
+/// sends a key relies on it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(IDEMPOTENCY_KEY) else {
+            return Ok(IdempotencyKey(None));
+        };
+        value
+            .to_str()
+            .ok()
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .map(|k| IdempotencyKey(Some(k.to_owned())))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 200 visible characters.",
+                )
+            })
+    }
+}
+
+/// Typed path parameters: `Ids<Id>` for `/bookings/{id}`, `Ids<(Id, Id)>`
+/// for two. A malformed id names nothing that exists, so it is a 404 like
+/// an unknown one, on every route, without parsing in each handler.
+#[derive(Clone, Copy, Debug)]
+pub struct Ids<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Ids<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(ids)| Ids(ids))
+            .map_err(|_| ApiError::not_found("Resource"))
+    }
+}

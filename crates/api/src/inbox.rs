@@ -13,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::Change;
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::problem::FieldError;
 use crate::{ApiError, AppState, Json};
+use medicaledu_app::audit::Change;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -230,7 +230,7 @@ async fn save(
     let now = Timestamp::now();
     let mut tx = state.db.begin_write().await?;
     notifications::set_preferences(&mut tx, auth.user.id, preferences, now).await?;
-    crate::audit::record(
+    medicaledu_app::audit::record(
         &mut tx,
         meta,
         now,

@@ -6,7 +6,6 @@
 
 pub mod accounts;
 mod admin;
-mod audit;
 mod auth;
 pub mod bookings;
 mod calendar;
@@ -16,7 +15,6 @@ mod extract;
 mod health;
 mod inbox;
 mod materials;
-mod notify;
 mod openapi;
 mod outbox;
 mod pagination;
@@ -28,9 +26,7 @@ mod ratings;
 mod request_id;
 mod schema_view;
 mod sessions;
-mod settings;
 mod slots;
-mod state;
 mod users;
 mod validate;
 mod webhooks;
@@ -44,10 +40,9 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use extract::Json;
+pub use extract::{IdempotencyKey, Ids, Json};
+pub use medicaledu_app::{AppContext as AppState, Settings};
 pub use problem::{ApiError, FieldError, Problem};
-pub use settings::Settings;
-pub use state::{AppState, StateError};
 
 use request_id::{MakeRequestUuidV7, REQUEST_ID_HEADER};
 
@@ -116,7 +111,7 @@ async fn sweep_holds(state: AppState) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match bookings::expire_holds(&state, medicaledu_domain::Timestamp::now()).await {
+        match bookings::expire_holds(&state, state.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "released unpaid booking holds"),
             Err(e) => tracing::warn!(code = e.code(), "hold sweep failed; retrying next tick"),

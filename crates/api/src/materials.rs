@@ -14,11 +14,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::courses::{editable, may_edit};
 use crate::validate::{Fields, nullable};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 /// Longest inline body (articles, quiz definitions), in characters.
 const MAX_BODY_CHARS: usize = 200_000;

@@ -11,11 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::Change;
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::validate::Fields;
 use crate::{ApiError, AppState, Json};
+use medicaledu_app::audit::Change;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -183,7 +183,7 @@ pub async fn retry_notification(
             ),
         });
     };
-    crate::audit::record(
+    medicaledu_app::audit::record(
         &mut tx,
         &meta,
         now,

@@ -25,10 +25,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -141,13 +141,15 @@ pub(crate) async fn notify(
     payment: &PaymentRow,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let notice = crate::notify::Notice {
+    let notice = medicaledu_app::notify::Notice {
         kind,
         title: title.to_owned(),
         body,
         data: json!({ "payment_id": payment.id, "booking_id": payment.booking_id, "amount_minor": payment.amount_minor, "currency": payment.currency }),
     };
-    crate::notify::send(tx, user_id, &notice, now).await
+    medicaledu_app::notify::send(tx, user_id, &notice, now)
+        .await
+        .map_err(ApiError::from)
 }
 
 async fn record(
@@ -172,6 +174,7 @@ async fn record(
         },
     )
     .await
+    .map_err(ApiError::from)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

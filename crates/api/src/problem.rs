@@ -13,6 +13,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use medicaledu_app::{ErrorCode, Failure};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -181,6 +182,137 @@ impl From<sqlx::Error> for ApiError {
         ApiError::internal(e)
     }
 }
+
+impl ApiError {
+    /// The answer to a use case's failure: the status its code stands for,
+    /// its message as the detail (never for internal failures, whose cause
+    /// is logged instead), its fields, and `Retry-After` when it has one.
+    pub fn from_failure<E: Failure>(e: E) -> Self {
+        let code = e.code();
+        let status = status_of(code);
+        let fields: Vec<FieldError> = e.fields().iter().map(FieldError::from).collect();
+        let retry_after = e.retry_after();
+        let mut error = if e.internal().is_some() {
+            let detail = match code {
+                ErrorCode::DatabaseUnavailable => {
+                    "The database cannot be reached; try again shortly."
+                }
+                _ => "An unexpected error occurred.",
+            };
+            ApiError::new(status, code.as_str(), detail).with_source(e)
+        } else if !fields.is_empty() {
+            let mut error = ApiError::validation(fields);
+            error.code = Cow::Borrowed(code.as_str());
+            error.status = status;
+            error
+        } else {
+            ApiError::new(status, code.as_str(), e.to_string())
+        };
+        if let Some(after) = retry_after {
+            let seconds = after.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                error = error.with_header(header::RETRY_AFTER, value);
+            }
+        }
+        error
+    }
+
+    /// Overrides the status a code stands for, where one route answers
+    /// differently (a webhook asks its provider to retry with 503).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+/// The HTTP status each problem code stands for: one table for every route.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::BadRequest
+        | C::MalformedJson
+        | C::UnreadableBody
+        | C::InvalidIdempotencyKey
+        | C::InvalidSignature
+        | C::UnreadableEvent
+        | C::Error => StatusCode::BAD_REQUEST,
+        C::Unauthenticated | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        C::PaymentRejected | C::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+        C::Forbidden | C::CsrfRejected | C::AccountSuspended | C::NotEligible => {
+            StatusCode::FORBIDDEN
+        }
+        C::NotFound | C::PromoNotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::Unprocessable
+        | C::ValidationFailed
+        | C::InvalidPaymentRequest
+        | C::ProviderNotConfigured => StatusCode::UNPROCESSABLE_ENTITY,
+        C::AccountLocked => StatusCode::LOCKED,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        C::EmailTaken
+        | C::SelfDemotion
+        | C::AlreadyPublished
+        | C::AlreadyArchived
+        | C::NoMaterials
+        | C::StatusChanged
+        | C::ConcurrentRating
+        | C::SlotOverlap
+        | C::CapacityBelowBooked
+        | C::SlotNotOpen
+        | C::SlotFull
+        | C::AlreadyBooked
+        | C::TooLate
+        | C::RescheduleLimit
+        | C::NotStarted
+        | C::InvalidTransition
+        | C::NotLive
+        | C::PromoCodeTaken
+        | C::NotPayable
+        | C::AlreadyPaid
+        | C::DuplicatePayment
+        | C::DuplicateRefund
+        | C::NotManual
+        | C::NotCapturable
+        | C::NotRefundable
+        | C::PaymentNotApproved
+        | C::RefundExceedsCharge
+        | C::NotificationNotFailed
+        | C::NotificationExpired
+        | C::SchemaEmpty => StatusCode::CONFLICT,
+        C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        C::ProviderUnavailable | C::ProviderInvalidResponse => StatusCode::BAD_GATEWAY,
+        C::Unavailable | C::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl From<&medicaledu_app::FieldError> for FieldError {
+    fn from(e: &medicaledu_app::FieldError) -> Self {
+        FieldError::new(e.field.clone(), e.code.clone(), e.message.clone())
+    }
+}
+
+/// `?` on a use case's result answers its failure as a problem document.
+macro_rules! problems {
+    ($($t:ty),+ $(,)?) => {
+        $(
+            impl From<$t> for ApiError {
+                fn from(e: $t) -> Self {
+                    ApiError::from_failure(e)
+                }
+            }
+        )+
+    };
+}
+
+problems!(
+    medicaledu_app::Internal,
+    medicaledu_app::Invalid,
+    medicaledu_app::ReadError,
+    medicaledu_app::Forbidden,
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -15,11 +15,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::validate::{Fields, nullable};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 const MAX_FIXED_MINOR: i64 = 10_000_000_000;
 
@@ -353,7 +353,7 @@ async fn promo_fields(
     } else if let Some(instructor) = instructor_id
         && users::find_live_by_id(&state.db, instructor)
             .await?
-            .is_none_or(|u| u.role != "instructor")
+            .is_none_or(|u| u.role != medicaledu_domain::Role::Instructor)
     {
         fields.reject(
             "instructor_id",
@@ -396,7 +396,7 @@ fn write_error(e: PromoWriteError) -> ApiError {
 }
 
 fn may_manage(auth: &Authenticated) -> Result<(), ApiError> {
-    if auth.is_admin() || auth.user.role == "instructor" {
+    if auth.is_admin() || auth.user.role == medicaledu_domain::Role::Instructor {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams, page};
 use crate::validate::Fields;
 use crate::{ApiError, AppState, Json};
+use medicaledu_app::audit::{self, Change};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -313,7 +313,7 @@ async fn live_instructor(state: &AppState, id: &str) -> Result<Id, ApiError> {
     let id: Id = id.parse().map_err(|_| ApiError::not_found("Instructor"))?;
     users::find_live_by_id(&state.db, id)
         .await?
-        .filter(|u| u.role == "instructor")
+        .filter(|u| u.role == medicaledu_domain::Role::Instructor)
         .map(|u| u.id)
         .ok_or_else(|| ApiError::not_found("Instructor"))
 }

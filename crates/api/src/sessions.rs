@@ -183,7 +183,7 @@ pub async fn login(
             invalid_credentials()
         });
     }
-    if user.status != "active" {
+    if user.status != medicaledu_domain::UserStatus::Active {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "account_suspended",
@@ -279,13 +279,15 @@ pub(crate) async fn account_notice(
     body: String,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let notice = crate::notify::Notice {
+    let notice = medicaledu_app::notify::Notice {
         kind,
         title: title.to_owned(),
         body,
         data: json!({}),
     };
-    crate::notify::send(tx, user_id, &notice, now).await
+    medicaledu_app::notify::send(tx, user_id, &notice, now)
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Sign out of the current session.

@@ -17,12 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Change};
 use crate::auth::{Authenticated, Meta};
 use crate::bookings::cancel_for_slot;
 use crate::courses::may_edit;
 use crate::validate::{Fields, nullable};
 use crate::{ApiError, AppState, FieldError, Json};
+use medicaledu_app::audit::{self, Change};
 
 /// Sessions last between these; the upper bound also bounds the overlap check.
 pub const MIN_SLOT: Duration = Duration::minutes(5);
@@ -703,7 +703,7 @@ pub async fn instructor_slots(
     let id: Id = id.parse().map_err(|_| ApiError::not_found("Instructor"))?;
     let instructor = users::find_live_by_id(&state.db, id)
         .await?
-        .filter(|u| u.role == "instructor")
+        .filter(|u| u.role == medicaledu_domain::Role::Instructor)
         .ok_or_else(|| ApiError::not_found("Instructor"))?;
     Ok(Json(
         bookable(&state, None, Some(instructor.id), window).await?,

@@ -1,7 +1,7 @@
 //! How accounts are shown. Everyone sees the public profile; only
 //! administrators see security state such as failed logins and locks.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, Role, Timestamp, UserStatus};
 use medicaledu_store::users::UserRow;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,9 +13,11 @@ pub struct User {
     pub email: String,
     pub full_name: String,
     /// `student`, `instructor` or `admin`.
-    pub role: String,
+    #[schema(value_type = String)]
+    pub role: Role,
     /// `active` or `suspended`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: UserStatus,
     /// E.164, e.g. `+14155550123`.
     pub phone: Option<String>,
     /// IANA time zone, e.g. `Europe/Berlin`.

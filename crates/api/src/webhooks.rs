@@ -165,11 +165,11 @@ async fn external_refund(
         Err(InsertPaymentError::Duplicate) => return Ok(()),
         Err(InsertPaymentError::Database(e)) => return Err(e.into()),
     };
-    crate::audit::record(
+    medicaledu_app::audit::record(
         &mut tx,
         meta,
         now,
-        crate::audit::Change {
+        medicaledu_app::audit::Change {
             actor: None,
             action: "payment.refunded",
             entity_type: "payment",

@@ -23,7 +23,9 @@ pub use catalog::{
     Summary, Tags, apply_progress, average_hundredths, enrollment_complete, enrollment_percent,
     publish_check,
 };
-pub use commerce::{DiscountType, PromoCheck, PromoRefusal, PromoTerms, discount_minor};
+pub use commerce::{
+    DiscountType, PaymentKind, PaymentStatus, PromoCheck, PromoRefusal, PromoTerms, discount_minor,
+};
 pub use id::{Id, ParseIdError};
 pub use identity::{
     Argon2Params, Bio, Credentials, Email, FieldIssue, FullName, HashError, Headline, Locale,

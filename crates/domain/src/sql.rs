@@ -90,3 +90,75 @@ impl Decode<'_, Postgres> for Timestamp {
         <chrono::DateTime<chrono::Utc> as Decode<Postgres>>::decode(value).map(Timestamp::from)
     }
 }
+
+/// Stores each fixed vocabulary as its text on both backends (the columns are
+/// `text` with a CHECK listing the same values), so rows carry the typed
+/// value and no code compares statuses or roles as strings.
+macro_rules! text_column {
+    ($($t:ty),+ $(,)?) => {
+        $(
+            impl Type<Sqlite> for $t {
+                fn type_info() -> SqliteTypeInfo {
+                    <str as Type<Sqlite>>::type_info()
+                }
+
+                fn compatible(ty: &SqliteTypeInfo) -> bool {
+                    <str as Type<Sqlite>>::compatible(ty)
+                }
+            }
+
+            impl Encode<'_, Sqlite> for $t {
+                fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+                    <&str as Encode<Sqlite>>::encode(self.as_str(), buf)
+                }
+            }
+
+            impl Decode<'_, Sqlite> for $t {
+                fn decode(value: SqliteValueRef<'_>) -> Result<Self, BoxDynError> {
+                    Ok(<&str as Decode<Sqlite>>::decode(value)?.parse::<$t>()?)
+                }
+            }
+
+            impl Type<Postgres> for $t {
+                fn type_info() -> PgTypeInfo {
+                    <str as Type<Postgres>>::type_info()
+                }
+
+                fn compatible(ty: &PgTypeInfo) -> bool {
+                    <str as Type<Postgres>>::compatible(ty)
+                }
+            }
+
+            impl Encode<'_, Postgres> for $t {
+                fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                    <&str as Encode<Postgres>>::encode(self.as_str(), buf)
+                }
+            }
+
+            impl Decode<'_, Postgres> for $t {
+                fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+                    Ok(<&str as Decode<Postgres>>::decode(value)?.parse::<$t>()?)
+                }
+            }
+        )+
+    };
+}
+
+text_column!(
+    crate::Role,
+    crate::UserStatus,
+    crate::CourseLevel,
+    crate::CourseStatus,
+    crate::MaterialKind,
+    crate::EnrollmentStatus,
+    crate::EnrollmentSource,
+    crate::ProgressStatus,
+    crate::SlotStatus,
+    crate::BookingStatus,
+    crate::Channel,
+    crate::NotificationStatus,
+    crate::NotificationKind,
+    crate::PaymentStatus,
+    crate::PaymentKind,
+    crate::DiscountType,
+);

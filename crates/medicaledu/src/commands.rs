@@ -1,5 +1,5 @@
 use anyhow::Context;
-use medicaledu_api::AppState;
+use medicaledu_app::AppContext;
 use medicaledu_diagram::ImageFormat;
 use medicaledu_notify::Dispatcher;
 use medicaledu_store::{Db, PoolConfig};
@@ -43,7 +43,7 @@ async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %db.backend(), "serving MedicalEdu");
-    let state = AppState::new(db.clone(), config.settings.clone())?;
+    let state = AppContext::new(db.clone(), config.settings.clone())?;
     let (stop, stopping) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

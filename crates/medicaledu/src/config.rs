@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use medicaledu_api::Settings;
+use medicaledu_app::Settings;
 use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy, RetryPolicy};
 use medicaledu_notify::{
     DispatchSettings, EmailConfig, EmailConfigError, WebhookConfig, WebhookConfigError,

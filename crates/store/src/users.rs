@@ -2,7 +2,7 @@
 //! failed-login counter are enforced by the database, so concurrent requests on
 //! several replicas cannot create twins or lose a failed attempt.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, Role, Timestamp, UserStatus};
 
 use crate::{Db, Tx, on_db, on_tx};
 
@@ -16,8 +16,8 @@ pub struct UserRow {
     pub email: String,
     pub password_hash: String,
     pub full_name: String,
-    pub role: String,
-    pub status: String,
+    pub role: Role,
+    pub status: UserStatus,
     pub phone: Option<String>,
     pub timezone: String,
     pub locale: String,
@@ -43,7 +43,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub full_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub timezone: &'a str,
     pub locale: &'a str,
     pub now: Timestamp,
@@ -80,8 +80,8 @@ pub struct FailedLogin {
 
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
-    pub role: Option<String>,
-    pub status: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
     /// Case-insensitive substring of email or name.
     pub query: Option<String>,
     pub before: Option<(Timestamp, Id)>,
@@ -283,8 +283,8 @@ pub async fn unlock(tx: &mut Tx, id: Id, now: Timestamp) -> Result<bool, sqlx::E
 pub async fn set_role_and_status(
     tx: &mut Tx,
     id: Id,
-    role: Option<&str>,
-    status: Option<&str>,
+    role: Option<Role>,
+    status: Option<UserStatus>,
     now: Timestamp,
 ) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -342,8 +342,8 @@ pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Er
     ));
     on_db!(db, pool => {
         sqlx::query_as(sql)
-            .bind(filter.role.as_deref())
-            .bind(filter.status.as_deref())
+            .bind(filter.role)
+            .bind(filter.status)
             .bind(pattern.as_deref())
             .bind(before_at)
             .bind(before_id)

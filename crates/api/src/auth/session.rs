@@ -1,10 +1,10 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
+use medicaledu_app::Actor;
 use medicaledu_domain::SessionToken;
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::Timestamp;
 use medicaledu_store::sessions;
-use medicaledu_store::users::UserRow;
 
 use crate::{ApiError, AppState};
 
@@ -15,27 +15,13 @@ const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The signed-in caller: a live, active account with a live session.
 #[derive(Clone, Debug)]
-pub struct Authenticated {
-    pub user: UserRow,
-    pub session_id: Id,
-}
+pub struct Authenticated(pub Actor);
 
-impl Authenticated {
-    pub fn is_admin(&self) -> bool {
-        self.user.role == "admin"
-    }
+impl std::ops::Deref for Authenticated {
+    type Target = Actor;
 
-    /// Refuses callers who are not administrators.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "This needs an administrator.",
-            ))
-        }
+    fn deref(&self) -> &Actor {
+        &self.0
     }
 }
 
@@ -78,10 +64,10 @@ impl FromRequestParts<AppState> for Authenticated {
             let stale_before = Timestamp::from(*now.as_datetime() - TOUCH_EVERY);
             sessions::touch(&state.db, session.id, now, stale_before, idle_until).await?;
         }
-        Ok(Authenticated {
+        Ok(Authenticated(Actor {
             user,
             session_id: session.id,
-        })
+        }))
     }
 }
 

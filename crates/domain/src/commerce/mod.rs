@@ -2,5 +2,7 @@
 //! why it gives none.
 
 mod promo;
+mod vocab;
 
 pub use promo::{DiscountType, PromoCheck, PromoRefusal, PromoTerms, discount_minor};
+pub use vocab::{PaymentKind, PaymentStatus};

@@ -1018,7 +1018,7 @@ async fn confirmed_booking_enrollment_is_ensured_once(backend: Backend) {
     for expect_new in [true, false] {
         let now = medicaledu_domain::Timestamp::now();
         let mut tx = app.test_db.db.begin_write().await.expect("tx");
-        let (row, created) = medicaledu_api::enrollments::ensure_for_booking(
+        let (row, created) = medicaledu_app::enrollments::ensure_for_booking(
             &mut tx, &meta, student_id, course_id, now,
         )
         .await
@@ -1201,7 +1201,7 @@ async fn seed_search_courses(db: &Db) -> Vec<Id> {
             email: "search@example.com",
             password_hash: "not a real hash",
             full_name: "Search Instructor",
-            role: "instructor",
+            role: medicaledu_domain::Role::Instructor,
             timezone: "UTC",
             locale: "en",
             now,
@@ -1404,7 +1404,7 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
             email: "common@example.com",
             password_hash: "not a real hash",
             full_name: "Common Instructor",
-            role: "instructor",
+            role: medicaledu_domain::Role::Instructor,
             timezone: "UTC",
             locale: "en",
             now,

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use medicaledu_api::Settings;
+use medicaledu_app::Settings;
 use medicaledu_domain::Argon2Params;
 use medicaledu_store::{Backend, Db, PoolConfig};
 
@@ -179,7 +179,7 @@ pub async fn spawn_app_with(backend: Backend, settings: Settings) -> Option<Test
         .expect("bind port 0");
     let address = format!("http://{}", listener.local_addr().expect("local addr"));
     let state =
-        medicaledu_api::AppState::new(test_db.db.clone(), settings).expect("valid settings");
+        medicaledu_app::AppContext::new(test_db.db.clone(), settings).expect("valid settings");
     tokio::spawn(medicaledu_api::serve(
         listener,
         state,

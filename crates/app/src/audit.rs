@@ -5,9 +5,9 @@ use medicaledu_store::Tx;
 use medicaledu_store::audit::{self, AuditEvent, RequestMeta};
 use serde_json::Value;
 
-use crate::ApiError;
+use crate::Internal;
 
-pub(crate) struct Change<'a> {
+pub struct Change<'a> {
     pub actor: Option<Id>,
     pub action: &'a str,
     pub entity_type: &'a str,
@@ -15,12 +15,12 @@ pub(crate) struct Change<'a> {
     pub changes: Value,
 }
 
-pub(crate) async fn record(
+pub async fn record(
     tx: &mut Tx,
     meta: &RequestMeta,
     now: Timestamp,
     change: Change<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     audit::record(
         tx,
         meta,
@@ -34,5 +34,5 @@ pub(crate) async fn record(
         },
     )
     .await
-    .map_err(ApiError::from)
+    .map_err(Internal::from)
 }

@@ -9,11 +9,11 @@ use medicaledu_store::Tx;
 use medicaledu_store::notifications::{self, Outgoing, Recipient};
 use serde_json::{Value, json};
 
-use crate::ApiError;
+use crate::Internal;
 
 /// What one notification says.
 #[derive(Clone, Debug)]
-pub(crate) struct Notice {
+pub struct Notice {
     pub kind: NotificationKind,
     pub title: String,
     pub body: String,
@@ -21,22 +21,22 @@ pub(crate) struct Notice {
 }
 
 /// Queues `notice` for `user_id` now, once per enabled channel.
-pub(crate) async fn send(
+pub async fn send(
     tx: &mut Tx,
     user_id: Id,
     notice: &Notice,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     send_local(tx, user_id, |_| notice.clone(), now).await
 }
 
 /// Like [`send`], for a notice that writes times in the recipient's zone.
-pub(crate) async fn send_local(
+pub async fn send_local(
     tx: &mut Tx,
     user_id: Id,
     notice: impl FnOnce(&TimeZone) -> Notice,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     let Some(recipient) = notifications::recipient(tx, user_id).await? else {
         return Ok(());
     };
@@ -64,7 +64,7 @@ async fn queue(
     when: When,
     dedupe_key: impl Fn(Channel) -> Option<String>,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     let channels = recipient
         .preferences
         .channels(notice.kind, recipient.phone.is_some());
@@ -91,7 +91,7 @@ async fn queue(
 
 /// A confirmed booking's session, as its reminders need it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Session<'a> {
+pub struct Session<'a> {
     pub booking_id: Id,
     pub slot_id: Id,
     pub starts_at: Timestamp,
@@ -124,11 +124,11 @@ fn reminder_key(
 
 /// Schedules the 24-hour and one-hour reminders of a confirmed booking for
 /// its student and its instructor.
-pub(crate) async fn schedule_reminders(
+pub async fn schedule_reminders(
     tx: &mut Tx,
     session: &Session<'_>,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     let plan = reminders(session.starts_at, now);
     if plan.is_empty() {
         return Ok(());
@@ -178,11 +178,11 @@ pub(crate) async fn schedule_reminders(
 
 /// Cancels the reminders of a booking's session that have not gone out, on
 /// every channel (preferences may have changed since they were scheduled).
-pub(crate) async fn cancel_reminders(
+pub async fn cancel_reminders(
     tx: &mut Tx,
     session: &Session<'_>,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), Internal> {
     let keys: Vec<String> = session
         .participants()
         .into_iter()

@@ -1,0 +1,28 @@
+//! Every use case of MedicalEdu, callable without HTTP.
+//!
+//! A use case is a plain async function: it takes the [`AppContext`]
+//! (database, policies, providers, clock), the acting user when there is one
+//! ([`Actor`]) and typed input, owns its transaction, and returns typed
+//! output or an error enum of its own that implements [`Failure`]. It knows
+//! nothing of HTTP, status codes or JSON bodies: the JSON API (`medicaledu-api`),
+//! the web pages (`medicaledu-web`), the command line and the background jobs
+//! are adapters over the same functions.
+
+mod actor;
+pub mod audit;
+mod context;
+pub mod courses;
+pub mod enrollments;
+mod error;
+pub mod notify;
+mod page;
+mod settings;
+
+pub use actor::Actor;
+pub use context::{AppContext, Clock, ContextError};
+pub use error::{ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid, ReadError};
+pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest, page};
+pub use settings::Settings;
+
+/// Audit and request details of the call, recorded with the changes it makes.
+pub use medicaledu_store::audit::RequestMeta;
