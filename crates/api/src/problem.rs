@@ -307,6 +307,8 @@ macro_rules! problems {
     };
 }
 
+pub(crate) use problems;
+
 problems!(
     medicaledu_app::Internal,
     medicaledu_app::Invalid,
