@@ -7,6 +7,12 @@
 
 use std::path::PathBuf;
 
+pub mod fake_paypal;
+pub mod fake_stripe;
+mod fixtures;
+
+pub use fixtures::PaidBooking;
+
 use medicaledu_app::Settings;
 use medicaledu_domain::Argon2Params;
 use medicaledu_store::{Backend, Db, PoolConfig};
@@ -299,50 +305,19 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// A published course with one required material, priced in USD minor units.
+    /// A published course with one required material, priced in USD minor
+    /// units; shorthand for [`TestApp::course`].
     pub async fn published_course(
         &self,
         instructor: &str,
         title: &str,
         price_minor: i64,
     ) -> String {
-        let body = serde_json::json!({
-            "title": title, "category": "Emergency Medicine", "level": "beginner",
-            "price_minor": price_minor, "currency": "USD"
-        });
-        let course: serde_json::Value = self
-            .send(
-                reqwest::Method::POST,
-                "/api/v1/courses",
-                instructor,
-                Some(&body),
-            )
+        self.course(instructor)
+            .title(title)
+            .price(price_minor)
+            .create()
             .await
-            .json()
-            .await
-            .expect("course");
-        let id = course["id"].as_str().expect("course id").to_owned();
-        let material =
-            serde_json::json!({"title": "Handout", "kind": "article", "body": "Read me"});
-        let added = self
-            .send(
-                reqwest::Method::POST,
-                &format!("/api/v1/courses/{id}/materials"),
-                instructor,
-                Some(&material),
-            )
-            .await;
-        assert_eq!(added.status(), 201);
-        let published = self
-            .send(
-                reqwest::Method::POST,
-                &format!("/api/v1/courses/{id}/publish"),
-                instructor,
-                None,
-            )
-            .await;
-        assert_eq!(published.status(), 200);
-        id
     }
 
     /// The id of the signed-in account.
