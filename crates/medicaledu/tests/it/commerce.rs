@@ -11,31 +11,6 @@ use tokio::sync::Barrier;
 
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
-async fn slot(app: &TestApp, instructor: &str, course: &str, days: i64, capacity: i64) -> String {
-    let starts = (Utc::now() + Duration::days(days))
-        .date_naive()
-        .and_hms_opt(15, 0, 0)
-        .expect("time")
-        .and_utc();
-    let body = json!({
-        "starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(),
-        "timezone": "America/New_York", "capacity": capacity
-    });
-    let response = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/courses/{course}/slots"),
-            instructor,
-            Some(&body),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    json_of(response).await["items"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 async fn create_code(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.send(Method::POST, "/api/v1/promo-codes", token, Some(&body))
         .await
@@ -60,7 +35,14 @@ async fn codes_are_scoped_previewed_and_applied(backend: Backend) {
         .published_course(&instructor, "Discounted Workshop", 10_000)
         .await;
     let rival_course = app.published_course(&rival, "Rival Workshop", 10_000).await;
-    let session = slot(&app, &instructor, &course, 5, 10).await;
+    let session = app
+        .slot(&instructor, &course)
+        .in_days(5)
+        .at_hour(15)
+        .timezone("America/New_York")
+        .capacity(10)
+        .create()
+        .await;
 
     assert_eq!(
         create_code(
@@ -222,7 +204,14 @@ async fn twenty_bookings_race_for_five_redemptions(backend: Backend) {
     let course = app
         .published_course(&instructor, "Limited Offer", 8_000)
         .await;
-    let session = slot(&app, &instructor, &course, 6, 30).await;
+    let session = app
+        .slot(&instructor, &course)
+        .in_days(6)
+        .at_hour(15)
+        .timezone("America/New_York")
+        .capacity(30)
+        .create()
+        .await;
     let created = json_of(create_code(&app, &admin, json!({"code": "FIRST5", "discount_type": "fixed", "value": 3000, "currency": "USD", "max_redemptions": 7})).await).await;
     let code_id = created["id"].as_str().expect("id").to_owned();
     for i in 0..2 {
@@ -323,8 +312,22 @@ async fn per_student_limits_hold(backend: Backend) {
     let course = app
         .published_course(&instructor, "Once Per Student", 4_000)
         .await;
-    let first = slot(&app, &instructor, &course, 7, 5).await;
-    let second = slot(&app, &instructor, &course, 8, 5).await;
+    let first = app
+        .slot(&instructor, &course)
+        .in_days(7)
+        .at_hour(15)
+        .timezone("America/New_York")
+        .capacity(5)
+        .create()
+        .await;
+    let second = app
+        .slot(&instructor, &course)
+        .in_days(8)
+        .at_hour(15)
+        .timezone("America/New_York")
+        .capacity(5)
+        .create()
+        .await;
     create_code(&app, &admin, json!({"code": "ONCE", "discount_type": "percent", "value": 10, "max_redemptions_per_user": 1})).await;
     let student = app.user("thrifty@example.com", "student").await;
     let booked = app

@@ -1,6 +1,5 @@
 //! The in-app inbox: notifications written by bookings, read marks, privacy.
 
-use chrono::{Duration, Utc};
 use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::json;
@@ -17,36 +16,16 @@ async fn bookings_fill_the_inbox_and_only_the_owner_reads_it(backend: Backend) {
     let other = app.user("inbox-other@example.com", "student").await;
     let mut slots = Vec::new();
     for day in [3, 4] {
-        let starts = (Utc::now() + Duration::days(day))
-            .date_naive()
-            .and_hms_opt(10, 0, 0)
-            .expect("time")
-            .and_utc();
-        let body = json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(1)).to_rfc3339(), "timezone": "UTC"});
-        let created = json_of(
-            app.send(
-                Method::POST,
-                &format!("/api/v1/courses/{course}/slots"),
-                &instructor,
-                Some(&body),
-            )
-            .await,
-        )
-        .await;
-        slots.push(created["items"][0]["id"].as_str().expect("id").to_owned());
+        slots.push(
+            app.slot(&instructor, &course)
+                .in_days(day)
+                .at_hour(10)
+                .create()
+                .await,
+        );
     }
     for slot in &slots {
-        assert_eq!(
-            app.send(
-                Method::POST,
-                "/api/v1/bookings",
-                &student,
-                Some(&json!({"slot_id": slot}))
-            )
-            .await
-            .status(),
-            201
-        );
+        assert_eq!(app.book(&student, slot).await.status(), 201);
     }
 
     let count = json_of(

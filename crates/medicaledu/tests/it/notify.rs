@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use medicaledu_domain::{Id, RetryPolicy, Timestamp};
 use medicaledu_notify::{DispatchSettings, Dispatcher, EmailConfig, WebhookConfig};
@@ -643,28 +643,6 @@ async fn failures_end_failed_with_the_last_error(backend: Backend) {
     assert_eq!(missing.status(), 404);
 }
 
-async fn slot(app: &TestApp, instructor: &str, course: &str, starts: DateTime<Utc>) -> String {
-    let body = json!({
-        "starts_at": starts.to_rfc3339(),
-        "ends_at": (starts + chrono::Duration::hours(1)).to_rfc3339(),
-        "timezone": "Europe/Berlin",
-        "capacity": 3
-    });
-    let created = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/courses/{course}/slots"),
-            instructor,
-            Some(&body),
-        )
-        .await;
-    assert_eq!(created.status(), 201);
-    json_of(created).await["items"][0]["id"]
-        .as_str()
-        .expect("slot id")
-        .to_owned()
-}
-
 fn reminders(rows: &[Row]) -> Vec<&Row> {
     rows.iter()
         .filter(|r| r.kind == "booking.reminder")
@@ -688,17 +666,22 @@ async fn reminders_follow_their_booking(backend: Backend) {
     )
     .await;
     let starts = future(5, 9);
-    let first = slot(&app, &instructor, &course, starts).await;
-    let second = slot(&app, &instructor, &course, future(8, 14)).await;
-
-    let booked = app
-        .send(
-            Method::POST,
-            "/api/v1/bookings",
-            &student,
-            Some(&json!({"slot_id": first})),
-        )
+    let first = app
+        .slot(&instructor, &course)
+        .starting_at(starts)
+        .timezone("Europe/Berlin")
+        .capacity(3)
+        .create()
         .await;
+    let second = app
+        .slot(&instructor, &course)
+        .starting_at(future(8, 14))
+        .timezone("Europe/Berlin")
+        .capacity(3)
+        .create()
+        .await;
+
+    let booked = app.book(&student, &first).await;
     assert_eq!(booked.status(), 201);
     let booking = json_of(booked).await["id"].as_str().expect("id").to_owned();
 
@@ -862,18 +845,14 @@ async fn due_reminders_reach_the_inbox_and_stale_ones_are_cancelled(backend: Bac
     let course = app.published_course(&instructor, "Sepsis Update", 0).await;
     let student = app.user("due.student@example.com", "student").await;
     let student_id = app.me(&student).await;
-    let first = slot(&app, &instructor, &course, future(4, 10)).await;
-    assert_eq!(
-        app.send(
-            Method::POST,
-            "/api/v1/bookings",
-            &student,
-            Some(&json!({"slot_id": first}))
-        )
-        .await
-        .status(),
-        201
-    );
+    let first = app
+        .slot(&instructor, &course)
+        .starting_at(future(4, 10))
+        .timezone("Europe/Berlin")
+        .capacity(3)
+        .create()
+        .await;
+    assert_eq!(app.book(&student, &first).await.status(), 201);
     // Time passes: the 24-hour reminders fall due, while the session itself
     // has started for the one-hour ones (they are past their usefulness).
     let now = Timestamp::now();

@@ -37,22 +37,13 @@ async fn one_slot(
     starts: DateTime<Utc>,
     capacity: i64,
 ) -> String {
-    let response = create_slots(app, token, course, &slot_body(starts, 60, capacity)).await;
-    assert_eq!(response.status(), 201, "create slot");
-    json_of(response).await["items"][0]["id"]
-        .as_str()
-        .expect("slot id")
-        .to_owned()
-}
-
-async fn book(app: &TestApp, token: &str, slot: &str) -> reqwest::Response {
-    app.send(
-        Method::POST,
-        "/api/v1/bookings",
-        token,
-        Some(&json!({"slot_id": slot})),
-    )
-    .await
+    app.slot(token, course)
+        .starting_at(starts)
+        .timezone("Europe/Berlin")
+        .capacity(capacity)
+        .meeting_url("https://meet.example.org/room")
+        .create()
+        .await
 }
 
 async fn slot_seats(app: &TestApp, slot: &str) -> (i64, i64) {
@@ -178,8 +169,8 @@ async fn slots_are_created_listed_and_never_overlap(backend: Backend) {
 
     let student = app.user("booker@example.com", "student").await;
     let other = app.user("booker2@example.com", "student").await;
-    assert_eq!(book(&app, &student, slot_id).await.status(), 201);
-    assert_eq!(book(&app, &other, slot_id).await.status(), 201);
+    assert_eq!(app.book(&student, slot_id).await.status(), 201);
+    assert_eq!(app.book(&other, slot_id).await.status(), 201);
     let shrink = app
         .send(
             Method::PATCH,
@@ -300,7 +291,7 @@ async fn free_and_paid_bookings_and_expiring_holds(backend: Backend) {
     let paid_slot = one_slot(&app, &instructor, &paid_course, future(5, 10), 5).await;
     let student = app.user("learner@example.com", "student").await;
 
-    let free = json_of(book(&app, &student, &free_slot).await).await;
+    let free = json_of(app.book(&student, &free_slot).await).await;
     assert_eq!(free["status"], "confirmed");
     assert_eq!(free["total_minor"], 0);
     let enrollments = json_of(
@@ -313,12 +304,12 @@ async fn free_and_paid_bookings_and_expiring_holds(backend: Backend) {
         "a confirmed booking enrolls the student"
     );
 
-    let paid = json_of(book(&app, &student, &paid_slot).await).await;
+    let paid = json_of(app.book(&student, &paid_slot).await).await;
     assert_eq!(paid["status"], "pending");
     assert_eq!(paid["list_price_minor"], 5000);
     assert!(paid["hold_expires_at"].is_string());
     assert_eq!(
-        book(&app, &student, &paid_slot).await.status(),
+        app.book(&student, &paid_slot).await.status(),
         409,
         "one live booking per student and slot"
     );
@@ -355,7 +346,7 @@ async fn free_and_paid_bookings_and_expiring_holds(backend: Backend) {
     assert_eq!(expired["status"], "expired");
     assert_eq!(slot_seats(&app, &paid_slot).await.0, 0, "the seat is back");
     assert_eq!(
-        book(&app, &student, &paid_slot).await.status(),
+        app.book(&student, &paid_slot).await.status(),
         201,
         "and can be booked again"
     );
@@ -446,7 +437,7 @@ async fn fifty_students_race_for_the_last_three_seats(backend: Backend) {
     let slot = one_slot(&app, &instructor, &course, future(4, 9), 5).await;
     let early = students(&app, 2, "early").await;
     for token in &early {
-        assert_eq!(book(&app, token, &slot).await.status(), 201);
+        assert_eq!(app.book(token, &slot).await.status(), 201);
     }
     let racers = students(&app, 50, "racer").await;
     let app = Arc::new(app);
@@ -457,7 +448,7 @@ async fn fifty_students_race_for_the_last_three_seats(backend: Backend) {
             let (app, barrier, slot) = (Arc::clone(&app), Arc::clone(&barrier), slot.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                book(&app, &token, &slot).await.status().as_u16()
+                app.book(&token, &slot).await.status().as_u16()
             })
         })
         .collect();
@@ -498,7 +489,7 @@ async fn one_student_firing_ten_times_gets_one_booking(backend: Backend) {
             );
             tokio::spawn(async move {
                 barrier.wait().await;
-                book(&app, &student, &slot).await.status().as_u16()
+                app.book(&student, &slot).await.status().as_u16()
             })
         })
         .collect();
@@ -575,7 +566,7 @@ async fn reschedule_racing_a_booking_never_overbooks(backend: Backend) {
     let mut bookings = Vec::new();
     for token in &movers {
         bookings.push(
-            json_of(book(&app, token, &from).await).await["id"]
+            json_of(app.book(token, &from).await).await["id"]
                 .as_str()
                 .expect("id")
                 .to_owned(),
@@ -614,7 +605,7 @@ async fn reschedule_racing_a_booking_never_overbooks(backend: Backend) {
         );
         handles.push(tokio::spawn(async move {
             barrier.wait().await;
-            book(&app, &token, &target).await.status().as_u16()
+            app.book(&token, &target).await.status().as_u16()
         }));
     }
     let mut statuses = Vec::new();
@@ -648,7 +639,7 @@ async fn cancel_reschedule_complete_and_calendar(backend: Backend) {
     let second = one_slot(&app, &instructor, &course, future(9, 12), 2).await;
     let student = app.user("cal-student@example.com", "student").await;
     let stranger = app.user("nosy@example.com", "student").await;
-    let booking = json_of(book(&app, &student, &first).await).await["id"]
+    let booking = json_of(app.book(&student, &first).await).await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -772,7 +763,7 @@ async fn cancel_reschedule_complete_and_calendar(backend: Backend) {
     assert_eq!(slot_seats(&app, &second).await.0, 0);
 
     // Attendance is marked once the session has started: move it into the past.
-    let again = json_of(book(&app, &student, &second).await).await["id"]
+    let again = json_of(app.book(&student, &second).await).await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -819,7 +810,7 @@ async fn cancelling_a_slot_cancels_and_notifies_its_bookings(backend: Backend) {
     let slot = one_slot(&app, &instructor, &course, future(12, 9), 5).await;
     let tokens = students(&app, 3, "affected").await;
     for token in &tokens {
-        assert_eq!(book(&app, token, &slot).await.status(), 201);
+        assert_eq!(app.book(token, &slot).await.status(), 201);
     }
     let cancelled = json_of(
         app.send(
@@ -848,7 +839,7 @@ async fn cancelling_a_slot_cancels_and_notifies_its_bookings(backend: Backend) {
     });
     assert_eq!(notified, 3);
     assert_eq!(
-        book(&app, &tokens[0], &slot).await.status(),
+        app.book(&tokens[0], &slot).await.status(),
         404,
         "a cancelled slot is gone"
     );

@@ -37,7 +37,6 @@ impl TestApp {
             days: 10,
             hour: 9,
             starts_at: None,
-            minutes: 60,
             timezone: "UTC".to_owned(),
             capacity: None,
             price_minor: None,
@@ -143,7 +142,6 @@ pub struct SlotBuilder<'a> {
     days: i64,
     hour: u32,
     starts_at: Option<DateTime<Utc>>,
-    minutes: i64,
     timezone: String,
     capacity: Option<i64>,
     price_minor: Option<i64>,
@@ -169,12 +167,6 @@ impl SlotBuilder<'_> {
         self
     }
 
-    /// Lasts `minutes` instead of an hour.
-    pub fn minutes(mut self, minutes: i64) -> Self {
-        self.minutes = minutes;
-        self
-    }
-
     /// The IANA zone the slot is planned in.
     pub fn timezone(mut self, timezone: &str) -> Self {
         timezone.clone_into(&mut self.timezone);
@@ -187,6 +179,7 @@ impl SlotBuilder<'_> {
     }
 
     /// A price of its own, in the course currency's minor units.
+    #[allow(dead_code, reason = "no test prices a slot apart from its course yet")]
     pub fn price(mut self, price_minor: i64) -> Self {
         self.price_minor = Some(price_minor);
         self
@@ -204,7 +197,7 @@ impl SlotBuilder<'_> {
             .unwrap_or_else(|| future(self.days, self.hour));
         let mut body = json!({
             "starts_at": starts.to_rfc3339(),
-            "ends_at": (starts + chrono::Duration::minutes(self.minutes)).to_rfc3339(),
+            "ends_at": (starts + chrono::Duration::hours(1)).to_rfc3339(),
             "timezone": self.timezone,
         });
         if let Some(capacity) = self.capacity {
@@ -245,7 +238,6 @@ pub struct PaidBooking {
     /// The instructor's session token.
     pub instructor: String,
     pub course: String,
-    pub slot: String,
     /// The student's session token.
     pub student: String,
     pub booking: String,
@@ -305,7 +297,6 @@ impl PaidBookingBuilder<'_> {
         PaidBooking {
             instructor,
             course,
-            slot,
             student,
             booking: booking["id"]
                 .as_str()
