@@ -3,12 +3,10 @@
 //! bookings, preferences, and several worker processes sharing one outbox.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use medicaledu_domain::{Id, RetryPolicy, Timestamp};
@@ -18,138 +16,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::support::fake_hook::{Call, hook, slow_hook};
+use crate::support::smtp_sink::SmtpSink;
 use crate::support::{PASSWORD, TestApp, both_backends, future, json_of, spawn_app};
 
 const SECRET: &str = "whsec-test-notify";
-
-// ---------------------------------------------------------------- SMTP sink
-
-/// Python's aiosmtpd as a child process, writing each accepted message to a
-/// directory. `None` (with a message) when aiosmtpd is not installed, unless
-/// MEDICALEDU_TEST_REQUIRE_SMTP is set, as CI does.
-struct SmtpSink {
-    child: std::process::Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl SmtpSink {
-    fn start() -> Option<SmtpSink> {
-        let available = std::process::Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !available {
-            assert!(
-                std::env::var_os("MEDICALEDU_TEST_REQUIRE_SMTP").is_none(),
-                "MEDICALEDU_TEST_REQUIRE_SMTP is set but python3 cannot import aiosmtpd (pip install aiosmtpd)"
-            );
-            eprintln!("SKIPPED: SMTP delivery test (pip install aiosmtpd to run it)");
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("medicaledu-smtp-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).expect("sink dir");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support/smtp_sink.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&dir)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let stdout = child.stdout.take().expect("sink stdout");
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
-            .expect("sink port");
-        let port = line.trim().parse().expect("sink prints its port");
-        Some(SmtpSink { child, dir, port })
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn messages(&self) -> Vec<Value> {
-        let mut paths: Vec<_> = std::fs::read_dir(&self.dir)
-            .expect("sink dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        paths
-            .iter()
-            .map(|p| serde_json::from_slice(&std::fs::read(p).expect("message")).expect("json"))
-            .collect()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-// ------------------------------------------------------------- webhook sink
-
-#[derive(Clone, Debug)]
-struct Call {
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// An HTTP server playing the SMS or push provider: it records every call and
-/// answers with the status `answer` gives for the call's number (1-based).
-#[derive(Clone)]
-struct Hook {
-    url: String,
-    calls: Arc<Mutex<Vec<Call>>>,
-}
-
-async fn hook(answer: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static) -> Hook {
-    slow_hook(Duration::ZERO, answer).await
-}
-
-/// A provider that takes `delay` to answer each call.
-async fn slow_hook(
-    delay: Duration,
-    answer: impl Fn(usize) -> StatusCode + Clone + Send + Sync + 'static,
-) -> Hook {
-    let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
-    let recorded = calls.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(
-            move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
-                let recorded = recorded.clone();
-                let answer = answer.clone();
-                async move {
-                    let n = {
-                        let mut calls = recorded.lock().expect("calls");
-                        calls.push(Call { uri, headers, body });
-                        calls.len()
-                    };
-                    tokio::time::sleep(delay).await;
-                    answer(n)
-                }
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Hook { url, calls }
-}
-
-impl Hook {
-    fn calls(&self) -> Vec<Call> {
-        self.calls.lock().expect("calls").clone()
-    }
-}
 
 /// Checks the signature header the way a provider would, with its own HMAC.
 fn verify(call: &Call) -> Value {

@@ -7,9 +7,11 @@
 
 use std::path::PathBuf;
 
+pub mod fake_hook;
 pub mod fake_paypal;
 pub mod fake_stripe;
 mod fixtures;
+pub mod smtp_sink;
 
 pub use fixtures::PaidBooking;
 
