@@ -280,16 +280,8 @@ async fn twenty_bookings_race_for_five_redemptions(backend: Backend) {
     assert_eq!(code["redemption_count"], 7);
 
     // An unpaid booking that expires gives its redemption back.
-    let state =
-        medicaledu_api::AppState::new(app.test_db.db.clone(), crate::support::test_settings())
-            .expect("state");
-    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(20));
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        7
-    );
+    let later = Utc::now() + Duration::minutes(20);
+    assert_eq!(app.expire_holds(later).await, 7);
     let code = json_of(
         app.send(
             Method::GET,

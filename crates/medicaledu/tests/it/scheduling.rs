@@ -315,23 +315,9 @@ async fn free_and_paid_bookings_and_expiring_holds(backend: Backend) {
     );
     assert_eq!(slot_seats(&app, &paid_slot).await.0, 1);
 
-    let state =
-        medicaledu_api::AppState::new(app.test_db.db.clone(), crate::support::test_settings())
-            .expect("state");
-    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(16));
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        1
-    );
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        0,
-        "idempotent"
-    );
+    let later = Utc::now() + Duration::minutes(16);
+    assert_eq!(app.expire_holds(later).await, 1);
+    assert_eq!(app.expire_holds(later).await, 0, "idempotent");
     let id = paid["id"].as_str().expect("id");
     let expired = json_of(
         app.send(

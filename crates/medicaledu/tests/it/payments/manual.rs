@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::support::fake_stripe::app_with_stripe;
-use crate::support::{PaidBooking, both_backends, json_of, test_settings};
+use crate::support::{PaidBooking, both_backends, json_of};
 
 async fn manual_payments_are_settled_by_an_admin(backend: Backend) {
     let Some((app, _)) = app_with_stripe(backend).await else {
@@ -153,9 +153,7 @@ async fn late_payments_are_honoured_or_refunded(backend: Backend) {
         .capacity(1)
         .create()
         .await;
-    let state =
-        medicaledu_api::AppState::new(app.test_db.db.clone(), test_settings()).expect("state");
-    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(16));
+    let later = Utc::now() + Duration::minutes(16);
 
     let slow = app.user("slow@example.com", "student").await;
     let booking = json_of(app.book(&slow, &slot).await).await;
@@ -171,12 +169,7 @@ async fn late_payments_are_honoured_or_refunded(backend: Backend) {
     )
     .await;
     let payment = payment["id"].as_str().expect("id").to_owned();
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        1
-    );
+    assert_eq!(app.expire_holds(later).await, 1);
     app.send(
         Method::POST,
         &format!("/api/v1/admin/payments/{payment}/mark"),
@@ -217,12 +210,7 @@ async fn late_payments_are_honoured_or_refunded(backend: Backend) {
     )
     .await;
     let charge = charge["id"].as_str().expect("id").to_owned();
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        1
-    );
+    assert_eq!(app.expire_holds(later).await, 1);
     let quick = app.user("quick@example.com", "student").await;
     assert_eq!(
         app.book(&quick, &slot).await.status(),

@@ -16,7 +16,7 @@ use super::{
 use crate::support::fake_paypal::{
     PAYPAL_BASIC_AUTH, PAYPAL_TOKEN, app_with_paypal, paypal_deliver, paypal_event, paypal_webhook,
 };
-use crate::support::{PaidBooking, both_backends, json_of, test_settings};
+use crate::support::{PaidBooking, both_backends, json_of};
 
 /// The PayPal checkout: an order for the booking's price (yen have no
 /// decimals), the payer's approval, capture on the verified approval
@@ -461,15 +461,8 @@ async fn paypal_capture_after_the_seat_went_is_refunded(backend: Backend) {
     let booking = json_of(app.book(&slow, &slot).await).await;
     let booking = booking["id"].as_str().expect("id").to_owned();
     let (charge, order) = paypal_charge(&app, &slow, &booking).await;
-    let state =
-        medicaledu_api::AppState::new(app.test_db.db.clone(), test_settings()).expect("state");
-    let later = medicaledu_domain::Timestamp::from(Utc::now() + Duration::minutes(16));
-    assert_eq!(
-        medicaledu_api::bookings::expire_holds(&state, later)
-            .await
-            .expect("sweep"),
-        1
-    );
+    let later = Utc::now() + Duration::minutes(16);
+    assert_eq!(app.expire_holds(later).await, 1);
     let quick = app.user("quick@example.com", "student").await;
     assert_eq!(
         app.book(&quick, &slot).await.status(),

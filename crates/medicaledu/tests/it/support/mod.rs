@@ -322,6 +322,18 @@ impl TestApp {
             .await
     }
 
+    /// Runs the server's sweep of unpaid booking holds as of `at` (some
+    /// minutes ahead, past the holds), with the test settings; how many it
+    /// expired. No HTTP route runs the sweep, so this is the one place the
+    /// tests call the server's code for it.
+    pub async fn expire_holds(&self, at: chrono::DateTime<chrono::Utc>) -> usize {
+        let state = medicaledu_api::AppState::new(self.test_db.db.clone(), test_settings())
+            .expect("the test settings make a valid context");
+        medicaledu_api::bookings::expire_holds(&state, medicaledu_domain::Timestamp::from(at))
+            .await
+            .expect("the hold sweep succeeds")
+    }
+
     /// The id of the signed-in account.
     pub async fn me(&self, token: &str) -> String {
         let me: serde_json::Value = self
