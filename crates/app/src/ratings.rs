@@ -1,6 +1,6 @@
 //! Ratings of courses and instructors by their students.
 
-use medicaledu_domain::{Id, RatingValue, Review, Role};
+use medicaledu_domain::{CourseStatus, Id, RatingValue, Review, Role};
 use medicaledu_store::Tx;
 use medicaledu_store::ratings::{self, RateError, RatingRow};
 use medicaledu_store::{courses, enrollments, users};
@@ -248,7 +248,7 @@ pub async fn list_ratings(
     let exists = match target {
         Target::Course => courses::find_live(&ctx.db, target_id)
             .await?
-            .is_some_and(|c| c.status == medicaledu_domain::CourseStatus::Published),
+            .is_some_and(|c| c.status == CourseStatus::Published),
         Target::Instructor => users::find_live_by_id(&ctx.db, target_id)
             .await?
             .is_some_and(|u| u.role == Role::Instructor),

@@ -7,7 +7,7 @@ mod catalog;
 mod edit;
 mod lifecycle;
 
-use medicaledu_domain::Id;
+use medicaledu_domain::{CourseStatus, Id};
 use medicaledu_store::Tx;
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::materials::MaterialRow;
@@ -54,7 +54,6 @@ pub struct Access {
 impl Access {
     /// Drafts are the instructor's; archived courses stay open to their students.
     pub fn sees_unpublished(&self, course: &CourseRow) -> bool {
-        use medicaledu_domain::CourseStatus;
         self.editor || (self.enrolled && course.status == CourseStatus::Archived)
     }
 
@@ -111,9 +110,7 @@ pub async fn get_course(
     }
     .ok_or(ReadError::NotFound("Course"))?;
     let access = access(ctx, actor, &course).await?;
-    if course.status != medicaledu_domain::CourseStatus::Published
-        && !access.sees_unpublished(&course)
-    {
+    if course.status != CourseStatus::Published && !access.sees_unpublished(&course) {
         return Err(ReadError::NotFound("Course"));
     }
     let instructor = users::find_by_id_any(&ctx.db, course.instructor_id)
