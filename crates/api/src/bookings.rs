@@ -296,7 +296,7 @@ pub async fn create_booking(
         .ok_or_else(|| ApiError::not_found("Slot"))?;
     let course = courses::find_live_tx(&mut tx, slot.course_id)
         .await?
-        .filter(|c| c.status == "published")
+        .filter(|c| c.status == medicaledu_domain::CourseStatus::Published)
         .ok_or_else(|| ApiError::not_found("Slot"))?;
     if slot.status != "open" {
         return Err(ApiError::conflict(

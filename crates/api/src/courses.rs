@@ -1,28 +1,34 @@
-//! Courses: authoring by instructors and the public catalog.
+//! Courses: authoring by instructors and the public catalog. The handlers
+//! call the use cases of `medicaledu_app::courses`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use medicaledu_app::courses::{self as app, CatalogQuery, CourseInput, CreateCourse};
 use medicaledu_domain::{
-    Category, CmeHours, CourseLevel, CourseStatus, CourseTitle, Currency, Description, Id, Locale,
-    Money, PriceMinor, PublishError, Slug, Specialty, Summary, Tags, Timestamp, average_hundredths,
-    publish_check,
+    CmeHours, CourseStatus, Currency, Id, Money, Timestamp, average_hundredths,
 };
-use medicaledu_store::courses::{
-    self, CatalogFilter, CatalogKey, CatalogSort, CourseFields, CourseRow, SlugTaken,
-};
-use medicaledu_store::{materials, users};
+use medicaledu_store::courses::CourseRow;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, MaybeAuthenticated, Meta};
-use crate::materials::{MaterialView, Viewer};
-use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::validate::{Fields, nullable};
-use crate::{ApiError, AppState, FieldError, Json};
-use medicaledu_app::audit::{self, Change};
+use crate::materials::MaterialView;
+use crate::problem::problems;
+use crate::validate::nullable;
+use crate::{ApiError, AppState, Ids, Json};
+
+/// Who may change a course; the slots routes share the rule.
+pub(crate) use medicaledu_app::courses::may_edit;
+
+problems!(
+    app::CreateCourseError,
+    app::UpdateCourseError,
+    app::DeleteCourseError,
+    app::PublishCourseError,
+    app::ArchiveCourseError,
+);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -60,7 +66,8 @@ pub struct Course {
     #[schema(value_type = f64)]
     pub cme_credit_hours: CmeHours,
     /// `draft`, `published` or `archived`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CourseStatus,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Timestamp>,
     /// Average rating, 1 to 5, rounded to two decimals; null before the first rating.
@@ -115,25 +122,6 @@ impl From<CourseRow> for Course {
     }
 }
 
-/// Who may change a course: its instructor and administrators. Anyone else is
-/// told it does not exist.
-pub(crate) fn may_edit(auth: &Authenticated, course: &CourseRow) -> bool {
-    auth.is_admin() || auth.user.id == course.instructor_id
-}
-
-/// A live course the caller may edit, or 404.
-pub(crate) async fn editable(
-    state: &AppState,
-    auth: &Authenticated,
-    id: &str,
-) -> Result<CourseRow, ApiError> {
-    let id: Id = id.parse().map_err(|_| ApiError::not_found("Course"))?;
-    courses::find_live(&state.db, id)
-        .await?
-        .filter(|course| may_edit(auth, course))
-        .ok_or_else(|| ApiError::not_found("Course"))
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCourseRequest {
@@ -180,138 +168,45 @@ pub struct UpdateCourseRequest {
     pub cme_credit_hours: Option<serde_json::Number>,
 }
 
-/// Checks every field of a course as it will be stored.
-fn course_fields(
-    fields: &mut Fields,
-    body: &UpdateCourseRequest,
-    current: &CourseFields,
-) -> CourseFields {
-    fn text<T>(
-        fields: &mut Fields,
-        name: &str,
-        new: &Option<String>,
-        current: &str,
-        parse: fn(&str) -> Result<T, medicaledu_domain::FieldIssue>,
-        show: fn(T) -> String,
-    ) -> String {
-        match new {
-            Some(v) => fields.check(name, parse(v)).map(show).unwrap_or_default(),
-            None => current.to_owned(),
+impl From<UpdateCourseRequest> for CourseInput {
+    fn from(body: UpdateCourseRequest) -> Self {
+        CourseInput {
+            title: body.title,
+            slug: body.slug,
+            summary: body.summary,
+            description: body.description,
+            category: body.category,
+            specialty: body.specialty,
+            tags: body.tags,
+            level: body.level,
+            language: body.language,
+            price_minor: body.price_minor,
+            currency: body.currency,
+            cme_credit_hours: body.cme_credit_hours,
         }
     }
-    let specialty = match &body.specialty {
-        Some(Some(v)) => fields
-            .check("specialty", Specialty::parse(v))
-            .flatten()
-            .map(|s| s.as_str().to_owned()),
-        Some(None) => None,
-        None => current.specialty.clone(),
-    };
-    let tags = match &body.tags {
-        Some(v) => fields
-            .check("tags", Tags::parse(v.clone()))
-            .map(|t| t.as_slice().to_vec())
-            .unwrap_or_default(),
-        None => current.tags.clone(),
-    };
-    let price_minor = match body.price_minor {
-        Some(v) => fields
-            .check("price_minor", PriceMinor::parse(v))
-            .map_or(0, |p| p.get()),
-        None => current.price_minor,
-    };
-    let cme = match &body.cme_credit_hours {
-        Some(v) => fields
-            .check("cme_credit_hours", CmeHours::parse_json(v))
-            .map_or(0, |c| c.hundredths()),
-        None => current.cme_credit_hundredths,
-    };
-    CourseFields {
-        title: text(
-            fields,
-            "title",
-            &body.title,
-            &current.title,
-            CourseTitle::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        summary: text(
-            fields,
-            "summary",
-            &body.summary,
-            &current.summary,
-            Summary::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        description: text(
-            fields,
-            "description",
-            &body.description,
-            &current.description,
-            Description::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        category: text(
-            fields,
-            "category",
-            &body.category,
-            &current.category,
-            Category::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        specialty,
-        tags,
-        level: text(
-            fields,
-            "level",
-            &body.level,
-            &current.level,
-            str::parse::<CourseLevel>,
-            |v| v.as_str().to_owned(),
-        ),
-        language: text(
-            fields,
-            "language",
-            &body.language,
-            &current.language,
-            Locale::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        price_minor,
-        currency: text(
-            fields,
-            "currency",
-            &body.currency,
-            &current.currency,
-            Currency::parse,
-            |v| v.as_str().to_owned(),
-        ),
-        cme_credit_hundredths: cme,
-    }
 }
 
-fn fields_of(row: &CourseRow) -> CourseFields {
-    CourseFields {
-        title: row.title.clone(),
-        summary: row.summary.clone(),
-        description: row.description.clone(),
-        category: row.category.clone(),
-        specialty: row.specialty.clone(),
-        tags: row.tags.0.clone(),
-        level: row.level.clone(),
-        language: row.language.clone(),
-        price_minor: row.price_minor,
-        currency: row.currency.clone(),
-        cme_credit_hundredths: row.cme_credit_hundredths,
+impl From<CreateCourseRequest> for CreateCourse {
+    fn from(body: CreateCourseRequest) -> Self {
+        CreateCourse {
+            fields: CourseInput {
+                title: Some(body.title),
+                slug: body.slug,
+                summary: body.summary,
+                description: body.description,
+                category: Some(body.category),
+                specialty: body.specialty.map(Some),
+                tags: body.tags,
+                level: Some(body.level),
+                language: body.language,
+                price_minor: body.price_minor,
+                currency: Some(body.currency),
+                cme_credit_hours: body.cme_credit_hours,
+            },
+            instructor_id: body.instructor_id,
+        }
     }
-}
-
-fn slug_taken() -> ApiError {
-    ApiError::validation(vec![FieldError::new(
-        "slug",
-        "taken",
-        "another course already uses this slug",
-    )])
 }
 
 /// Create a draft course.
@@ -328,109 +223,8 @@ pub async fn create_course(
     Meta(meta): Meta,
     Json(body): Json<CreateCourseRequest>,
 ) -> Result<(StatusCode, Json<Course>), ApiError> {
-    let instructor_id = match (auth.is_admin(), body.instructor_id) {
-        (true, Some(id)) => {
-            let owner = users::find_live_by_id(&state.db, id).await?;
-            if owner.is_none_or(|u| u.role != medicaledu_domain::Role::Instructor) {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "instructor_id",
-                    "invalid",
-                    "must be a live instructor account",
-                )]));
-            }
-            id
-        }
-        (false, None) if auth.user.role == medicaledu_domain::Role::Instructor => auth.user.id,
-        (false, Some(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "instructor_id",
-                "not_allowed",
-                "only administrators create courses for someone else",
-            )]));
-        }
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Only instructors create courses.",
-            ));
-        }
-    };
-    let mut fields = Fields::default();
-    let empty = CourseFields {
-        title: String::new(),
-        summary: String::new(),
-        description: String::new(),
-        category: String::new(),
-        specialty: None,
-        tags: Vec::new(),
-        level: String::new(),
-        language: "en".into(),
-        price_minor: 0,
-        currency: String::new(),
-        cme_credit_hundredths: 0,
-    };
-    let request = UpdateCourseRequest {
-        title: Some(body.title),
-        slug: body.slug,
-        summary: body.summary,
-        description: body.description,
-        category: Some(body.category),
-        specialty: body.specialty.map(Some),
-        tags: body.tags,
-        level: Some(body.level),
-        language: body.language,
-        price_minor: body.price_minor,
-        currency: Some(body.currency),
-        cme_credit_hours: body.cme_credit_hours,
-    };
-    let values = course_fields(&mut fields, &request, &empty);
-    let chosen_slug = request
-        .slug
-        .as_deref()
-        .and_then(|s| fields.check("slug", Slug::parse(s)));
-    fields.finish()?;
-
-    let now = Timestamp::now();
-    let id = Id::generate();
-    let mut tx = state.db.begin_write().await?;
-    let slug = match chosen_slug {
-        Some(slug) => slug,
-        None => free_slug(&mut tx, Slug::from_title(&values.title)).await?,
-    };
-    let course = courses::insert(&mut tx, id, instructor_id, slug.as_str(), &values, now)
-        .await
-        .map_err(|e| match e {
-            SlugTaken::Taken => slug_taken(),
-            SlugTaken::Database(e) => ApiError::from(e),
-        })?;
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "course.created",
-            entity_type: "course",
-            entity_id: id,
-            changes: json!({ "title": course.title, "slug": course.slug, "instructor_id": instructor_id }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let course = app::create_course(&state, &auth, &meta, body.into()).await?;
     Ok((StatusCode::CREATED, Json(Course::from(course))))
-}
-
-/// The first of `base`, `base-2`, `base-3`, … that no live course uses.
-async fn free_slug(tx: &mut medicaledu_store::Tx, base: Slug) -> Result<Slug, ApiError> {
-    let taken = courses::slugs_like(tx, base.as_str()).await?;
-    let mut candidate = base.clone();
-    let mut n = 1;
-    while taken.iter().any(|t| t == candidate.as_str()) {
-        n += 1;
-        candidate = base.with_suffix(n);
-    }
-    Ok(candidate)
 }
 
 /// Change a course. Absent fields stay as they are.
@@ -446,81 +240,11 @@ pub async fn update_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Json(body): Json<UpdateCourseRequest>,
 ) -> Result<Json<Course>, ApiError> {
-    let before = editable(&state, &auth, &id).await?;
-    let mut fields = Fields::default();
-    let values = course_fields(&mut fields, &body, &fields_of(&before));
-    let slug = match &body.slug {
-        Some(s) => fields
-            .check("slug", Slug::parse(s))
-            .map(|s| s.as_str().to_owned()),
-        None => Some(before.slug.clone()),
-    };
-    fields.finish()?;
-    let slug = slug.unwrap_or_else(|| before.slug.clone());
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let after = courses::update(&mut tx, before.id, &slug, &values, now)
-        .await
-        .map_err(|e| match e {
-            SlugTaken::Taken => slug_taken(),
-            SlugTaken::Database(e) => ApiError::from(e),
-        })?
-        .ok_or_else(|| ApiError::not_found("Course"))?;
-    let changes = diff(&before, &after);
-    if !changes.is_empty() {
-        audit::record(
-            &mut tx,
-            &meta,
-            now,
-            Change {
-                actor: Some(auth.user.id),
-                action: "course.updated",
-                entity_type: "course",
-                entity_id: after.id,
-                changes: Value::Object(changes),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(Json(Course::from(after)))
-}
-
-fn diff(before: &CourseRow, after: &CourseRow) -> serde_json::Map<String, Value> {
-    let pairs = [
-        ("title", json!(before.title), json!(after.title)),
-        ("slug", json!(before.slug), json!(after.slug)),
-        ("summary", json!(before.summary), json!(after.summary)),
-        (
-            "description",
-            json!(before.description),
-            json!(after.description),
-        ),
-        ("category", json!(before.category), json!(after.category)),
-        ("specialty", json!(before.specialty), json!(after.specialty)),
-        ("tags", json!(before.tags.0), json!(after.tags.0)),
-        ("level", json!(before.level), json!(after.level)),
-        ("language", json!(before.language), json!(after.language)),
-        (
-            "price_minor",
-            json!(before.price_minor),
-            json!(after.price_minor),
-        ),
-        ("currency", json!(before.currency), json!(after.currency)),
-        (
-            "cme_credit_hundredths",
-            json!(before.cme_credit_hundredths),
-            json!(after.cme_credit_hundredths),
-        ),
-    ];
-    pairs
-        .into_iter()
-        .filter(|(_, b, a)| b != a)
-        .map(|(name, b, a)| (name.to_owned(), json!({ "before": b, "after": a })))
-        .collect()
+    let course = app::update_course(&state, &auth, &meta, id, body.into()).await?;
+    Ok(Json(Course::from(course)))
 }
 
 /// Publish a course: it appears in the catalog. It needs at least one required material.
@@ -535,83 +259,10 @@ pub async fn publish_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<Json<Course>, ApiError> {
-    let course = editable(&state, &auth, &id).await?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    courses::lock(&mut tx, course.id).await?;
-    let current = courses::find_live_tx(&mut tx, course.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Course"))?;
-    let status: CourseStatus = current
-        .status
-        .parse()
-        .map_err(|_| ApiError::internal("unknown course status"))?;
-    let required = materials::count_required_live_tx(&mut tx, course.id).await?;
-    publish_check(status, required).map_err(|e| match e {
-        PublishError::NoMaterials => ApiError::conflict(
-            e.code(),
-            "Add at least one required material before publishing.",
-        ),
-        other => ApiError::conflict(other.code(), other.to_string()),
-    })?;
-    let after = move_status(
-        tx,
-        &meta,
-        &auth,
-        &course,
-        status,
-        CourseStatus::Published,
-        now,
-    )
-    .await?;
-    Ok(Json(Course::from(after)))
-}
-
-/// Moves a course from `from` to `to` (only if nobody moved it meanwhile),
-/// audits it and commits.
-async fn move_status(
-    mut tx: medicaledu_store::Tx,
-    meta: &medicaledu_store::audit::RequestMeta,
-    auth: &Authenticated,
-    course: &CourseRow,
-    from: CourseStatus,
-    to: CourseStatus,
-    now: Timestamp,
-) -> Result<CourseRow, ApiError> {
-    let published_at = (to == CourseStatus::Published).then_some(now);
-    let after = courses::set_status(
-        &mut tx,
-        course.id,
-        from.as_str(),
-        to.as_str(),
-        published_at,
-        now,
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::conflict("status_changed", "The course changed meanwhile; try again.")
-    })?;
-    audit::record(
-        &mut tx,
-        meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: match to {
-                CourseStatus::Published => "course.published",
-                CourseStatus::Archived => "course.archived",
-                CourseStatus::Draft => "course.drafted",
-            },
-            entity_type: "course",
-            entity_id: after.id,
-            changes: json!({ "status": { "before": from.as_str(), "after": to.as_str() } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    let course = app::publish_course(&state, &auth, &meta, id).await?;
+    Ok(Json(Course::from(course)))
 }
 
 /// Archive a course: it leaves the catalog; enrolled students keep access.
@@ -626,32 +277,10 @@ pub async fn archive_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<Json<Course>, ApiError> {
-    let course = editable(&state, &auth, &id).await?;
-    let status: CourseStatus = course
-        .status
-        .parse()
-        .map_err(|_| ApiError::internal("unknown course status"))?;
-    if !status.can_transition(CourseStatus::Archived) {
-        return Err(ApiError::conflict(
-            "already_archived",
-            "The course is already archived.",
-        ));
-    }
-    let now = Timestamp::now();
-    let tx = state.db.begin_write().await?;
-    let after = move_status(
-        tx,
-        &meta,
-        &auth,
-        &course,
-        status,
-        CourseStatus::Archived,
-        now,
-    )
-    .await?;
-    Ok(Json(Course::from(after)))
+    let course = app::archive_course(&state, &auth, &meta, id).await?;
+    Ok(Json(Course::from(course)))
 }
 
 /// Delete a course (soft: kept for the history that refers to it).
@@ -666,28 +295,9 @@ pub async fn delete_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<StatusCode, ApiError> {
-    let course = editable(&state, &auth, &id).await?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    if !courses::soft_delete(&mut tx, course.id, now).await? {
-        return Err(ApiError::not_found("Course"));
-    }
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "course.deleted",
-            entity_type: "course",
-            entity_id: course.id,
-            changes: json!({ "deleted_at": now }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    app::delete_course(&state, &auth, &meta, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -724,39 +334,6 @@ pub struct CoursePage {
     pub next_cursor: Option<String>,
 }
 
-fn sort_name(sort: CatalogSort) -> &'static str {
-    match sort {
-        CatalogSort::Newest => "newest",
-        CatalogSort::Rating => "rating",
-        CatalogSort::Price => "price",
-        CatalogSort::Popularity => "popularity",
-    }
-}
-
-fn encode_cursor(sort: CatalogSort, key: CatalogKey, id: Id) -> String {
-    let key = match key {
-        CatalogKey::Time(t) => t.as_datetime().timestamp_micros(),
-        CatalogKey::Number(n) => n,
-    };
-    format!("{}.{key}.{id}", sort_name(sort))
-}
-
-fn decode_cursor(sort: CatalogSort, cursor: &str) -> Option<(CatalogKey, Id)> {
-    let mut parts = cursor.splitn(3, '.');
-    let (name, key, id) = (parts.next()?, parts.next()?, parts.next()?);
-    if name != sort_name(sort) {
-        return None;
-    }
-    let key: i64 = key.parse().ok()?;
-    let key = match sort {
-        CatalogSort::Newest => CatalogKey::Time(Timestamp::from(
-            chrono::DateTime::from_timestamp_micros(key)?,
-        )),
-        _ => CatalogKey::Number(key),
-    };
-    Some((key, id.parse().ok()?))
-}
-
 /// The public catalog: published courses, filtered, sorted and paginated by cursor.
 #[utoipa::path(
     get,
@@ -769,113 +346,26 @@ pub async fn list_catalog(
     State(state): State<AppState>,
     Query(params): Query<CatalogParams>,
 ) -> Result<Json<CoursePage>, ApiError> {
-    let mut fields = Fields::default();
-    let sort = match params.sort.as_deref() {
-        None | Some("newest") => CatalogSort::Newest,
-        Some("rating") => CatalogSort::Rating,
-        Some("price") => CatalogSort::Price,
-        Some("popularity") => CatalogSort::Popularity,
-        Some(_) => {
-            fields.reject(
-                "sort",
-                "invalid",
-                "must be one of: newest, rating, price, popularity",
-            );
-            CatalogSort::Newest
-        }
-    };
-    let level = params
-        .level
-        .as_deref()
-        .and_then(|v| fields.check("level", v.parse::<CourseLevel>()));
-    let currency = params
-        .currency
-        .as_deref()
-        .and_then(|v| fields.check("currency", Currency::parse(v)));
-    let instructor_id = params.instructor.as_deref().and_then(|v| {
-        v.parse::<Id>()
-            .map_err(|_| fields.reject("instructor", "invalid", "must be a UUID"))
-            .ok()
-    });
-    if (params.min_price.is_some() || params.max_price.is_some()) && params.currency.is_none() {
-        fields.reject(
-            "currency",
-            "required",
-            "a price range needs a currency: prices in different currencies do not compare",
-        );
-    }
-    for (name, value) in [
-        ("min_price", params.min_price),
-        ("max_price", params.max_price),
-    ] {
-        if value.is_some_and(|v| v < 0) {
-            fields.reject(name, "out_of_range", "must not be negative");
-        }
-    }
-    let min_rating = match params.min_rating {
-        Some(r) if (0.0..=5.0).contains(&r) => Some((r * 100.0).round() as i64),
-        Some(_) => {
-            fields.reject("min_rating", "out_of_range", "must be between 0 and 5");
-            None
-        }
-        None => None,
-    };
-    let limit = match params.limit {
-        None => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            fields.reject("limit", "out_of_range", "must be between 1 and 100");
-            DEFAULT_LIMIT
-        }
-    };
-    let after = match &params.cursor {
-        Some(c) => {
-            let decoded = decode_cursor(sort, c);
-            if decoded.is_none() {
-                fields.reject(
-                    "cursor",
-                    "invalid",
-                    "not a cursor this API issued for this sort order",
-                );
-            }
-            decoded
-        }
-        None => None,
-    };
-    let query = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if query.is_some_and(|q| q.chars().count() > 100) {
-        fields.reject("q", "too_long", "must be at most 100 characters long");
-    }
-    fields.finish()?;
-
-    let filter = CatalogFilter {
-        category: params.category.map(|c| c.trim().to_owned()),
-        specialty: params.specialty.map(|s| s.trim().to_owned()),
-        level: level.map(|l| l.as_str().to_owned()),
+    let query = CatalogQuery {
+        category: params.category,
+        specialty: params.specialty,
+        level: params.level,
         language: params.language,
-        instructor_id,
-        currency: currency.map(|c| c.as_str().to_owned()),
-        min_price_minor: params.min_price,
-        max_price_minor: params.max_price,
-        free_only: params.free.unwrap_or(false),
-        min_rating_hundredths: min_rating,
-        query: query.map(str::to_owned),
-        sort,
-        after,
-        limit: limit + 1,
+        instructor: params.instructor,
+        currency: params.currency,
+        min_price: params.min_price,
+        max_price: params.max_price,
+        free: params.free,
+        min_rating: params.min_rating,
+        q: params.q,
+        sort: params.sort,
+        cursor: params.cursor,
+        limit: params.limit,
     };
-    let mut rows = courses::catalog(&state.db, &filter).await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = has_more
-        .then(|| {
-            rows.last()
-                .map(|r| encode_cursor(sort, r.catalog_key(sort), r.id))
-        })
-        .flatten();
+    let page = app::list_catalog(&state, query).await?;
     Ok(Json(CoursePage {
-        items: rows.into_iter().map(Course::from).collect(),
-        next_cursor,
+        items: page.items.into_iter().map(Course::from).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -914,23 +404,12 @@ pub async fn get_course(
     MaybeAuthenticated(auth): MaybeAuthenticated,
     Path(id_or_slug): Path<String>,
 ) -> Result<Json<CourseDetail>, ApiError> {
-    let course = match id_or_slug.parse::<Id>() {
-        Ok(id) => courses::find_live(&state.db, id).await?,
-        Err(_) => courses::find_live_by_slug(&state.db, &id_or_slug).await?,
-    }
-    .ok_or_else(|| ApiError::not_found("Course"))?;
-    let viewer = Viewer::of(&state, auth.as_ref(), &course).await?;
-    if course.status != "published" && !viewer.sees_unpublished(&course) {
-        return Err(ApiError::not_found("Course"));
-    }
-    let instructor = users::find_by_id_any(&state.db, course.instructor_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("course without instructor"))?;
-    let materials = materials::list_live(&state.db, course.id)
-        .await?
-        .into_iter()
-        .map(|m| MaterialView::for_viewer(m, &viewer))
-        .collect();
+    let actor = auth.as_deref();
+    let app::CourseDetail {
+        course,
+        instructor,
+        materials,
+    } = app::get_course(&state, actor, &id_or_slug).await?;
     Ok(Json(CourseDetail {
         instructor: InstructorProfile {
             id: instructor.id,
@@ -941,29 +420,6 @@ pub async fn get_course(
             rating_count: instructor.rating_count,
         },
         course: Course::from(course),
-        materials,
+        materials: materials.into_iter().map(MaterialView::from).collect(),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_per_sort_and_refuse_another_sort() {
-        let id = Id::generate();
-        let at = Timestamp::now();
-        let newest = encode_cursor(CatalogSort::Newest, CatalogKey::Time(at), id);
-        assert_eq!(
-            decode_cursor(CatalogSort::Newest, &newest),
-            Some((CatalogKey::Time(at), id))
-        );
-        assert_eq!(decode_cursor(CatalogSort::Price, &newest), None);
-        let price = encode_cursor(CatalogSort::Price, CatalogKey::Number(1500), id);
-        assert_eq!(
-            decode_cursor(CatalogSort::Price, &price),
-            Some((CatalogKey::Number(1500), id))
-        );
-        assert_eq!(decode_cursor(CatalogSort::Price, "price.x.y"), None);
-    }
 }

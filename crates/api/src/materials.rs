@@ -1,69 +1,29 @@
-//! Course materials: authoring, ordering, and who may see their content.
+//! Course materials: authoring and ordering. The handlers call the use
+//! cases of `medicaledu_app::materials`.
 
-use std::collections::HashSet;
-
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use medicaledu_domain::{CourseTitle, DurationSeconds, HttpsUrl, Id, MaterialKind, Timestamp};
-use medicaledu_store::courses::{self, CourseRow};
-use medicaledu_store::enrollments;
-use medicaledu_store::materials::{self, MaterialFields, MaterialRow};
+use medicaledu_app::courses::OutlineItem;
+use medicaledu_app::materials::{self as app, MaterialInput};
+use medicaledu_domain::{Id, MaterialKind};
+use medicaledu_store::materials::MaterialRow;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
-use crate::courses::{editable, may_edit};
-use crate::validate::{Fields, nullable};
-use crate::{ApiError, AppState, FieldError, Json};
-use medicaledu_app::audit::{self, Change};
+use crate::problem::problems;
+use crate::validate::nullable;
+use crate::{ApiError, AppState, Ids, Json};
 
-/// Longest inline body (articles, quiz definitions), in characters.
-const MAX_BODY_CHARS: usize = 200_000;
+problems!(app::MaterialError);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_material))
         .routes(routes!(update_material, delete_material))
         .routes(routes!(reorder_materials))
-}
-
-/// What the caller may see of a course.
-pub struct Viewer {
-    editor: bool,
-    enrolled: bool,
-}
-
-impl Viewer {
-    pub async fn of(
-        state: &AppState,
-        auth: Option<&Authenticated>,
-        course: &CourseRow,
-    ) -> Result<Viewer, ApiError> {
-        let Some(auth) = auth else {
-            return Ok(Viewer {
-                editor: false,
-                enrolled: false,
-            });
-        };
-        let editor = may_edit(auth, course);
-        let enrolled = !editor
-            && enrollments::find_live_for(&state.db, auth.user.id, course.id)
-                .await?
-                .is_some();
-        Ok(Viewer { editor, enrolled })
-    }
-
-    /// Drafts are the instructor's; archived courses stay open to their students.
-    pub fn sees_unpublished(&self, course: &CourseRow) -> bool {
-        self.editor || (self.enrolled && course.status == "archived")
-    }
-
-    fn sees_content(&self, material: &MaterialRow) -> bool {
-        self.editor || self.enrolled || material.is_preview
-    }
 }
 
 /// A material; `content_url` and `body` are null (and `locked` true) for
@@ -76,7 +36,8 @@ pub struct MaterialView {
     pub course_id: Id,
     pub title: String,
     /// `video`, `document`, `article`, `quiz` or `link`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: MaterialKind,
     pub position: i64,
     pub content_url: Option<String>,
     pub body: Option<String>,
@@ -105,15 +66,23 @@ impl MaterialView {
         }
     }
 
-    pub fn for_viewer(row: MaterialRow, viewer: &Viewer) -> Self {
-        if viewer.sees_content(&row) {
-            return Self::full(row);
-        }
+    /// The outline only, when the content is withheld from the caller.
+    fn locked(row: MaterialRow) -> Self {
         MaterialView {
             content_url: None,
             body: None,
             locked: true,
             ..Self::full(row)
+        }
+    }
+}
+
+impl From<OutlineItem> for MaterialView {
+    fn from(item: OutlineItem) -> Self {
+        if item.locked {
+            Self::locked(item.material)
+        } else {
+            Self::full(item.material)
         }
     }
 }
@@ -140,87 +109,18 @@ pub struct MaterialRequest {
     pub is_preview: Option<bool>,
 }
 
-/// Merges a request into the current material (or defaults) and checks it.
-fn material_fields(
-    body: &MaterialRequest,
-    current: Option<&MaterialRow>,
-) -> Result<MaterialFields, ApiError> {
-    let mut fields = Fields::default();
-    let title = match (&body.title, current) {
-        (Some(t), _) => fields
-            .check("title", CourseTitle::parse(t))
-            .map(|t| t.as_str().to_owned()),
-        (None, Some(c)) => Some(c.title.clone()),
-        (None, None) => {
-            fields.reject("title", "required", "must not be empty");
-            None
+impl From<MaterialRequest> for MaterialInput {
+    fn from(body: MaterialRequest) -> Self {
+        MaterialInput {
+            title: body.title,
+            kind: body.kind,
+            content_url: body.content_url,
+            body: body.body,
+            duration_seconds: body.duration_seconds,
+            is_required: body.is_required,
+            is_preview: body.is_preview,
         }
-    };
-    let kind = match (&body.kind, current) {
-        (Some(k), _) => fields
-            .check("kind", k.parse::<MaterialKind>())
-            .map(|k| k.as_str().to_owned()),
-        (None, Some(c)) => Some(c.kind.clone()),
-        (None, None) => {
-            fields.reject(
-                "kind",
-                "required",
-                "must be one of: video, document, article, quiz, link",
-            );
-            None
-        }
-    };
-    let content_url = match &body.content_url {
-        Some(Some(url)) => fields
-            .check("content_url", HttpsUrl::parse(url))
-            .map(|u| u.as_str().to_owned()),
-        Some(None) => None,
-        None => current.and_then(|c| c.content_url.clone()),
-    };
-    let text_body = match &body.body {
-        Some(Some(text)) if text.chars().count() > MAX_BODY_CHARS => {
-            fields.reject("body", "too_long", "must be at most 200000 characters long");
-            None
-        }
-        Some(Some(text)) => Some(text.replace("\r\n", "\n")),
-        Some(None) => None,
-        None => current.and_then(|c| c.body.clone()),
-    };
-    let duration_seconds = match &body.duration_seconds {
-        Some(Some(d)) => fields
-            .check("duration_seconds", DurationSeconds::parse(*d))
-            .map(|d| d.get()),
-        Some(None) => None,
-        None => current.and_then(|c| c.duration_seconds),
-    };
-    // An invalid URL is already reported; do not also call it missing.
-    let url_refused = matches!(body.content_url, Some(Some(_))) && content_url.is_none();
-    if content_url.is_none() && text_body.is_none() && !url_refused {
-        fields.reject(
-            "content_url",
-            "required",
-            "a material needs a content_url or a body",
-        );
     }
-    if kind.as_deref() == Some("link") && content_url.is_none() && !url_refused {
-        fields.reject("content_url", "required", "a link needs a content_url");
-    }
-    fields.finish()?;
-    Ok(MaterialFields {
-        title: title.unwrap_or_default(),
-        kind: kind.unwrap_or_default(),
-        content_url,
-        body: text_body,
-        duration_seconds,
-        is_required: body
-            .is_required
-            .or(current.map(|c| c.is_required))
-            .unwrap_or(true),
-        is_preview: body
-            .is_preview
-            .or(current.map(|c| c.is_preview))
-            .unwrap_or(false),
-    })
 }
 
 /// Add a material at the end of a course.
@@ -236,47 +136,11 @@ pub async fn create_material(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(course_id): Path<String>,
+    Ids(course_id): Ids<Id>,
     Json(body): Json<MaterialRequest>,
 ) -> Result<(StatusCode, Json<MaterialView>), ApiError> {
-    let course = editable(&state, &auth, &course_id).await?;
-    let values = material_fields(&body, None)?;
-    let now = Timestamp::now();
-    let id = Id::generate();
-    let mut tx = state.db.begin_write().await?;
-    courses::lock(&mut tx, course.id).await?;
-    let material = materials::insert(&mut tx, id, course.id, &values, now).await?;
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "material.created",
-            entity_type: "course_material",
-            entity_id: id,
-            changes: json!({ "course_id": course.id, "title": material.title, "kind": material.kind, "position": material.position }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let material = app::add_material(&state, &auth, &meta, course_id, body.into()).await?;
     Ok((StatusCode::CREATED, Json(MaterialView::full(material))))
-}
-
-/// A live material of a course the caller may edit, or 404.
-async fn editable_material(
-    state: &AppState,
-    auth: &Authenticated,
-    id: &str,
-) -> Result<MaterialRow, ApiError> {
-    let id: Id = id.parse().map_err(|_| ApiError::not_found("Material"))?;
-    let material = materials::find_live(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Material"))?;
-    editable(state, auth, &material.course_id.to_string())
-        .await
-        .map_err(|_| ApiError::not_found("Material"))?;
-    Ok(material)
 }
 
 /// Change a material. Absent fields stay as they are; `null` clears optional ones.
@@ -292,36 +156,11 @@ pub async fn update_material(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Json(body): Json<MaterialRequest>,
 ) -> Result<Json<MaterialView>, ApiError> {
-    let before = editable_material(&state, &auth, &id).await?;
-    let values = material_fields(&body, Some(&before))?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let after = materials::update(&mut tx, before.id, &values, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Material"))?;
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "material.updated",
-            entity_type: "course_material",
-            entity_id: after.id,
-            changes: json!({
-                "title": { "before": before.title, "after": after.title },
-                "kind": { "before": before.kind, "after": after.kind },
-                "is_required": { "before": before.is_required, "after": after.is_required },
-                "is_preview": { "before": before.is_preview, "after": after.is_preview },
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(MaterialView::full(after)))
+    let material = app::update_material(&state, &auth, &meta, id, body.into()).await?;
+    Ok(Json(MaterialView::full(material)))
 }
 
 /// Delete a material (soft). Progress recorded on it is kept.
@@ -336,28 +175,9 @@ pub async fn delete_material(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<StatusCode, ApiError> {
-    let material = editable_material(&state, &auth, &id).await?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    if !materials::soft_delete(&mut tx, material.id, now).await? {
-        return Err(ApiError::not_found("Material"));
-    }
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "material.deleted",
-            entity_type: "course_material",
-            entity_id: material.id,
-            changes: json!({ "course_id": material.course_id, "deleted_at": now }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    app::delete_material(&state, &auth, &meta, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -388,45 +208,12 @@ pub async fn reorder_materials(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(course_id): Path<String>,
+    Ids(course_id): Ids<Id>,
     Json(body): Json<ReorderRequest>,
 ) -> Result<Json<MaterialList>, ApiError> {
-    let course = editable(&state, &auth, &course_id).await?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    courses::lock(&mut tx, course.id).await?;
-    let current = materials::live_ids_tx(&mut tx, course.id).await?;
-    let wanted: HashSet<Id> = body.material_ids.iter().copied().collect();
-    let have: HashSet<Id> = current.iter().copied().collect();
-    if wanted.len() != body.material_ids.len() || wanted != have {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "material_ids",
-            "mismatch",
-            "must list every live material of the course exactly once",
-        )]));
-    }
-    materials::reorder(&mut tx, course.id, &body.material_ids, now).await?;
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "materials.reordered",
-            entity_type: "course",
-            entity_id: course.id,
-            changes: json!({ "order": { "before": current, "after": body.material_ids } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let items = materials::list_live(&state.db, course.id)
-        .await?
-        .into_iter()
-        .map(MaterialView::full)
-        .collect();
+    let items = app::reorder_materials(&state, &auth, &meta, course_id, body.material_ids).await?;
     Ok(Json(MaterialList {
-        items,
+        items: items.into_iter().map(MaterialView::full).collect(),
         next_cursor: None,
     }))
 }

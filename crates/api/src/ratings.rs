@@ -1,21 +1,23 @@
-//! Ratings of courses and instructors by their students.
+//! Ratings of courses and instructors by their students. The handlers call
+//! the use cases of `medicaledu_app::ratings`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use medicaledu_domain::{Id, RatingValue, Review, Timestamp};
-use medicaledu_store::ratings::{self, RateError, RatingRow, Target};
-use medicaledu_store::{courses, enrollments, users};
+use medicaledu_app::PageRequest;
+use medicaledu_app::ratings::{self as app, Rate, RatingWithRater, Target};
+use medicaledu_domain::{Id, Timestamp};
+use medicaledu_store::ratings::RatingRow;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
-use crate::pagination::{Page, PageParams, page};
-use crate::validate::Fields;
-use crate::{ApiError, AppState, Json};
-use medicaledu_app::audit::{self, Change};
+use crate::pagination::{Page, PageParams};
+use crate::problem::problems;
+use crate::{ApiError, AppState, Ids, Json};
+
+problems!(app::RatingError, app::UnrateError);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -62,123 +64,23 @@ impl From<RatingRow> for Rating {
     }
 }
 
-fn parse(body: &RatingRequest) -> Result<(i64, Option<String>), ApiError> {
-    let mut fields = Fields::default();
-    let rating = fields.check("rating", RatingValue::parse(body.rating));
-    let review = match &body.review {
-        Some(text) => fields
-            .check("review", Review::parse(text))
-            .flatten()
-            .map(|r| r.as_str().to_owned()),
-        None => None,
+/// Stores the caller's rating of a target: 201 when new, 200 when changed.
+async fn rate(
+    state: &AppState,
+    auth: &Authenticated,
+    meta: &medicaledu_app::RequestMeta,
+    target: Target,
+    target_id: Id,
+    body: RatingRequest,
+) -> Result<(StatusCode, Json<Rating>), ApiError> {
+    let input = Rate {
+        target,
+        target_id,
+        rating: body.rating,
+        review: body.review,
     };
-    fields.finish()?;
-    Ok((rating.map_or(0, |r| r.get()), review))
-}
-
-fn not_eligible(detail: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "not_eligible", detail)
-}
-
-/// Stores the rating with its aggregate and audit row. A first rating racing
-/// another first rating by the same student is retried once as an update.
-async fn save(
-    state: &AppState,
-    auth: &Authenticated,
-    meta: &medicaledu_store::audit::RequestMeta,
-    target: Target,
-    target_id: Id,
-    rating: i64,
-    review: Option<&str>,
-) -> Result<(RatingRow, bool), ApiError> {
-    for attempt in 0..2 {
-        let now = Timestamp::now();
-        let mut tx = state.db.begin_write().await?;
-        match ratings::upsert(
-            &mut tx,
-            target,
-            auth.user.id,
-            target_id,
-            rating,
-            review,
-            now,
-        )
-        .await
-        {
-            Ok((row, created)) => {
-                audit::record(
-                    &mut tx,
-                    meta,
-                    now,
-                    Change {
-                        actor: Some(auth.user.id),
-                        action: match (target, created) {
-                            (Target::Course, true) => "course_rating.created",
-                            (Target::Course, false) => "course_rating.updated",
-                            (Target::Instructor, true) => "instructor_rating.created",
-                            (Target::Instructor, false) => "instructor_rating.updated",
-                        },
-                        entity_type: match target {
-                            Target::Course => "course_rating",
-                            Target::Instructor => "instructor_rating",
-                        },
-                        entity_id: row.id,
-                        changes: json!({ "target_id": target_id, "rating": rating, "review": review }),
-                    },
-                )
-                .await?;
-                tx.commit().await?;
-                return Ok((row, created));
-            }
-            Err(RateError::Conflict) if attempt == 0 => continue,
-            Err(RateError::Conflict) => {
-                return Err(ApiError::conflict(
-                    "concurrent_rating",
-                    "The rating changed meanwhile; try again.",
-                ));
-            }
-            Err(RateError::Database(e)) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::conflict(
-        "concurrent_rating",
-        "The rating changed meanwhile; try again.",
-    ))
-}
-
-async fn remove(
-    state: &AppState,
-    auth: &Authenticated,
-    meta: &medicaledu_store::audit::RequestMeta,
-    target: Target,
-    target_id: Id,
-) -> Result<StatusCode, ApiError> {
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let removed = ratings::delete(&mut tx, target, auth.user.id, target_id, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Rating"))?;
-    audit::record(
-        &mut tx,
-        meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: match target {
-                Target::Course => "course_rating.deleted",
-                Target::Instructor => "instructor_rating.deleted",
-            },
-            entity_type: match target {
-                Target::Course => "course_rating",
-                Target::Instructor => "instructor_rating",
-            },
-            entity_id: removed.id,
-            changes: json!({ "target_id": target_id, "rating": removed.rating, "deleted_at": now }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let (row, created) = app::rate(state, auth, meta, input).await?;
+    Ok((created_status(created), Json(Rating::from(row))))
 }
 
 fn created_status(created: bool) -> StatusCode {
@@ -205,33 +107,10 @@ pub async fn rate_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Json(body): Json<RatingRequest>,
 ) -> Result<(StatusCode, Json<Rating>), ApiError> {
-    let (rating, review) = parse(&body)?;
-    let course_id: Id = id.parse().map_err(|_| ApiError::not_found("Course"))?;
-    let course = courses::find_live(&state.db, course_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Course"))?;
-    if enrollments::find_live_for(&state.db, auth.user.id, course.id)
-        .await?
-        .is_none()
-    {
-        return Err(not_eligible(
-            "Only students enrolled in the course rate it.",
-        ));
-    }
-    let (row, created) = save(
-        &state,
-        &auth,
-        &meta,
-        Target::Course,
-        course.id,
-        rating,
-        review.as_deref(),
-    )
-    .await?;
-    Ok((created_status(created), Json(Rating::from(row))))
+    rate(&state, &auth, &meta, Target::Course, id, body).await
 }
 
 /// Withdraw your rating of a course.
@@ -246,10 +125,10 @@ pub async fn unrate_course(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<StatusCode, ApiError> {
-    let course_id: Id = id.parse().map_err(|_| ApiError::not_found("Rating"))?;
-    remove(&state, &auth, &meta, Target::Course, course_id).await
+    app::unrate(&state, &auth, &meta, Target::Course, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Rate an instructor you have had a completed session with.
@@ -268,27 +147,10 @@ pub async fn rate_instructor(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Json(body): Json<RatingRequest>,
 ) -> Result<(StatusCode, Json<Rating>), ApiError> {
-    let (rating, review) = parse(&body)?;
-    let instructor_id = live_instructor(&state, &id).await?;
-    if !ratings::has_completed_booking_with(&state.db, auth.user.id, instructor_id).await? {
-        return Err(not_eligible(
-            "Only students with a completed session rate an instructor.",
-        ));
-    }
-    let (row, created) = save(
-        &state,
-        &auth,
-        &meta,
-        Target::Instructor,
-        instructor_id,
-        rating,
-        review.as_deref(),
-    )
-    .await?;
-    Ok((created_status(created), Json(Rating::from(row))))
+    rate(&state, &auth, &meta, Target::Instructor, id, body).await
 }
 
 /// Withdraw your rating of an instructor.
@@ -303,19 +165,10 @@ pub async fn unrate_instructor(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<StatusCode, ApiError> {
-    let instructor_id: Id = id.parse().map_err(|_| ApiError::not_found("Rating"))?;
-    remove(&state, &auth, &meta, Target::Instructor, instructor_id).await
-}
-
-async fn live_instructor(state: &AppState, id: &str) -> Result<Id, ApiError> {
-    let id: Id = id.parse().map_err(|_| ApiError::not_found("Instructor"))?;
-    users::find_live_by_id(&state.db, id)
-        .await?
-        .filter(|u| u.role == medicaledu_domain::Role::Instructor)
-        .map(|u| u.id)
-        .ok_or_else(|| ApiError::not_found("Instructor"))
+    app::unrate(&state, &auth, &meta, Target::Instructor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn listing(
@@ -323,16 +176,20 @@ async fn listing(
     target: Target,
     target_id: Id,
     paging: PageParams,
-) -> Result<Page<Rating>, ApiError> {
-    let limit = paging.limit()?;
-    let rows = ratings::list(&state.db, target, target_id, paging.after()?, limit + 1).await?;
-    let mut result = page(rows, limit, |r| (r.created_at, r.id), Rating::from);
-    for item in &mut result.items {
-        item.rater_name = users::find_by_id_any(&state.db, item.rater_id)
-            .await?
-            .map(|u| u.full_name);
-    }
-    Ok(result)
+) -> Result<Json<Page<Rating>>, ApiError> {
+    let request = PageRequest::parse(paging.cursor.as_deref(), paging.limit)?;
+    let page = app::list_ratings(state, target, target_id, request).await?;
+    Ok(Json(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|RatingWithRater { rating, rater_name }| Rating {
+                rater_name,
+                ..Rating::from(rating)
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A course's ratings, newest first.
@@ -345,17 +202,10 @@ async fn listing(
 )]
 pub async fn course_ratings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Rating>>, ApiError> {
-    let course_id: Id = id.parse().map_err(|_| ApiError::not_found("Course"))?;
-    let course = courses::find_live(&state.db, course_id)
-        .await?
-        .filter(|c| c.status == "published")
-        .ok_or_else(|| ApiError::not_found("Course"))?;
-    Ok(Json(
-        listing(&state, Target::Course, course.id, paging).await?,
-    ))
+    listing(&state, Target::Course, id, paging).await
 }
 
 /// An instructor's ratings, newest first.
@@ -368,11 +218,8 @@ pub async fn course_ratings(
 )]
 pub async fn instructor_ratings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Rating>>, ApiError> {
-    let instructor_id = live_instructor(&state, &id).await?;
-    Ok(Json(
-        listing(&state, Target::Instructor, instructor_id, paging).await?,
-    ))
+    listing(&state, Target::Instructor, id, paging).await
 }

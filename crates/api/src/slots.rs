@@ -681,7 +681,7 @@ pub async fn course_slots(
     let id: Id = id.parse().map_err(|_| ApiError::not_found("Course"))?;
     let course = courses::find_live(&state.db, id)
         .await?
-        .filter(|c| c.status == "published")
+        .filter(|c| c.status == medicaledu_domain::CourseStatus::Published)
         .ok_or_else(|| ApiError::not_found("Course"))?;
     Ok(Json(bookable(&state, Some(course.id), None, window).await?))
 }

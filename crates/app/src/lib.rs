@@ -14,8 +14,10 @@ mod context;
 pub mod courses;
 pub mod enrollments;
 mod error;
+pub mod materials;
 pub mod notify;
 mod page;
+pub mod ratings;
 mod settings;
 
 pub use actor::Actor;

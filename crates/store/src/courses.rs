@@ -1,6 +1,6 @@
 //! Courses and the public catalog.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{CourseStatus, Id, Timestamp};
 use sqlx::types::Json;
 
 use crate::params::{Params, bind_params, like_contains};
@@ -33,7 +33,7 @@ pub struct CourseRow {
     pub price_minor: i64,
     pub currency: String,
     pub cme_credit_hundredths: i64,
-    pub status: String,
+    pub status: CourseStatus,
     pub published_at: Option<Timestamp>,
     pub rating_sum: i64,
     pub rating_count: i64,
@@ -275,6 +275,14 @@ pub async fn find_live(db: &Db, id: Id) -> Result<Option<CourseRow>, sqlx::Error
 pub async fn find_live_tx(tx: &mut Tx, id: Id) -> Result<Option<CourseRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1 AND c.deleted_at IS NULL"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
+}
+
+/// The course even if deleted: enrollments and bookings still name it.
+pub async fn find_by_id_any_tx(tx: &mut Tx, id: Id) -> Result<Option<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.id = $1"
     ));
     on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
 }

@@ -1,6 +1,6 @@
 //! Enrollments and per-material progress.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{EnrollmentSource, EnrollmentStatus, Id, ProgressStatus, Timestamp};
 
 use crate::{Db, Tx, on_db, on_tx};
 
@@ -16,7 +16,9 @@ pub struct EnrollmentRow {
     pub id: Id,
     pub student_id: Id,
     pub course_id: Id,
-    pub status: String,
+    pub status: EnrollmentStatus,
+    /// The stored text of an [`EnrollmentSource`]; kept as text because the
+    /// integration tests compare it with literals.
     pub source: String,
     pub progress_percent: i64,
     pub enrolled_at: Timestamp,
@@ -32,7 +34,7 @@ pub struct ProgressRow {
     pub id: Id,
     pub enrollment_id: Id,
     pub material_id: Id,
-    pub status: String,
+    pub status: ProgressStatus,
     pub progress_percent: i64,
     pub last_position_seconds: i64,
     pub time_spent_seconds: i64,
@@ -50,7 +52,7 @@ pub async fn ensure(
     tx: &mut Tx,
     student_id: Id,
     course_id: Id,
-    source: &str,
+    source: EnrollmentSource,
     now: Timestamp,
 ) -> Result<(EnrollmentRow, bool), sqlx::Error> {
     let insert = sqlx::AssertSqlSafe(format!(
@@ -127,6 +129,19 @@ pub async fn find_live_for(
     on_db!(db, pool => sqlx::query_as(sql).bind(student_id).bind(course_id).fetch_optional(pool).await)
 }
 
+/// Like [`find_live_for`], inside a transaction that decides on it.
+pub async fn find_live_for_tx(
+    tx: &mut Tx,
+    student_id: Id,
+    course_id: Id,
+) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ENROLLMENT_COLUMNS} FROM enrollments \
+         WHERE student_id = $1 AND course_id = $2 AND status IN ('active', 'completed')"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(student_id).bind(course_id).fetch_optional(conn).await)
+}
+
 /// The student's enrollments, newest first.
 pub async fn list_for_student(
     db: &Db,
@@ -199,7 +214,7 @@ pub async fn progress_row(
 
 #[derive(Clone, Debug)]
 pub struct ProgressWrite {
-    pub status: String,
+    pub status: ProgressStatus,
     pub progress_percent: i64,
     pub last_position_seconds: i64,
     pub time_spent_seconds: i64,
@@ -222,7 +237,7 @@ pub async fn write_progress(
     on_tx!(tx, conn => {
         sqlx::query_as(sql)
             .bind(id)
-            .bind(&write.status)
+            .bind(write.status)
             .bind(write.progress_percent)
             .bind(write.last_position_seconds)
             .bind(write.time_spent_seconds)

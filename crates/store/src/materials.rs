@@ -1,7 +1,7 @@
 //! Course materials, ordered by a position unique among a course's live
 //! materials.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, MaterialKind, Timestamp};
 
 use crate::{Db, Tx, on_db, on_tx};
 
@@ -17,7 +17,7 @@ pub struct MaterialRow {
     pub id: Id,
     pub course_id: Id,
     pub title: String,
-    pub kind: String,
+    pub kind: MaterialKind,
     pub position: i64,
     pub content_url: Option<String>,
     pub body: Option<String>,
@@ -32,7 +32,7 @@ pub struct MaterialRow {
 #[derive(Clone, Debug)]
 pub struct MaterialFields {
     pub title: String,
-    pub kind: String,
+    pub kind: MaterialKind,
     pub content_url: Option<String>,
     pub body: Option<String>,
     pub duration_seconds: Option<i64>,
@@ -62,7 +62,7 @@ pub async fn insert(
             .bind(id)
             .bind(course_id)
             .bind(&fields.title)
-            .bind(&fields.kind)
+            .bind(fields.kind)
             .bind(fields.content_url.as_deref())
             .bind(fields.body.as_deref())
             .bind(fields.duration_seconds)
@@ -89,7 +89,7 @@ pub async fn update(
         sqlx::query_as(sql)
             .bind(id)
             .bind(&fields.title)
-            .bind(&fields.kind)
+            .bind(fields.kind)
             .bind(fields.content_url.as_deref())
             .bind(fields.body.as_deref())
             .bind(fields.duration_seconds)
@@ -132,6 +132,14 @@ pub async fn list_live(db: &Db, course_id: Id) -> Result<Vec<MaterialRow>, sqlx:
         "SELECT {MATERIAL_COLUMNS} FROM course_materials WHERE course_id = $1 AND deleted_at IS NULL ORDER BY position"
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(course_id).fetch_all(pool).await)
+}
+
+/// A course's live materials in order, as the transaction sees them.
+pub async fn list_live_tx(tx: &mut Tx, course_id: Id) -> Result<Vec<MaterialRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {MATERIAL_COLUMNS} FROM course_materials WHERE course_id = $1 AND deleted_at IS NULL ORDER BY position"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(course_id).fetch_all(conn).await)
 }
 
 pub async fn live_ids_tx(tx: &mut Tx, course_id: Id) -> Result<Vec<Id>, sqlx::Error> {

@@ -216,11 +216,11 @@ pub async fn list(
 
 /// Whether the student has had a session with the instructor marked completed.
 pub async fn has_completed_booking_with(
-    db: &Db,
+    tx: &mut Tx,
     student_id: Id,
     instructor_id: Id,
 ) -> Result<bool, sqlx::Error> {
-    on_db!(db, pool => {
+    on_tx!(tx, conn => {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM bookings b \
                  JOIN availability_slots s ON s.id = b.slot_id \
@@ -229,7 +229,7 @@ pub async fn has_completed_booking_with(
         )
         .bind(student_id)
         .bind(instructor_id)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
     })
 }
