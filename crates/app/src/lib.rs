@@ -8,14 +8,21 @@
 //! the web pages (`medicaledu-web`), the command line and the background jobs
 //! are adapters over the same functions.
 
+pub mod accounts;
 mod actor;
+pub mod admin;
 pub mod audit;
 mod context;
 pub mod courses;
 pub mod enrollments;
 mod error;
+pub mod health;
+pub mod inbox;
 pub mod notify;
+pub mod outbox;
 mod page;
+pub mod schema;
+pub mod sessions;
 mod settings;
 
 pub use actor::Actor;
