@@ -36,7 +36,8 @@ pub enum CreatedBy {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateAccountError {
-    #[error("An account with this email already exists.")]
+    /// The operator's wording; sign-up answers [`RegisterError::EmailTaken`].
+    #[error("a live account already uses this email")]
     EmailTaken,
     #[error(transparent)]
     Internal(Internal),
