@@ -312,8 +312,8 @@ pub async fn requeue(
 pub struct Claimed {
     pub id: Id,
     pub user_id: Id,
-    pub channel: String,
-    pub kind: String,
+    pub channel: Channel,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub data: Json<Value>,
