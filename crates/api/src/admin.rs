@@ -1,25 +1,21 @@
 //! Administration of accounts and the audit log. Every route here needs an
 //! administrator.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use medicaledu_app::admin::{self, AuditListInput, UpdateUserInput, UserListInput};
 use medicaledu_domain::{Id, Timestamp};
-use medicaledu_domain::{Role, UserStatus};
-use medicaledu_store::audit::{self, AuditEvent, AuditFilter, AuditLogRow};
-use medicaledu_store::sessions;
-use medicaledu_store::users::{self, UserFilter};
+use medicaledu_store::audit::AuditLogRow;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::accounts::profile_diff;
 use crate::auth::{Authenticated, Meta};
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::Page;
 use crate::users::AdminUser;
-use crate::validate::Fields;
-use crate::{ApiError, AppState, FieldError, Json};
+use crate::{ApiError, AppState, Ids, Json};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -54,47 +50,20 @@ pub async fn list_users(
     auth: Authenticated,
     Query(params): Query<UserListParams>,
 ) -> Result<Json<Page<AdminUser>>, ApiError> {
-    auth.require_admin()?;
-    let mut fields = Fields::default();
-    let role = params.role.as_deref().and_then(|role| {
-        fields.check(
-            "role",
-            role.parse::<Role>()
-                .map_err(|_| invalid_choice("student, instructor or admin")),
-        )
-    });
-    let status = params.status.as_deref().and_then(|status| {
-        fields.check(
-            "status",
-            status
-                .parse::<UserStatus>()
-                .map_err(|_| invalid_choice("active or suspended")),
-        )
-    });
-    fields.finish()?;
-    let paging = PageParams {
+    let input = UserListInput {
+        role: params.role,
+        status: params.status,
+        q: params.q,
         cursor: params.cursor,
         limit: params.limit,
     };
-    let limit = paging.limit()?;
-    let filter = UserFilter {
-        role,
-        status,
-        query: params.q.filter(|q| !q.trim().is_empty()),
-        before: paging.after()?,
-        limit: limit + 1,
-    };
-    let rows = users::list(&state.db, &filter).await?;
-    Ok(Json(page(
-        rows,
-        limit,
-        |r| (r.created_at, r.id),
-        AdminUser::from,
-    )))
-}
-
-fn invalid_choice(choices: &str) -> medicaledu_domain::FieldIssue {
-    medicaledu_domain::FieldIssue::invalid(format!("must be one of {choices}"))
+    let page = admin::list_users(&state, &auth, input)
+        .await?
+        .map(AdminUser::from);
+    Ok(Json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -119,73 +88,15 @@ pub async fn update_user(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
     Json(body): Json<UpdateUserRequest>,
 ) -> Result<Json<AdminUser>, ApiError> {
-    auth.require_admin()?;
-    let id: Id = id.parse().map_err(|_| ApiError::not_found("User"))?;
-    let mut fields = Fields::default();
-    let role = body.role.as_deref().and_then(|r| {
-        fields.check(
-            "role",
-            r.parse::<Role>()
-                .map_err(|_| invalid_choice("student, instructor or admin")),
-        )
-    });
-    let status = body.status.as_deref().and_then(|s| {
-        fields.check(
-            "status",
-            s.parse::<UserStatus>()
-                .map_err(|_| invalid_choice("active or suspended")),
-        )
-    });
-    if id == auth.user.id
-        && (role.is_some_and(|r| r != Role::Admin) || status == Some(UserStatus::Suspended))
-    {
-        // An administrator locking themselves out could leave nobody in charge.
-        fields.reject(
-            "role",
-            "self_demotion",
-            "administrators cannot demote or suspend themselves",
-        );
-    }
-    fields.finish()?;
-
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let before = users::find_live_by_id_tx(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    let after = users::set_role_and_status(&mut tx, id, role, status, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    let mut changes = profile_diff(&before, &after);
-    if status == Some(UserStatus::Suspended) {
-        let revoked = sessions::revoke_all(&mut tx, id, None, now).await?;
-        changes.insert("sessions_revoked".into(), json!(revoked));
-    }
-    if !changes.is_empty() {
-        let action = if before.status != after.status && after.status == UserStatus::Suspended {
-            "user.suspended"
-        } else {
-            "user.updated"
-        };
-        audit::record(
-            &mut tx,
-            &meta,
-            now,
-            AuditEvent {
-                actor_id: Some(auth.user.id),
-                action,
-                entity_type: "user",
-                entity_id: Some(id),
-                changes: Value::Object(changes),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(Json(AdminUser::from(after)))
+    let input = UpdateUserInput {
+        role: body.role,
+        status: body.status,
+    };
+    let user = admin::update_user(&state, &auth, &meta, id, input).await?;
+    Ok(Json(AdminUser::from(user)))
 }
 
 /// Lift a lock left by failed sign-in attempts and reset the counter.
@@ -200,33 +111,9 @@ pub async fn unlock_user(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require_admin()?;
-    let id: Id = id.parse().map_err(|_| ApiError::not_found("User"))?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let before = users::find_live_by_id_tx(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    users::unlock(&mut tx, id, now).await?;
-    audit::record(
-        &mut tx,
-        &meta,
-        now,
-        AuditEvent {
-            actor_id: Some(auth.user.id),
-            action: "user.unlocked",
-            entity_type: "user",
-            entity_id: Some(id),
-            changes: json!({
-                "failed_login_attempts": { "before": before.failed_login_attempts, "after": 0 },
-                "locked_until": { "before": before.locked_until, "after": null },
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    admin::unlock_user(&state, &auth, &meta, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -294,55 +181,21 @@ pub async fn list_audit_logs(
     auth: Authenticated,
     Query(params): Query<AuditListParams>,
 ) -> Result<Json<Page<AuditLog>>, ApiError> {
-    auth.require_admin()?;
-    let mut errors = Vec::new();
-    let mut id_param = |name: &str, value: &Option<String>| {
-        value.as_deref().and_then(|v| {
-            v.parse::<Id>()
-                .map_err(|_| errors.push(FieldError::new(name, "invalid", "must be a UUID")))
-                .ok()
-        })
-    };
-    let actor_id = id_param("actor_id", &params.actor_id);
-    let entity_id = id_param("entity_id", &params.entity_id);
-    let mut time_param = |name: &str, value: &Option<String>| {
-        value.as_deref().and_then(|v| {
-            Timestamp::parse_rfc3339(v)
-                .map_err(|_| {
-                    errors.push(FieldError::new(
-                        name,
-                        "invalid",
-                        "must be an RFC 3339 timestamp",
-                    ))
-                })
-                .ok()
-        })
-    };
-    let from = time_param("from", &params.from);
-    let to = time_param("to", &params.to);
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let paging = PageParams {
+    let input = AuditListInput {
+        actor_id: params.actor_id,
+        entity_type: params.entity_type,
+        entity_id: params.entity_id,
+        action: params.action,
+        from: params.from,
+        to: params.to,
         cursor: params.cursor,
         limit: params.limit,
     };
-    let limit = paging.limit()?;
-    let filter = AuditFilter {
-        actor_id,
-        entity_type: params.entity_type,
-        entity_id,
-        action: params.action,
-        from,
-        to,
-        before: paging.after()?,
-        limit: limit + 1,
-    };
-    let rows = audit::list(&state.db, &filter).await?;
-    Ok(Json(page(
-        rows,
-        limit,
-        |r| (r.created_at, r.id),
-        AuditLog::from,
-    )))
+    let page = admin::list_audit_logs(&state, &auth, input)
+        .await?
+        .map(AuditLog::from);
+    Ok(Json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }

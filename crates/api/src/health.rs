@@ -1,6 +1,7 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
 use axum::extract::State;
+use medicaledu_app::{Failure, health};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -46,11 +47,17 @@ pub async fn healthz() -> Json<Health> {
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
-    state.db.ping().await.map_err(|e| {
-        ApiError::unavailable("database_unavailable", "The database did not answer.").with_source(e)
+    let backend = health::ready(&state).await.map_err(|e| {
+        // Not an internal failure (its detail is kept), but its cause is logged.
+        ApiError::new(
+            crate::problem::status_of(e.code()),
+            e.code().as_str(),
+            e.to_string(),
+        )
+        .with_source(e)
     })?;
     Ok(Json(Readiness {
         status: "ok",
-        database: state.db.backend().name(),
+        database: backend.name(),
     }))
 }

@@ -1,12 +1,14 @@
 //! The in-app inbox (a user's notifications, unread count and read marks) and
 //! the user's choice of channels per kind of notification.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use std::collections::BTreeMap;
 
-use medicaledu_domain::{Channel, Id, NotificationKind, Preferences, Timestamp};
-use medicaledu_store::audit::RequestMeta;
-use medicaledu_store::notifications::{self, NotificationRow};
+use medicaledu_app::inbox::{self, InboxInput, PreferencesError};
+use medicaledu_domain::{
+    Channel, Id, NotificationKind, NotificationStatus, Preferences, Timestamp,
+};
+use medicaledu_store::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -14,10 +16,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
-use crate::pagination::{Page, PageParams, page};
-use crate::problem::FieldError;
-use crate::{ApiError, AppState, Json};
-use medicaledu_app::audit::Change;
+use crate::pagination::Page;
+use crate::{ApiError, AppState, Ids, Json};
+
+crate::problem::problems!(PreferencesError);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,14 +35,17 @@ pub struct Notification {
     #[schema(value_type = String, format = Uuid)]
     pub id: Id,
     /// `in_app` in the inbox.
-    pub channel: String,
+    #[schema(value_type = String)]
+    pub channel: Channel,
     /// e.g. `booking.confirmed`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     /// Ids of what it is about, e.g. `booking_id`.
     pub data: Value,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: NotificationStatus,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     /// When it reached the inbox; later than `created_at` for reminders.
@@ -82,25 +87,18 @@ pub async fn list_notifications(
     auth: Authenticated,
     Query(params): Query<InboxParams>,
 ) -> Result<Json<Page<Notification>>, ApiError> {
-    let paging = PageParams {
+    let input = InboxInput {
+        unread: params.unread.unwrap_or(false),
         cursor: params.cursor,
         limit: params.limit,
     };
-    let limit = paging.limit()?;
-    let rows = notifications::inbox(
-        &state.db,
-        auth.user.id,
-        params.unread.unwrap_or(false),
-        paging.after()?,
-        limit + 1,
-    )
-    .await?;
-    Ok(Json(page(
-        rows,
-        limit,
-        |r| (r.send_after, r.id),
-        Notification::from,
-    )))
+    let page = inbox::list(&state, &auth, input)
+        .await?
+        .map(Notification::from);
+    Ok(Json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,7 +113,7 @@ pub async fn unread_count(
     auth: Authenticated,
 ) -> Result<Json<UnreadCount>, ApiError> {
     Ok(Json(UnreadCount {
-        count: notifications::unread_count(&state.db, auth.user.id).await?,
+        count: inbox::unread_count(&state, &auth).await?,
     }))
 }
 
@@ -130,16 +128,9 @@ pub async fn unread_count(
 pub async fn mark_read(
     State(state): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<Json<Notification>, ApiError> {
-    let id: Id = id
-        .parse()
-        .map_err(|_| ApiError::not_found("Notification"))?;
-    let mut tx = state.db.begin_write().await?;
-    let row = notifications::mark_read(&mut tx, id, auth.user.id, Timestamp::now())
-        .await?
-        .ok_or_else(|| ApiError::not_found("Notification"))?;
-    tx.commit().await?;
+    let row = inbox::mark_read(&state, &auth, id).await?;
     Ok(Json(Notification::from(row)))
 }
 
@@ -155,9 +146,7 @@ pub async fn mark_all_read(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<Json<MarkedRead>, ApiError> {
-    let mut tx = state.db.begin_write().await?;
-    let count = notifications::mark_all_read(&mut tx, auth.user.id, Timestamp::now()).await?;
-    tx.commit().await?;
+    let count = inbox::mark_all_read(&state, &auth).await?;
     Ok(Json(MarkedRead { count }))
 }
 
@@ -185,9 +174,7 @@ pub async fn get_preferences(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<Json<NotificationPreferences>, ApiError> {
-    let preferences = notifications::preferences(&state.db, auth.user.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
+    let preferences = inbox::preferences(&state, &auth).await?;
     Ok(Json(NotificationPreferences::from(&preferences)))
 }
 
@@ -208,41 +195,6 @@ pub async fn put_preferences(
     Meta(meta): Meta,
     Json(body): Json<NotificationPreferences>,
 ) -> Result<Json<NotificationPreferences>, ApiError> {
-    let preferences = Preferences::default()
-        .apply(&body.preferences, auth.user.phone.is_some())
-        .map_err(|e| {
-            ApiError::validation(vec![FieldError::new(
-                format!("preferences.{}", e.field()),
-                e.code(),
-                e.to_string(),
-            )])
-        })?;
-    save(&state, &auth, &meta, &preferences).await?;
+    let preferences = inbox::set_preferences(&state, &auth, &meta, &body.preferences).await?;
     Ok(Json(NotificationPreferences::from(&preferences)))
-}
-
-async fn save(
-    state: &AppState,
-    auth: &Authenticated,
-    meta: &RequestMeta,
-    preferences: &Preferences,
-) -> Result<(), ApiError> {
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    notifications::set_preferences(&mut tx, auth.user.id, preferences, now).await?;
-    medicaledu_app::audit::record(
-        &mut tx,
-        meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "notification_preferences.updated",
-            entity_type: "user",
-            entity_id: auth.user.id,
-            changes: serde_json::to_value(preferences).map_err(ApiError::internal)?,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -1,21 +1,21 @@
 //! The notifications outbox as operators see it: what was sent, what is
 //! waiting, what failed and why, and sending a failed one again.
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use medicaledu_app::outbox::{self, OutboxInput, RetryError};
 use medicaledu_domain::{Channel, Id, NotificationKind, NotificationStatus, Timestamp};
-use medicaledu_store::notifications::{self, NotificationRow, OutboxFilter};
+use medicaledu_store::notifications::NotificationRow;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
-use crate::pagination::{Page, PageParams, page};
-use crate::validate::Fields;
-use crate::{ApiError, AppState, Json};
-use medicaledu_app::audit::Change;
+use crate::pagination::Page;
+use crate::{ApiError, AppState, Ids, Json};
+
+crate::problem::problems!(RetryError);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,13 +31,16 @@ pub struct OutboxNotification {
     #[schema(value_type = String, format = Uuid)]
     pub user_id: Id,
     /// `email`, `sms`, `push` or `in_app`.
-    pub channel: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    #[schema(value_type = String)]
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub data: Value,
     /// `queued`, `sending`, `sent`, `failed` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: NotificationStatus,
     pub attempts: i64,
     /// Why the last attempt failed, or why it was cancelled.
     pub last_error: Option<String>,
@@ -98,45 +101,21 @@ pub async fn list_outbox(
     auth: Authenticated,
     Query(params): Query<OutboxParams>,
 ) -> Result<Json<Page<OutboxNotification>>, ApiError> {
-    auth.require_admin()?;
-    let mut fields = Fields::default();
-    if let Some(status) = &params.status {
-        fields.check("status", status.parse::<NotificationStatus>());
-    }
-    if let Some(channel) = &params.channel {
-        fields.check("channel", channel.parse::<Channel>());
-    }
-    if let Some(kind) = &params.kind {
-        fields.check("kind", kind.parse::<NotificationKind>());
-    }
-    let user_id = params.user_id.as_deref().and_then(|id| {
-        fields.check(
-            "user_id",
-            id.parse::<Id>()
-                .map_err(|_| medicaledu_domain::FieldIssue::invalid("must be a user id")),
-        )
-    });
-    fields.finish()?;
-    let paging = PageParams {
-        cursor: params.cursor,
-        limit: params.limit,
-    };
-    let limit = paging.limit()?;
-    let filter = OutboxFilter {
+    let input = OutboxInput {
         status: params.status,
         channel: params.channel,
         kind: params.kind,
-        user_id,
-        before: paging.after()?,
-        limit: limit + 1,
+        user_id: params.user_id,
+        cursor: params.cursor,
+        limit: params.limit,
     };
-    let rows = notifications::outbox(&state.db, &filter).await?;
-    Ok(Json(page(
-        rows,
-        limit,
-        |r| (r.created_at, r.id),
-        OutboxNotification::from,
-    )))
+    let page = outbox::list(&state, &auth, input)
+        .await?
+        .map(OutboxNotification::from);
+    Ok(Json(Page {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Send a failed notification again, with a fresh set of attempts (after
@@ -156,46 +135,8 @@ pub async fn retry_notification(
     State(state): State<AppState>,
     auth: Authenticated,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    Ids(id): Ids<Id>,
 ) -> Result<Json<OutboxNotification>, ApiError> {
-    auth.require_admin()?;
-    let id: Id = id
-        .parse()
-        .map_err(|_| ApiError::not_found("Notification"))?;
-    let now = Timestamp::now();
-    let mut tx = state.db.begin_write().await?;
-    let Some(row) = notifications::requeue(&mut tx, id, now).await? else {
-        drop(tx);
-        return Err(match notifications::find(&state.db, id).await? {
-            None => ApiError::not_found("Notification"),
-            Some(row) if row.status == "failed" => ApiError::new(
-                StatusCode::CONFLICT,
-                "notification_expired",
-                "It is too late for this notification to be of use.",
-            ),
-            Some(row) => ApiError::new(
-                StatusCode::CONFLICT,
-                "notification_not_failed",
-                format!(
-                    "Only failed notifications are sent again; this one is {}.",
-                    row.status
-                ),
-            ),
-        });
-    };
-    medicaledu_app::audit::record(
-        &mut tx,
-        &meta,
-        now,
-        Change {
-            actor: Some(auth.user.id),
-            action: "notification.retried",
-            entity_type: "notification",
-            entity_id: row.id,
-            changes: json!({ "status": { "before": "failed", "after": "queued" } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let row = outbox::retry(&state, &auth, &meta, id).await?;
     Ok(Json(OutboxNotification::from(row)))
 }

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
+use medicaledu_app::schema::{self, SchemaError};
 use medicaledu_diagram::{DiagramError, ImageFormat, Options, Theme};
 use medicaledu_schema::{ExportFormat, Schema};
 use serde::Deserialize;
@@ -21,6 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::{ApiError, AppState, FieldError};
+
+crate::problem::problems!(SchemaError);
 
 const PAGE: &str = include_str!("../assets/schema.html");
 const STYLE: &str = include_str!("../assets/schema.css");
@@ -126,19 +129,6 @@ fn diagram_error(error: DiagramError) -> ApiError {
     }
 }
 
-async fn live_schema(state: &AppState) -> Result<Schema, ApiError> {
-    let schema = medicaledu_schema::introspect(&state.db)
-        .await
-        .map_err(ApiError::internal)?;
-    if schema.tables.is_empty() {
-        return Err(ApiError::conflict(
-            "schema_empty",
-            "The database has no tables yet: run `medicaledu migrate` first.",
-        ));
-    }
-    Ok(schema)
-}
-
 /// Renders off the async runtime: a large PNG takes a while.
 async fn render_diagram(
     schema: Schema,
@@ -205,7 +195,7 @@ pub async fn schema_export(
             }
         },
     };
-    let schema = live_schema(&state).await?;
+    let schema = schema::live(&state).await?;
     let (body, media_type, extension) = match format {
         Format::Text(format) => (
             medicaledu_schema::export(&schema, format).into_bytes(),
@@ -270,7 +260,7 @@ pub async fn viewer(
         Some("dark") => Theme::Dark,
         _ => Theme::Light,
     };
-    let schema = live_schema(&state).await?;
+    let schema = schema::live(&state).await?;
     let json = medicaledu_schema::export(&schema, ExportFormat::Json);
     let options = Options {
         theme,

@@ -8,16 +8,23 @@
 //! the web pages (`medicaledu-web`), the command line and the background jobs
 //! are adapters over the same functions.
 
+pub mod accounts;
 mod actor;
+pub mod admin;
 pub mod audit;
 mod context;
 pub mod courses;
 pub mod enrollments;
 mod error;
+pub mod health;
+pub mod inbox;
 pub mod materials;
 pub mod notify;
+pub mod outbox;
 mod page;
 pub mod ratings;
+pub mod schema;
+pub mod sessions;
 mod settings;
 
 pub use actor::Actor;

@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
-use medicaledu_api::accounts::{CreatedBy, NewAccount, create_account};
+use medicaledu_app::accounts::{CreatedBy, NewAccount, create_account};
 use medicaledu_domain::{Email, FullName, Password, PasswordHasher, Role, TimeZone};
 use medicaledu_store::audit::RequestMeta;
 

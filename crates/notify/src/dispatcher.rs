@@ -2,7 +2,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use medicaledu_domain::{Retry, RetryPolicy, Timestamp};
+use medicaledu_domain::{Channel, Retry, RetryPolicy, Timestamp};
 use medicaledu_store::Db;
 use medicaledu_store::notifications::{self, Claimed, Outcome};
 use tokio::sync::watch;
@@ -213,31 +213,32 @@ impl Dispatcher {
         let not_configured = |what: &str, settings: &str| {
             DeliveryError::Permanent(format!("{what} is not configured (set {settings})"))
         };
-        match row.channel.as_str() {
-            "email" => match &self.email {
+        match row.channel {
+            Channel::Email => match &self.email {
                 Some(email) => email.send(row).await,
                 None => Err(not_configured(
                     "email",
                     "MEDICALEDU_SMTP_URL and MEDICALEDU_EMAIL_FROM",
                 )),
             },
-            "sms" => match &self.sms {
-                Some(sms) => sms.send(row, &webhook::payload(row, "sms")?).await,
+            Channel::Sms => match &self.sms {
+                Some(sms) => sms.send(row, &webhook::payload(row)?).await,
                 None => Err(not_configured(
                     "SMS",
                     "MEDICALEDU_SMS_WEBHOOK_URL and MEDICALEDU_NOTIFY_WEBHOOK_SECRET",
                 )),
             },
-            "push" => match &self.push {
-                Some(push) => push.send(row, &webhook::payload(row, "push")?).await,
+            Channel::Push => match &self.push {
+                Some(push) => push.send(row, &webhook::payload(row)?).await,
                 None => Err(not_configured(
                     "push",
                     "MEDICALEDU_PUSH_WEBHOOK_URL and MEDICALEDU_NOTIFY_WEBHOOK_SECRET",
                 )),
             },
-            other => Err(DeliveryError::Permanent(format!(
-                "unknown channel {other:?}"
-            ))),
+            // Stored is delivered for the inbox: claims never include it.
+            Channel::InApp => Err(DeliveryError::Permanent(
+                "in-app notifications are not sent".to_owned(),
+            )),
         }
     }
 }

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use medicaledu_domain::Channel;
 use medicaledu_store::notifications::Claimed;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -71,9 +72,9 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 /// What goes in the body for each channel.
-pub(crate) fn payload(row: &Claimed, channel: &str) -> Result<Value, DeliveryError> {
-    Ok(match channel {
-        "sms" => {
+pub(crate) fn payload(row: &Claimed) -> Result<Value, DeliveryError> {
+    Ok(match row.channel {
+        Channel::Sms => {
             let to = row.phone.as_deref().ok_or_else(|| {
                 DeliveryError::Permanent("the account has no phone number".to_owned())
             })?;
@@ -87,7 +88,7 @@ pub(crate) fn payload(row: &Claimed, channel: &str) -> Result<Value, DeliveryErr
         }
         _ => json!({
             "id": row.id,
-            "channel": channel,
+            "channel": row.channel,
             "kind": row.kind,
             "user_id": row.user_id,
             "title": row.title,

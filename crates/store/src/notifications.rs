@@ -6,7 +6,9 @@
 //! is still `sending` under the same `lease_expires_at`, so a dispatcher that
 //! stalled past its lease cannot overwrite the work of the one that took over.
 
-use medicaledu_domain::{Channel, Id, NotificationKind, Preferences, Timestamp};
+use medicaledu_domain::{
+    Channel, Id, NotificationKind, NotificationStatus, Preferences, Timestamp,
+};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -164,12 +166,12 @@ const NOTIFICATION_COLUMNS: &str = "id, user_id, channel, kind, title, body, dat
 pub struct NotificationRow {
     pub id: Id,
     pub user_id: Id,
-    pub channel: String,
-    pub kind: String,
+    pub channel: Channel,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub data: Json<Value>,
-    pub status: String,
+    pub status: NotificationStatus,
     pub send_after: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub attempts: i64,
@@ -248,9 +250,9 @@ pub async fn mark_all_read(tx: &mut Tx, user_id: Id, now: Timestamp) -> Result<u
 /// What operators look for in the outbox.
 #[derive(Clone, Debug, Default)]
 pub struct OutboxFilter {
-    pub status: Option<String>,
-    pub channel: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<NotificationStatus>,
+    pub channel: Option<Channel>,
+    pub kind: Option<NotificationKind>,
     pub user_id: Option<Id>,
     pub before: Option<(Timestamp, Id)>,
     pub limit: i64,
@@ -268,9 +270,9 @@ pub async fn outbox(db: &Db, filter: &OutboxFilter) -> Result<Vec<NotificationRo
     ));
     on_db!(db, pool => {
         sqlx::query_as(sql)
-            .bind(filter.status.as_deref())
-            .bind(filter.channel.as_deref())
-            .bind(filter.kind.as_deref())
+            .bind(filter.status)
+            .bind(filter.channel)
+            .bind(filter.kind)
             .bind(filter.user_id)
             .bind(before_at)
             .bind(before_id)
@@ -280,11 +282,12 @@ pub async fn outbox(db: &Db, filter: &OutboxFilter) -> Result<Vec<NotificationRo
     })
 }
 
-pub async fn find(db: &Db, id: Id) -> Result<Option<NotificationRow>, sqlx::Error> {
+/// Reads a notification inside a write transaction, to decide on it there.
+pub async fn find_tx(tx: &mut Tx, id: Id) -> Result<Option<NotificationRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1"
     ));
-    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
 }
 
 /// Puts a failed notification back in the queue with a fresh set of attempts;
@@ -309,8 +312,8 @@ pub async fn requeue(
 pub struct Claimed {
     pub id: Id,
     pub user_id: Id,
-    pub channel: String,
-    pub kind: String,
+    pub channel: Channel,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub data: Json<Value>,

@@ -236,20 +236,28 @@ pub async fn update_profile(
     })
 }
 
+/// Replaces the password hash only while it is still `current_hash` (the one
+/// the caller verified), so two concurrent changes cannot both win; false when
+/// it changed meanwhile.
 pub async fn set_password(
     tx: &mut Tx,
     id: Id,
+    current_hash: &str,
     password_hash: &str,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     on_tx!(tx, conn => {
-        sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(password_hash)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(drop)
+        sqlx::query(
+            "UPDATE users SET password_hash = $3, password_changed_at = $4, updated_at = $4 \
+             WHERE id = $1 AND password_hash = $2 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(current_hash)
+        .bind(password_hash)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
     })
 }
 

@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use medicaledu_store::audit::RequestMeta;
+use medicaledu_app::RequestMeta;
 
 use crate::AppState;
 use crate::request_id::REQUEST_ID_HEADER;

@@ -1,17 +1,11 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use medicaledu_app::Actor;
-use medicaledu_domain::SessionToken;
-use medicaledu_domain::Timestamp;
-use medicaledu_store::sessions;
+use medicaledu_app::{Actor, sessions};
 
 use crate::{ApiError, AppState};
 
 pub const SESSION_COOKIE: &str = "medicaledu_session";
-
-/// Activity is written back at most this often per session.
-const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The signed-in caller: a live, active account with a live session.
 #[derive(Clone, Debug)]
@@ -54,20 +48,10 @@ impl FromRequestParts<AppState> for Authenticated {
                 "Cookie-authenticated requests that change data must come from this site's own origin.",
             ));
         }
-        let token = SessionToken::parse(&raw).ok_or_else(unauthenticated)?;
-        let now = Timestamp::now();
-        let (session, user) = sessions::authenticate(&state.db, &token.hash(), now)
+        let actor = sessions::authenticate(state, &raw)
             .await?
             .ok_or_else(unauthenticated)?;
-        if session.last_seen_at.as_datetime() < &(*now.as_datetime() - TOUCH_EVERY) {
-            let idle_until = Timestamp::from(*now.as_datetime() + state.settings.session_idle_ttl);
-            let stale_before = Timestamp::from(*now.as_datetime() - TOUCH_EVERY);
-            sessions::touch(&state.db, session.id, now, stale_before, idle_until).await?;
-        }
-        Ok(Authenticated(Actor {
-            user,
-            session_id: session.id,
-        }))
+        Ok(Authenticated(actor))
     }
 }
 

@@ -281,7 +281,7 @@ impl TestApp {
     /// A signed-in account of `role` (admins are created the operator's way).
     pub async fn user(&self, email: &str, role: &str) -> String {
         if role == "admin" {
-            let account = medicaledu_api::accounts::NewAccount {
+            let account = medicaledu_app::accounts::NewAccount {
                 email: medicaledu_domain::Email::parse(email).expect("email"),
                 password: medicaledu_domain::Password::parse(PASSWORD).expect("password"),
                 full_name: medicaledu_domain::FullName::parse("Admin").expect("name"),
@@ -290,11 +290,11 @@ impl TestApp {
             };
             let hasher =
                 medicaledu_domain::PasswordHasher::new(test_settings().argon2).expect("hasher");
-            medicaledu_api::accounts::create_account(
+            medicaledu_app::accounts::create_account(
                 &self.test_db.db,
                 &hasher,
                 account,
-                medicaledu_api::accounts::CreatedBy::Operator,
+                medicaledu_app::accounts::CreatedBy::Operator,
                 &Default::default(),
             )
             .await

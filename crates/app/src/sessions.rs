@@ -1,0 +1,301 @@
+//! Signing in and out: login with its failed-attempt lockout, the session
+//! behind every authenticated call, and the owner's list of sessions.
+
+use medicaledu_domain::{Id, LockoutPolicy, NotificationKind, SessionToken, Timestamp, UserStatus};
+use medicaledu_store::sessions::{self, NewSession, SessionRow};
+use medicaledu_store::users::{self, UserRow};
+use serde_json::json;
+
+use crate::accounts::{account_notice, verify_password};
+use crate::audit::{self, Change};
+use crate::{
+    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, ReadError,
+    RequestMeta,
+};
+
+/// Activity is written back at most this often per session.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+#[derive(Clone, Debug, Default)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// A new session. The token is shown once; only its hash is stored.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub token: SessionToken,
+    pub expires_at: Timestamp,
+    pub user: UserRow,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Wrong email and wrong password get exactly this answer.
+    #[error("The email or password is incorrect.")]
+    InvalidCredentials,
+    #[error("Too many failed sign-in attempts: the account is locked for a while.")]
+    Locked {
+        /// Seconds until the lock ends.
+        retry_after: u64,
+    },
+    #[error("This account is suspended. Contact an administrator.")]
+    Suspended,
+    #[error(transparent)]
+    Internal(Internal),
+}
+
+crate::internal_from!(LoginError);
+
+impl Failure for LoginError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            LoginError::Invalid(e) => e.code(),
+            LoginError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            LoginError::Locked { .. } => ErrorCode::AccountLocked,
+            LoginError::Suspended => ErrorCode::AccountSuspended,
+            LoginError::Internal(e) => e.code(),
+        }
+    }
+
+    fn fields(&self) -> &[FieldError] {
+        match self {
+            LoginError::Invalid(e) => e.fields(),
+            _ => &[],
+        }
+    }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            LoginError::Locked { retry_after } => {
+                Some(std::time::Duration::from_secs(*retry_after))
+            }
+            _ => None,
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            LoginError::Internal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn locked(locked_until: Timestamp, now: Timestamp) -> LoginError {
+    LoginError::Locked {
+        retry_after: LockoutPolicy::retry_after_seconds(
+            Some(*locked_until.as_datetime()),
+            *now.as_datetime(),
+        ),
+    }
+}
+
+/// Signs in with email and password. After too many consecutive failures the
+/// account is locked for a while, even for the right password.
+pub async fn login(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    input: LoginInput,
+) -> Result<LoggedIn, LoginError> {
+    let mut fields = Fields::default();
+    if input.email.trim().is_empty() {
+        fields.reject("email", "required", "must not be empty");
+    }
+    if input.password.is_empty() {
+        fields.reject("password", "required", "must not be empty");
+    }
+    fields.finish()?;
+
+    // Argon2 is slow, so the password is checked before the write transaction
+    // begins; inside it the account is read again and the check only counts
+    // if the hash is still the one verified.
+    let found = users::find_live_by_email(&ctx.db, input.email.trim()).await?;
+    let verified = verify_password(
+        &ctx.hasher,
+        &input.password,
+        found.as_ref().map(|u| u.password_hash.as_str()),
+    )
+    .await;
+    let Some(found) = found else {
+        return Err(LoginError::InvalidCredentials);
+    };
+
+    let mut tx = ctx.db.begin_write().await?;
+    let now = ctx.now();
+    let Some(user) = users::find_live_by_id_tx(&mut tx, found.id).await? else {
+        return Err(LoginError::InvalidCredentials);
+    };
+    if let Some(locked_until) = user.locked_until.filter(|until| *until > now) {
+        return Err(locked(locked_until, now));
+    }
+    if !(verified && user.password_hash == found.password_hash) {
+        let policy = &ctx.settings.lockout;
+        let lock_until = Timestamp::from(*now.as_datetime() + policy.lock_duration);
+        let failed = users::record_failed_login(
+            &mut tx,
+            user.id,
+            i64::from(policy.max_failed_attempts),
+            lock_until,
+            now,
+        )
+        .await?;
+        let just_locked = failed.locked_until == Some(lock_until);
+        audit::record(
+            &mut tx,
+            meta,
+            now,
+            Change {
+                actor: None,
+                action: if just_locked { "user.locked" } else { "user.login_failed" },
+                entity_type: "user",
+                entity_id: user.id,
+                changes: json!({ "failed_login_attempts": failed.failed_login_attempts, "locked_until": failed.locked_until }),
+            },
+        )
+        .await?;
+        if just_locked {
+            account_notice(
+                &mut tx,
+                user.id,
+                NotificationKind::AccountLocked,
+                "Account locked",
+                "Too many failed sign-in attempts: your account is locked for a while. If this was not you, change your password once you are back in.".into(),
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Err(if just_locked {
+            locked(lock_until, now)
+        } else {
+            LoginError::InvalidCredentials
+        });
+    }
+    if user.status != UserStatus::Active {
+        return Err(LoginError::Suspended);
+    }
+
+    let token = SessionToken::generate();
+    let settings = &ctx.settings;
+    let expires_at = Timestamp::from(*now.as_datetime() + settings.session_ttl);
+    let idle_expires_at =
+        Timestamp::from(*now.as_datetime() + settings.session_idle_ttl.min(settings.session_ttl));
+    let session_id = Id::generate();
+    users::record_successful_login(&mut tx, user.id, now).await?;
+    let user_agent = meta.user_agent.as_deref().unwrap_or("");
+    let first_session = user.last_login_at.is_none();
+    if !first_session && !sessions::seen_user_agent(&mut tx, user.id, user_agent).await? {
+        account_notice(
+            &mut tx,
+            user.id,
+            NotificationKind::NewDevice,
+            "New sign-in",
+            format!(
+                "Your account was signed in from a new device ({}). If this was not you, change your password.",
+                if user_agent.is_empty() { "unknown browser" } else { user_agent }
+            ),
+            now,
+        )
+        .await?;
+    }
+    sessions::insert(
+        &mut tx,
+        &NewSession {
+            id: session_id,
+            user_id: user.id,
+            token_hash: &token.hash(),
+            ip_address: meta.ip_address.as_deref(),
+            user_agent: meta.user_agent.as_deref(),
+            now,
+            idle_expires_at,
+            expires_at,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(user.id),
+            action: "session.created",
+            entity_type: "session",
+            entity_id: session_id,
+            changes: json!({ "ip_address": meta.ip_address, "user_agent": meta.user_agent }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LoggedIn {
+        token,
+        expires_at,
+        user,
+    })
+}
+
+/// The actor a session token stands for: `None` for a token that is
+/// malformed, unknown, revoked or expired, or whose account is not active.
+/// Records the session's activity (at most once a minute), which keeps it
+/// from expiring while idle.
+pub async fn authenticate(ctx: &AppContext, token: &str) -> Result<Option<Actor>, Internal> {
+    let Some(token) = SessionToken::parse(token) else {
+        return Ok(None);
+    };
+    let now = ctx.now();
+    let Some((session, user)) = sessions::authenticate(&ctx.db, &token.hash(), now).await? else {
+        return Ok(None);
+    };
+    let stale_before = Timestamp::from(*now.as_datetime() - TOUCH_EVERY);
+    if session.last_seen_at < stale_before {
+        let idle_until = Timestamp::from(*now.as_datetime() + ctx.settings.session_idle_ttl);
+        // A conditional update: concurrent requests write it once.
+        sessions::touch(&ctx.db, session.id, now, stale_before, idle_until).await?;
+    }
+    Ok(Some(Actor {
+        user,
+        session_id: session.id,
+    }))
+}
+
+/// Ends the actor's current session.
+pub async fn logout(ctx: &AppContext, actor: &Actor, meta: &RequestMeta) -> Result<(), ReadError> {
+    revoke(ctx, actor, meta, actor.session_id).await
+}
+
+/// Ends one of the actor's own sessions (a lost device, say).
+pub async fn revoke(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: Id,
+) -> Result<(), ReadError> {
+    let mut tx = ctx.db.begin_write().await?;
+    let now = ctx.now();
+    if !sessions::revoke(&mut tx, id, actor.id(), now).await? {
+        return Err(ReadError::NotFound("Session"));
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(actor.id()),
+            action: "session.revoked",
+            entity_type: "session",
+            entity_id: id,
+            changes: json!({ "revoked_at": now }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The actor's sessions that can still be used, newest first.
+pub async fn list(ctx: &AppContext, actor: &Actor) -> Result<Vec<SessionRow>, Internal> {
+    Ok(sessions::list_live(&ctx.db, actor.id(), ctx.now()).await?)
+}
