@@ -10,13 +10,19 @@
 
 mod actor;
 pub mod audit;
+pub mod bookings;
+pub mod calendar;
 mod context;
 pub mod courses;
 pub mod enrollments;
 mod error;
+pub mod jobs;
 pub mod notify;
 mod page;
+pub mod payments;
+pub mod promo;
 mod settings;
+pub mod slots;
 
 pub use actor::Actor;
 pub use context::{AppContext, Clock, ContextError};
