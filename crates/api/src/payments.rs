@@ -1,10 +1,6 @@
-//! Payments: charges for bookings through a provider, their outcome (webhooks
-//! or, for manual payments, an admin), refunds, and the revenue report.
-//!
-//! Provider calls never run inside a database transaction: the payment row is
-//! written first, the provider is called with the row's id as idempotency
-//! key, and the answer is recorded in a second transaction. A crash in between
-//! leaves a pending row that a retry with the same key completes.
+//! Payments over HTTP: charges for bookings through a provider, their outcome
+//! (webhooks or, for manual payments, an admin), refunds, and the revenue
+//! report. The rules live in `medicaledu_app::payments`.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -3,7 +3,9 @@
 //! out-of-order event can never confirm or count twice.
 
 use medicaledu_domain::{Id, NotificationKind, PaymentKind, PaymentStatus};
-use medicaledu_payments::{PaypalEvent, PaypalResource, ProviderError, StripeEvent, StripeObject};
+use medicaledu_payments::{
+    PaypalEvent, PaypalResource, ProviderError, ProviderName, StripeEvent, StripeObject,
+};
 use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
 use serde_json::json;
@@ -58,6 +60,10 @@ impl Failure for WebhookError {
         }
     }
 }
+
+/// How payment rows name the providers whose events arrive here.
+const STRIPE: &str = ProviderName::Stripe.as_str();
+const PAYPAL: &str = ProviderName::Paypal.as_str();
 
 fn meta(provider: &str, event_id: &str) -> RequestMeta {
     RequestMeta {
@@ -248,12 +254,12 @@ async fn remember_capture(
 /// Handles a verified Stripe event: `payment_intent.succeeded`,
 /// `payment_intent.payment_failed` and `charge.refunded`.
 pub async fn stripe_event(ctx: &AppContext, event: &StripeEvent) -> Result<(), WebhookError> {
-    let meta = meta("stripe", &event.id);
+    let meta = meta(STRIPE, &event.id);
     match &event.object {
         StripeObject::PaymentIntentSucceeded(intent) => {
             if let Some(charge) = our_charge(
                 ctx,
-                "stripe",
+                STRIPE,
                 &intent.id,
                 Some((intent.amount_minor, &intent.currency)),
             )
@@ -263,7 +269,7 @@ pub async fn stripe_event(ctx: &AppContext, event: &StripeEvent) -> Result<(), W
             }
         }
         StripeObject::PaymentIntentFailed(intent) => {
-            if let Some(charge) = our_charge(ctx, "stripe", &intent.id, None).await? {
+            if let Some(charge) = our_charge(ctx, STRIPE, &intent.id, None).await? {
                 let reason = intent
                     .failure_message
                     .as_deref()
@@ -273,13 +279,13 @@ pub async fn stripe_event(ctx: &AppContext, event: &StripeEvent) -> Result<(), W
         }
         StripeObject::ChargeRefunded(stripe_charge) => {
             if let Some(intent) = &stripe_charge.payment_intent
-                && let Some(charge) = our_charge(ctx, "stripe", intent, None).await?
+                && let Some(charge) = our_charge(ctx, STRIPE, intent, None).await?
             {
                 // The newest refund not recorded yet: the list also holds the
                 // refunds this server made, whose ids it already stores.
                 let mut refund_id = None;
                 for id in &stripe_charge.refund_ids {
-                    if payments::find_by_provider_id(&ctx.db, "stripe", id)
+                    if payments::find_by_provider_id(&ctx.db, STRIPE, id)
                         .await?
                         .is_none()
                     {
@@ -306,12 +312,12 @@ pub async fn stripe_event(ctx: &AppContext, event: &StripeEvent) -> Result<(), W
 /// Handles a verified PayPal event: an approved order is captured; a
 /// completed, denied or refunded capture settles the charge.
 pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), WebhookError> {
-    let meta = meta("paypal", &event.id);
+    let meta = meta(PAYPAL, &event.id);
     match &event.resource {
         PaypalResource::Order {
             order_id, status, ..
         } if status == "APPROVED" => {
-            if let Some(charge) = our_charge(ctx, "paypal", order_id, None).await? {
+            if let Some(charge) = our_charge(ctx, PAYPAL, order_id, None).await? {
                 let paypal = ctx.providers.paypal().map_err(WebhookError::Capture)?;
                 let captured = paypal
                     .capture(order_id, &paypal_capture_key(&charge))
@@ -329,7 +335,7 @@ pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), W
             ..
         } => {
             if let Some(charge) =
-                our_charge(ctx, "paypal", order_id, Some((*amount_minor, currency))).await?
+                our_charge(ctx, PAYPAL, order_id, Some((*amount_minor, currency))).await?
             {
                 match status.as_str() {
                     "COMPLETED" => {
@@ -352,7 +358,7 @@ pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), W
             total_refunded_minor,
             ..
         } => {
-            let known = payments::find_by_provider_id(&ctx.db, "paypal", refund_id)
+            let known = payments::find_by_provider_id(&ctx.db, PAYPAL, refund_id)
                 .await?
                 .is_some();
             // The running total, as for Stripe: this event may be about a
@@ -367,7 +373,7 @@ pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), W
             if let Some(refunded) = refunded
                 && let Ok(id) = payment_id.parse::<Id>()
                 && let Some(charge) = payments::find(&ctx.db, id).await?
-                && charge.provider == "paypal"
+                && charge.provider == ProviderName::Paypal.as_str()
             {
                 if *currency == charge.currency {
                     external_refund(
