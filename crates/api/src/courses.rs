@@ -19,9 +19,6 @@ use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
 
-/// Who may change a course; the slots routes share the rule.
-pub(crate) use medicaledu_app::courses::may_edit;
-
 problems!(
     app::CreateCourseError,
     app::UpdateCourseError,

@@ -111,10 +111,12 @@ async fn sweep_holds(state: AppState) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match bookings::expire_holds(&state, state.now()).await {
+        match medicaledu_app::jobs::expire_holds(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "released unpaid booking holds"),
-            Err(e) => tracing::warn!(code = e.code(), "hold sweep failed; retrying next tick"),
+            Err(e) => {
+                tracing::warn!(code = %e.code(), error = %e, "hold sweep failed; retrying next tick")
+            }
         }
     }
 }

@@ -270,6 +270,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::InvalidTransition
         | C::NotLive
         | C::PromoCodeTaken
+        | C::PromoConstraint
         | C::NotPayable
         | C::AlreadyPaid
         | C::DuplicatePayment
@@ -283,7 +284,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::NotificationExpired
         | C::SchemaEmpty => StatusCode::CONFLICT,
         C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
-        C::ProviderUnavailable | C::ProviderInvalidResponse => StatusCode::BAD_GATEWAY,
+        C::ProviderUnavailable | C::ProviderInvalidResponse | C::ProviderRejected => {
+            StatusCode::BAD_GATEWAY
+        }
         C::Unavailable | C::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

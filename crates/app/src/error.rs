@@ -78,6 +78,7 @@ error_codes! {
     // Promo codes.
     PromoCodeTaken => "promo_code_taken",
     PromoNotFound => "promo_not_found",
+    PromoConstraint => "promo_constraint",
     // Payments.
     NotPayable => "not_payable",
     AlreadyPaid => "already_paid",
@@ -93,6 +94,7 @@ error_codes! {
     InvalidPaymentRequest => "invalid_payment_request",
     ProviderNotConfigured => "provider_not_configured",
     ProviderUnavailable => "provider_unavailable",
+    ProviderRejected => "provider_rejected",
     ProviderInvalidResponse => "provider_invalid_response",
     InvalidSignature => "invalid_signature",
     UnreadableEvent => "unreadable_event",

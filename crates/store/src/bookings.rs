@@ -2,7 +2,7 @@
 //! transition is a conditional update on the current status, so two
 //! concurrent transitions of one booking cannot both happen.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{BookingStatus, Id, Timestamp};
 
 use crate::params::{Param, Params, bind_params};
 use crate::{Db, Tx, on_db, on_tx};
@@ -22,7 +22,7 @@ pub struct BookingRow {
     pub id: Id,
     pub slot_id: Id,
     pub student_id: Id,
-    pub status: String,
+    pub status: BookingStatus,
     pub list_price_minor: i64,
     pub discount_minor: i64,
     pub total_minor: i64,
@@ -48,7 +48,7 @@ pub struct NewBooking<'a> {
     pub id: Id,
     pub slot_id: Id,
     pub student_id: Id,
-    pub status: &'a str,
+    pub status: BookingStatus,
     pub list_price_minor: i64,
     pub discount_minor: i64,
     pub currency: &'a str,
@@ -131,6 +131,27 @@ pub async fn find_by_idempotency_key(
     on_tx!(tx, conn => sqlx::query_as(sql).bind(student_id).bind(key).fetch_optional(conn).await)
 }
 
+/// Reads the booking and, on PostgreSQL, locks it until commit (SQLite's write
+/// transaction already excludes other writers), so a decision taken from its
+/// status (refund eligibility, promo release) cannot be overtaken by a
+/// concurrent payment or cancellation.
+pub async fn find_for_update(tx: &mut Tx, id: Id) -> Result<Option<BookingRow>, sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1 FOR UPDATE"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+        Tx::Sqlite(tx) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"
+            ));
+            sqlx::query_as(sql).bind(id).fetch_optional(&mut **tx).await
+        }
+    }
+}
+
 /// The student's live (pending or confirmed) booking of a slot.
 pub async fn find_live_for(
     tx: &mut Tx,
@@ -157,18 +178,18 @@ pub struct Transition {
 pub async fn transition(
     tx: &mut Tx,
     id: Id,
-    from: &[&str],
-    to: &str,
+    from: &[BookingStatus],
+    to: BookingStatus,
     details: &Transition,
     now: Timestamp,
 ) -> Result<Option<BookingRow>, sqlx::Error> {
     let mut params = Params::default();
     let id_p = params.push(Param::Id(id));
-    let to_p = params.push(Param::Text(to.to_owned()));
+    let to_p = params.push(Param::Text(to.as_str().to_owned()));
     let now_p = params.push(Param::Time(now));
     let from_list: Vec<String> = from
         .iter()
-        .map(|s| params.push(Param::Text((*s).to_owned())))
+        .map(|s| params.push(Param::Text(s.as_str().to_owned())))
         .collect();
     let mut sets = vec![
         format!("status = {to_p}"),
@@ -176,9 +197,9 @@ pub async fn transition(
         "revision = revision + 1".to_owned(),
     ];
     match to {
-        "confirmed" => sets.push(format!("confirmed_at = {now_p}")),
-        "completed" => sets.push(format!("completed_at = {now_p}")),
-        "cancelled" => {
+        BookingStatus::Confirmed => sets.push(format!("confirmed_at = {now_p}")),
+        BookingStatus::Completed => sets.push(format!("completed_at = {now_p}")),
+        BookingStatus::Cancelled => {
             sets.push(format!("cancelled_at = {now_p}"));
             if let Some(by) = details.cancelled_by {
                 sets.push(format!("cancelled_by = {}", params.push(Param::Id(by))));
@@ -231,7 +252,7 @@ pub async fn due_holds(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<Id>, s
 pub struct BookingFilter {
     pub student_id: Option<Id>,
     pub instructor_id: Option<Id>,
-    pub status: Option<String>,
+    pub status: Option<BookingStatus>,
     /// `Some(true)`: slots starting after `now`; `Some(false)`: before.
     pub upcoming: Option<bool>,
     pub now: Option<Timestamp>,
@@ -261,7 +282,7 @@ pub async fn list(db: &Db, filter: &BookingFilter) -> Result<Vec<BookingRow>, sq
     if let Some(status) = &filter.status {
         sql.push_str(&format!(
             " AND b.status = {}",
-            params.push(Param::Text(status.clone()))
+            params.push(Param::Text(status.as_str().to_owned()))
         ));
     }
     if let (Some(upcoming), Some(now)) = (filter.upcoming, filter.now) {

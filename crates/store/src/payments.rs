@@ -2,7 +2,7 @@
 //! charge's `refunded_minor` only grows through a conditional update that
 //! never lets it pass the charged amount; the CHECK is the backstop.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, PaymentKind, PaymentStatus, Timestamp};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -19,12 +19,12 @@ pub struct PaymentRow {
     pub booking_id: Id,
     pub provider: String,
     pub provider_payment_id: Option<String>,
-    pub kind: String,
+    pub kind: PaymentKind,
     pub refund_of: Option<Id>,
     pub amount_minor: i64,
     pub refunded_minor: i64,
     pub currency: String,
-    pub status: String,
+    pub status: PaymentStatus,
     pub failure_reason: Option<String>,
     pub idempotency_key: String,
     pub provider_metadata: Json<Value>,
@@ -38,11 +38,11 @@ pub struct NewPayment<'a> {
     pub id: Id,
     pub booking_id: Id,
     pub provider: &'a str,
-    pub kind: &'a str,
+    pub kind: PaymentKind,
     pub refund_of: Option<Id>,
     pub amount_minor: i64,
     pub currency: &'a str,
-    pub status: &'a str,
+    pub status: PaymentStatus,
     pub provider_payment_id: Option<&'a str>,
     pub idempotency_key: &'a str,
 }
@@ -160,14 +160,14 @@ pub async fn set_provider_details(
 pub async fn set_status(
     tx: &mut Tx,
     id: Id,
-    from: &[&str],
-    to: &str,
+    from: &[PaymentStatus],
+    to: PaymentStatus,
     failure_reason: Option<&str>,
     now: Timestamp,
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
     let mut params = Params::default();
     let id_p = params.push(Param::Id(id));
-    let to_p = params.push(Param::Text(to.to_owned()));
+    let to_p = params.push(Param::Text(to.as_str().to_owned()));
     let now_p = params.push(Param::Time(now));
     let reason = match failure_reason {
         Some(r) => params.push(Param::Text(r.to_owned())),
@@ -175,7 +175,7 @@ pub async fn set_status(
     };
     let from_list: Vec<String> = from
         .iter()
-        .map(|s| params.push(Param::Text((*s).to_owned())))
+        .map(|s| params.push(Param::Text(s.as_str().to_owned())))
         .collect();
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE payments SET status = {to_p}, failure_reason = {reason}, processed_at = {now_p}, updated_at = {now_p} \
@@ -293,7 +293,7 @@ pub async fn list(db: &Db, filter: &PaymentFilter) -> Result<Vec<PaymentRow>, sq
 /// One succeeded money movement for the revenue report.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RevenueRow {
-    pub kind: String,
+    pub kind: PaymentKind,
     pub amount_minor: i64,
     pub currency: String,
     pub processed_at: Timestamp,

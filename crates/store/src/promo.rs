@@ -2,7 +2,7 @@
 //! conditional updates, so concurrent bookings can never redeem a code past its
 //! limit; the CHECK `redemption_count <= max_redemptions` is the backstop.
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{DiscountType, Id, Timestamp};
 
 use crate::{Db, Tx, on_db, on_tx};
 
@@ -18,7 +18,7 @@ pub struct PromoRow {
     pub id: Id,
     pub code: String,
     pub description: String,
-    pub discount_type: String,
+    pub discount_type: DiscountType,
     pub value: i64,
     pub currency: Option<String>,
     pub min_order_minor: i64,
@@ -41,7 +41,7 @@ pub struct PromoRow {
 pub struct PromoFields {
     pub code: String,
     pub description: String,
-    pub discount_type: String,
+    pub discount_type: DiscountType,
     pub value: i64,
     pub currency: Option<String>,
     pub min_order_minor: i64,
@@ -94,7 +94,7 @@ pub async fn insert(
             .bind(id)
             .bind(&fields.code)
             .bind(&fields.description)
-            .bind(&fields.discount_type)
+            .bind(fields.discount_type)
             .bind(fields.value)
             .bind(fields.currency.as_deref())
             .bind(fields.min_order_minor)
@@ -130,7 +130,7 @@ pub async fn update(
             .bind(id)
             .bind(&fields.code)
             .bind(&fields.description)
-            .bind(&fields.discount_type)
+            .bind(fields.discount_type)
             .bind(fields.value)
             .bind(fields.currency.as_deref())
             .bind(fields.min_order_minor)
@@ -164,6 +164,14 @@ pub async fn find_live(db: &Db, id: Id) -> Result<Option<PromoRow>, sqlx::Error>
         "SELECT {PROMO_COLUMNS} FROM promo_codes WHERE id = $1 AND deleted_at IS NULL"
     ));
     on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
+}
+
+/// A live code inside a write transaction, to decide a change from it.
+pub async fn find_live_tx(tx: &mut Tx, id: Id) -> Result<Option<PromoRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROMO_COLUMNS} FROM promo_codes WHERE id = $1 AND deleted_at IS NULL"
+    ));
+    on_tx!(tx, conn => sqlx::query_as(sql).bind(id).fetch_optional(conn).await)
 }
 
 /// A live code by its spelling, ignoring case.

@@ -1,7 +1,7 @@
 //! Availability slots: bookable sessions of a course, single or part of a
 //! recurring series (one row per occurrence, linked to the series' first row).
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{Id, SlotStatus, Timestamp};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -31,7 +31,7 @@ pub struct SlotRow {
     pub currency: String,
     pub location: Option<String>,
     pub meeting_url: Option<String>,
-    pub status: String,
+    pub status: SlotStatus,
     pub recurrence: Option<Json<Value>>,
     pub cancelled_at: Option<Timestamp>,
     pub revision: i64,

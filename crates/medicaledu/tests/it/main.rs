@@ -15,3 +15,4 @@ mod notify;
 mod payments;
 mod scheduling;
 mod schema_exports;
+mod usecases;

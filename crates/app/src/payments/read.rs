@@ -1,0 +1,160 @@
+//! Reading payments: a booking's, all of them for administrators, and the
+//! revenue report.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use medicaledu_domain::{Id, PaymentKind, Timestamp};
+use medicaledu_store::payments::{self, PaymentFilter, PaymentRow};
+use medicaledu_store::{bookings, courses, slots};
+
+use super::display;
+use crate::{Actor, AppContext, Fields, Internal, Invalid, Page, PageRequest, ReadError, page};
+
+/// A booking's charges and refunds, oldest first, for its student, the
+/// session's instructor and admins.
+pub async fn booking_payments(
+    ctx: &AppContext,
+    actor: &Actor,
+    booking_id: Id,
+) -> Result<Vec<PaymentRow>, ReadError> {
+    let not_found = ReadError::NotFound("Booking");
+    let Some(booking) = bookings::find(&ctx.db, booking_id).await? else {
+        return Err(not_found);
+    };
+    if !(actor.is_admin() || booking.student_id == actor.id()) {
+        let course = match slots::find_any(&ctx.db, booking.slot_id).await? {
+            Some(s) => courses::find_by_id_any(&ctx.db, s.course_id).await?,
+            None => None,
+        };
+        if course.is_none_or(|c| c.instructor_id != actor.id()) {
+            return Err(not_found);
+        }
+    }
+    Ok(payments::for_booking(&ctx.db, booking.id).await?)
+}
+
+/// Which payments an administrator lists. Filters are matched as given.
+#[derive(Clone, Debug, Default)]
+pub struct PaymentListInput {
+    pub status: Option<String>,
+    pub provider: Option<String>,
+    pub kind: Option<String>,
+    pub booking_id: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// All payments, newest first: admins only.
+pub async fn list(
+    ctx: &AppContext,
+    actor: &Actor,
+    input: PaymentListInput,
+) -> Result<Page<PaymentRow>, ReadError> {
+    actor.require_admin()?;
+    let booking_id = match &input.booking_id {
+        Some(b) => Some(
+            b.parse::<Id>()
+                .map_err(|_| Invalid::one("booking_id", "invalid", "must be a UUID"))?,
+        ),
+        None => None,
+    };
+    let paging = PageRequest::parse(input.cursor.as_deref(), input.limit)?;
+    let filter = PaymentFilter {
+        status: input.status,
+        provider: input.provider,
+        kind: input.kind,
+        booking_id,
+        before: paging.after,
+        limit: paging.limit + 1,
+    };
+    let rows = payments::list(&ctx.db, &filter).await?;
+    Ok(page(rows, paging.limit, |r| (r.created_at, r.id)))
+}
+
+/// The period and grouping of a revenue report, as the caller wrote them.
+#[derive(Clone, Debug)]
+pub struct RevenueInput {
+    /// RFC 3339, inclusive.
+    pub from: String,
+    /// RFC 3339, exclusive.
+    pub to: String,
+    /// `day`, `month` (default), `course` or `instructor`.
+    pub group_by: Option<String>,
+}
+
+/// One group's revenue in one currency.
+#[derive(Clone, Debug)]
+pub struct RevenueLine {
+    pub group: String,
+    pub currency: String,
+    pub gross_minor: i64,
+    pub refunded_minor: i64,
+    pub net_minor: i64,
+    pub display_net: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct RevenueReport {
+    pub group_by: String,
+    /// One line per group and currency: amounts are never summed across currencies.
+    pub items: Vec<RevenueLine>,
+}
+
+/// Gross, refunded and net revenue per group and currency: admins only.
+pub async fn revenue_report(
+    ctx: &AppContext,
+    actor: &Actor,
+    input: RevenueInput,
+) -> Result<RevenueReport, ReadError> {
+    actor.require_admin()?;
+    let mut fields = Fields::default();
+    let mut instant = |name: &str, value: &str| match DateTime::parse_from_rfc3339(value) {
+        Ok(at) => Some(Timestamp::from(at.with_timezone(&Utc))),
+        Err(_) => {
+            fields.reject(name, "invalid", "must be an RFC 3339 timestamp");
+            None
+        }
+    };
+    let from = instant("from", &input.from);
+    let to = instant("to", &input.to);
+    let group_by = input.group_by.unwrap_or_else(|| "month".to_owned());
+    if !["day", "month", "course", "instructor"].contains(&group_by.as_str()) {
+        fields.reject(
+            "group_by",
+            "invalid",
+            "must be one of: day, month, course, instructor",
+        );
+    }
+    fields.finish()?;
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(Internal::invariant("a period that failed to parse passed validation").into());
+    };
+    let mut lines: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for row in payments::revenue_rows(&ctx.db, from, to).await? {
+        let at = row.processed_at.as_datetime();
+        let group = match group_by.as_str() {
+            "day" => at.format("%Y-%m-%d").to_string(),
+            "month" => format!("{:04}-{:02}", at.year(), at.month()),
+            "course" => row.course_id.to_string(),
+            _ => row.instructor_id.to_string(),
+        };
+        let entry = lines.entry((group, row.currency)).or_default();
+        match row.kind {
+            PaymentKind::Charge => entry.0 += row.amount_minor,
+            PaymentKind::Refund => entry.1 += row.amount_minor,
+        }
+    }
+    let items = lines
+        .into_iter()
+        .map(|((group, currency), (gross, refunded))| RevenueLine {
+            display_net: display(gross - refunded, &currency),
+            group,
+            gross_minor: gross,
+            refunded_minor: refunded,
+            net_minor: gross - refunded,
+            currency,
+        })
+        .collect();
+    Ok(RevenueReport { group_by, items })
+}

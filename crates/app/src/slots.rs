@@ -1,0 +1,605 @@
+//! Availability slots: single and recurring sessions an instructor offers.
+
+use chrono::{DateTime, Duration, Utc};
+use medicaledu_domain::{
+    CourseStatus, Currency, HttpsUrl, Id, Occurrence, PriceMinor, RecurrenceRule, Role, SlotStatus,
+    SlotWindow, TimeZone, Timestamp, expand, overlaps,
+};
+use medicaledu_store::courses::{self, CourseRow};
+use medicaledu_store::slots::{self, NewSlot, Scope, SlotChanges, SlotRow};
+use medicaledu_store::{Tx, users};
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::courses::may_edit;
+use crate::payments::{RefundError, refund_booking};
+use crate::{
+    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, ReadError,
+    RequestMeta,
+};
+
+/// Sessions last between these; the upper bound also bounds the overlap check.
+pub const MIN_SLOT: Duration = Duration::minutes(5);
+pub const MAX_SLOT: Duration = Duration::hours(12);
+const MAX_CAPACITY: i64 = 1000;
+const DEFAULT_WINDOW_DAYS: i64 = 31;
+const MAX_WINDOW_DAYS: i64 = 93;
+
+/// Why slots were not created or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum SlotError {
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Overlaps another of the instructor's live slots.
+    #[error("{0}")]
+    Overlap(String),
+    #[error("{0} seats are already booked; capacity cannot go below that.")]
+    CapacityBelowBooked(i64),
+    /// The slots were cancelled, but a refund owed for their bookings failed.
+    #[error(transparent)]
+    Refund(#[from] RefundError),
+    #[error(transparent)]
+    Internal(Internal),
+}
+
+crate::internal_from!(SlotError);
+
+impl Failure for SlotError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            SlotError::NotFound(_) => ErrorCode::NotFound,
+            SlotError::Invalid(e) => e.code(),
+            SlotError::Overlap(_) => ErrorCode::SlotOverlap,
+            SlotError::CapacityBelowBooked(_) => ErrorCode::CapacityBelowBooked,
+            SlotError::Refund(e) => e.code(),
+            SlotError::Internal(e) => e.code(),
+        }
+    }
+
+    fn fields(&self) -> &[FieldError] {
+        match self {
+            SlotError::Invalid(e) => e.fields(),
+            SlotError::Refund(e) => e.fields(),
+            _ => &[],
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            SlotError::Refund(e) => e.internal(),
+            SlotError::Internal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn parse_instant(fields: &mut Fields, name: &str, value: &str) -> Option<DateTime<Utc>> {
+    match DateTime::parse_from_rfc3339(value) {
+        Ok(at) => Some(at.with_timezone(&Utc)),
+        Err(_) => {
+            fields.reject(
+                name,
+                "invalid",
+                "must be an RFC 3339 timestamp with an offset, e.g. 2026-03-02T09:00:00+01:00",
+            );
+            None
+        }
+    }
+}
+
+fn check_span(fields: &mut Fields, starts: DateTime<Utc>, ends: DateTime<Utc>, now: DateTime<Utc>) {
+    if ends <= starts {
+        fields.reject("ends_at", "invalid", "must be after starts_at");
+    } else if ends - starts < MIN_SLOT || ends - starts > MAX_SLOT {
+        fields.reject(
+            "ends_at",
+            "out_of_range",
+            "a session lasts from 5 minutes to 12 hours",
+        );
+    }
+    if starts <= now {
+        fields.reject("starts_at", "in_the_past", "must be in the future");
+    }
+}
+
+fn check_location(fields: &mut Fields, location: Option<&str>) -> Option<String> {
+    let location = location.map(str::trim).filter(|l| !l.is_empty())?;
+    if location.chars().count() > 500 {
+        fields.reject(
+            "location",
+            "too_long",
+            "must be at most 500 characters long",
+        );
+        return None;
+    }
+    Some(location.to_owned())
+}
+
+/// Refuses occurrences that overlap one another or a live slot of the
+/// instructor, naming the first clash. Runs under the instructor lock.
+async fn check_no_overlap(
+    tx: &mut Tx,
+    instructor_id: Id,
+    occurrences: &[Occurrence],
+    moving: Option<Id>,
+) -> Result<(), SlotError> {
+    let (Some(first), Some(last)) = (occurrences.first(), occurrences.last()) else {
+        return Ok(());
+    };
+    for pair in occurrences.windows(2) {
+        if overlaps(
+            pair[0].starts_at,
+            pair[0].ends_at,
+            pair[1].starts_at,
+            pair[1].ends_at,
+        ) {
+            return Err(Invalid::one(
+                "recurrence",
+                "self_overlap",
+                "occurrences of this pattern overlap each other; shorten the session or space them out",
+            )
+            .into());
+        }
+    }
+    let existing = slots::instructor_slots_between(
+        tx,
+        instructor_id,
+        Timestamp::from(first.starts_at - MAX_SLOT),
+        Timestamp::from(last.ends_at),
+    )
+    .await?;
+    for occurrence in occurrences {
+        let clash = existing.iter().find(|s| {
+            Some(s.id) != moving
+                && overlaps(
+                    occurrence.starts_at,
+                    occurrence.ends_at,
+                    *s.starts_at.as_datetime(),
+                    *s.ends_at.as_datetime(),
+                )
+        });
+        if let Some(clash) = clash {
+            return Err(SlotError::Overlap(format!(
+                "The instructor already has slot {} from {} to {}, which overlaps {} to {}.",
+                clash.id,
+                clash.starts_at,
+                clash.ends_at,
+                Timestamp::from(occurrence.starts_at),
+                Timestamp::from(occurrence.ends_at)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A session, or a recurring series of sessions, as the caller wrote it.
+#[derive(Clone, Debug)]
+pub struct NewSlotsInput {
+    pub starts_at: String,
+    pub ends_at: String,
+    pub timezone: String,
+    /// Default 1.
+    pub capacity: Option<i64>,
+    /// Default: the course's price.
+    pub price_minor: Option<i64>,
+    /// Default: the course's currency.
+    pub currency: Option<String>,
+    pub location: Option<String>,
+    pub meeting_url: Option<String>,
+    pub recurrence: Option<RecurrenceRule>,
+}
+
+/// Offers a session, or a recurring series (each occurrence its own
+/// bookable slot), on a course the actor may edit. Returns the slots in time
+/// order.
+pub async fn create(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    course_id: Id,
+    input: NewSlotsInput,
+) -> Result<Vec<SlotRow>, SlotError> {
+    let course = courses::find_live(&ctx.db, course_id)
+        .await?
+        .filter(|c| may_edit(actor, c))
+        .ok_or(SlotError::NotFound("Course"))?;
+    let now = ctx.now();
+    let mut fields = Fields::default();
+    let starts = parse_instant(&mut fields, "starts_at", &input.starts_at);
+    let ends = parse_instant(&mut fields, "ends_at", &input.ends_at);
+    if let (Some(starts), Some(ends)) = (starts, ends) {
+        check_span(&mut fields, starts, ends, *now.as_datetime());
+    }
+    let zone = fields.check("timezone", TimeZone::parse(&input.timezone));
+    let capacity = input.capacity.unwrap_or(1);
+    if !(1..=MAX_CAPACITY).contains(&capacity) {
+        fields.reject("capacity", "out_of_range", "must be between 1 and 1000");
+    }
+    let price = match input.price_minor {
+        Some(p) => fields
+            .check("price_minor", PriceMinor::parse(p))
+            .map(|p| p.get()),
+        None => Some(course.price_minor),
+    };
+    let currency = match &input.currency {
+        Some(c) => fields
+            .check("currency", Currency::parse(c))
+            .map(|c| c.as_str().to_owned()),
+        None => Some(course.currency.clone()),
+    };
+    let meeting_url = input
+        .meeting_url
+        .as_deref()
+        .and_then(|u| fields.check("meeting_url", HttpsUrl::parse(u)))
+        .map(|u| u.as_str().to_owned());
+    let location = check_location(&mut fields, input.location.as_deref());
+    if let Some(rule) = &input.recurrence
+        && let Err(issues) = rule.validate()
+    {
+        for (field, issue) in issues {
+            fields.reject(&field, issue.code, &issue.message);
+        }
+    }
+    fields.finish()?;
+    let (Some(starts), Some(ends), Some(zone), Some(price), Some(currency)) =
+        (starts, ends, zone, price, currency)
+    else {
+        return Err(Internal::invariant("validated slot fields missing").into());
+    };
+    let occurrences = match &input.recurrence {
+        Some(rule) => expand(
+            rule,
+            starts,
+            ends - starts,
+            zone.tz(),
+            ctx.settings.recurrence,
+        )
+        .map_err(|e| Invalid::one("recurrence", e.code(), e.to_string()))?,
+        None => vec![Occurrence {
+            starts_at: starts,
+            ends_at: ends,
+        }],
+    };
+    let recurrence = input
+        .recurrence
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(Internal::from)?;
+
+    let mut tx = ctx.db.begin_write().await?;
+    slots::lock_instructor(&mut tx, course.instructor_id).await?;
+    check_no_overlap(&mut tx, course.instructor_id, &occurrences, None).await?;
+    let series_id = (occurrences.len() > 1 || recurrence.is_some()).then(Id::generate);
+    let mut created = Vec::with_capacity(occurrences.len());
+    for (i, occurrence) in occurrences.iter().enumerate() {
+        let id = if i == 0 {
+            series_id.unwrap_or_else(Id::generate)
+        } else {
+            Id::generate()
+        };
+        let slot = NewSlot {
+            id,
+            course_id: course.id,
+            series_id,
+            starts_at: Timestamp::from(occurrence.starts_at),
+            ends_at: Timestamp::from(occurrence.ends_at),
+            timezone: zone.as_str().to_owned(),
+            capacity,
+            price_minor: price,
+            currency: currency.clone(),
+            location: location.clone(),
+            meeting_url: meeting_url.clone(),
+            recurrence: if i == 0 { recurrence.clone() } else { None },
+        };
+        created.push(slots::insert(&mut tx, &slot, now).await?);
+    }
+    let first = created
+        .first()
+        .map(|s| s.id)
+        .ok_or_else(|| Internal::invariant("no slot created"))?;
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(actor.id()),
+            action: "slot.created",
+            entity_type: "availability_slot",
+            entity_id: first,
+            changes: json!({
+                "course_id": course.id,
+                "occurrences": created.len(),
+                "series_id": series_id,
+                "starts_at": created.first().map(|s| s.starts_at),
+                "capacity": capacity,
+                "recurrence": recurrence,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// A change to a slot; `None` keeps a value, `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct SlotUpdateInput {
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub capacity: Option<i64>,
+    pub location: Option<Option<String>>,
+    pub meeting_url: Option<Option<String>>,
+}
+
+/// The course of a live slot, if the actor may schedule it.
+async fn editable_course(
+    ctx: &AppContext,
+    actor: &Actor,
+    slot_id: Id,
+) -> Result<Option<CourseRow>, Internal> {
+    let Some(slot) = slots::find_live(&ctx.db, slot_id).await? else {
+        return Ok(None);
+    };
+    Ok(courses::find_by_id_any(&ctx.db, slot.course_id)
+        .await?
+        .filter(|c| may_edit(actor, c)))
+}
+
+/// Moves a slot, changes its capacity or where it happens. Booked students
+/// are told of a move.
+pub async fn update(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    slot_id: Id,
+    input: SlotUpdateInput,
+) -> Result<SlotRow, SlotError> {
+    let course = editable_course(ctx, actor, slot_id)
+        .await?
+        .ok_or(SlotError::NotFound("Slot"))?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    slots::lock_instructor(&mut tx, course.instructor_id).await?;
+    let slot = slots::find_tx(&mut tx, slot_id)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+        .ok_or(SlotError::NotFound("Slot"))?;
+    let mut fields = Fields::default();
+    let starts = match &input.starts_at {
+        Some(v) => parse_instant(&mut fields, "starts_at", v),
+        None => Some(*slot.starts_at.as_datetime()),
+    };
+    let ends = match &input.ends_at {
+        Some(v) => parse_instant(&mut fields, "ends_at", v),
+        None => Some(*slot.ends_at.as_datetime()),
+    };
+    let moved = input.starts_at.is_some() || input.ends_at.is_some();
+    if let (Some(s), Some(e), true) = (starts, ends, moved) {
+        check_span(&mut fields, s, e, *now.as_datetime());
+    }
+    let capacity = input.capacity.unwrap_or(slot.capacity);
+    if !(1..=MAX_CAPACITY).contains(&capacity) {
+        fields.reject("capacity", "out_of_range", "must be between 1 and 1000");
+    }
+    let location = match &input.location {
+        Some(l) => check_location(&mut fields, l.as_deref()),
+        None => slot.location.clone(),
+    };
+    let meeting_url = match &input.meeting_url {
+        Some(Some(u)) => fields
+            .check("meeting_url", HttpsUrl::parse(u))
+            .map(|u| u.as_str().to_owned()),
+        Some(None) => None,
+        None => slot.meeting_url.clone(),
+    };
+    fields.finish()?;
+    let (Some(starts), Some(ends)) = (starts, ends) else {
+        return Err(Internal::invariant("validated slot times missing").into());
+    };
+    if moved {
+        check_no_overlap(
+            &mut tx,
+            course.instructor_id,
+            &[Occurrence {
+                starts_at: starts,
+                ends_at: ends,
+            }],
+            Some(slot.id),
+        )
+        .await?;
+    }
+    let changes = SlotChanges {
+        starts_at: Timestamp::from(starts),
+        ends_at: Timestamp::from(ends),
+        capacity,
+        location,
+        meeting_url,
+    };
+    let Some(after) = slots::update(&mut tx, slot.id, &changes, now).await? else {
+        let current = slots::find_tx(&mut tx, slot.id).await?;
+        return Err(match current {
+            Some(c) if c.deleted_at.is_none() && c.seats_booked > capacity => {
+                SlotError::CapacityBelowBooked(c.seats_booked)
+            }
+            _ => SlotError::NotFound("Slot"),
+        });
+    };
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(actor.id()),
+            action: "slot.updated",
+            entity_type: "availability_slot",
+            entity_id: after.id,
+            changes: json!({
+                "starts_at": { "before": slot.starts_at, "after": after.starts_at },
+                "ends_at": { "before": slot.ends_at, "after": after.ends_at },
+                "capacity": { "before": slot.capacity, "after": after.capacity },
+                "location": { "before": slot.location, "after": after.location },
+            }),
+        },
+    )
+    .await?;
+    if after.starts_at != slot.starts_at || after.ends_at != slot.ends_at {
+        crate::bookings::notify_slot_moved(&mut tx, &course, &slot, &after, now).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// What a slot cancellation did.
+#[derive(Clone, Copy, Debug)]
+pub struct CancelledSlots {
+    pub slots: usize,
+    pub bookings: usize,
+}
+
+/// Cancels a slot, or this and the following occurrences (`following`), or
+/// its whole series (`series`). Their bookings are cancelled with reason
+/// `slot_cancelled`, the students told, and paid ones refunded.
+pub async fn cancel(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    slot_id: Id,
+    scope: Option<&str>,
+) -> Result<CancelledSlots, SlotError> {
+    let parsed = match scope {
+        None | Some("this") => Scope::This,
+        Some("following") => Scope::Following,
+        Some("series") => Scope::Series,
+        Some(_) => {
+            return Err(Invalid::one(
+                "scope",
+                "invalid",
+                "must be one of: this, following, series",
+            )
+            .into());
+        }
+    };
+    let course = editable_course(ctx, actor, slot_id)
+        .await?
+        .ok_or(SlotError::NotFound("Slot"))?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    slots::lock_instructor(&mut tx, course.instructor_id).await?;
+    let slot = slots::find_tx(&mut tx, slot_id)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+        .ok_or(SlotError::NotFound("Slot"))?;
+    let cancelled = slots::cancel(&mut tx, &slot, parsed, now).await?;
+    let mut bookings = Vec::new();
+    for s in &cancelled {
+        bookings.extend(
+            crate::bookings::cancel_for_slot(&mut tx, meta, actor.id(), &course, s, now).await?,
+        );
+        audit::record(
+            &mut tx,
+            meta,
+            now,
+            Change {
+                actor: Some(actor.id()),
+                action: "slot.cancelled",
+                entity_type: "availability_slot",
+                entity_id: s.id,
+                changes: json!({ "status": { "before": SlotStatus::Open, "after": SlotStatus::Cancelled }, "scope": scope }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    for booking in &bookings {
+        refund_booking(
+            ctx,
+            meta,
+            Some(actor.id()),
+            *booking,
+            "the session was cancelled",
+        )
+        .await?;
+    }
+    Ok(CancelledSlots {
+        slots: cancelled.len(),
+        bookings: bookings.len(),
+    })
+}
+
+/// The time window of a slot search, as the caller wrote it.
+#[derive(Clone, Debug, Default)]
+pub struct WindowInput {
+    /// RFC 3339; default now.
+    pub from: Option<String>,
+    /// RFC 3339; default `from` + 31 days; at most 93 days after `from`.
+    pub to: Option<String>,
+}
+
+fn window(input: &WindowInput, now: DateTime<Utc>) -> Result<SlotWindow, ReadError> {
+    let mut fields = Fields::default();
+    let from = match &input.from {
+        Some(v) => parse_instant(&mut fields, "from", v),
+        None => Some(now),
+    };
+    let to = match (&input.to, from) {
+        (Some(v), _) => parse_instant(&mut fields, "to", v),
+        (None, Some(from)) => Some(from + Duration::days(DEFAULT_WINDOW_DAYS)),
+        (None, None) => None,
+    };
+    fields.finish()?;
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(Internal::invariant("validated window missing").into());
+    };
+    SlotWindow::parse(from, to, MAX_WINDOW_DAYS)
+        .map_err(|issue| Invalid::one("to", issue.code, issue.message).into())
+}
+
+async fn bookable(
+    ctx: &AppContext,
+    course: Option<Id>,
+    instructor: Option<Id>,
+    window: SlotWindow,
+) -> Result<Vec<SlotRow>, ReadError> {
+    let now = *ctx.now().as_datetime();
+    Ok(slots::bookable(
+        &ctx.db,
+        course,
+        instructor,
+        Timestamp::from(window.from()),
+        Timestamp::from(window.to()),
+        Timestamp::from(now + ctx.settings.booking.min_notice),
+    )
+    .await?)
+}
+
+/// Bookable slots of a published course in a window: open, in the future
+/// (beyond the booking notice), with seats left.
+pub async fn for_course(
+    ctx: &AppContext,
+    course_id: Id,
+    input: WindowInput,
+) -> Result<Vec<SlotRow>, ReadError> {
+    let window = window(&input, *ctx.now().as_datetime())?;
+    let course = courses::find_live(&ctx.db, course_id)
+        .await?
+        .filter(|c| c.status == CourseStatus::Published)
+        .ok_or(ReadError::NotFound("Course"))?;
+    bookable(ctx, Some(course.id), None, window).await
+}
+
+/// Bookable slots of all of an instructor's published courses in a window.
+pub async fn for_instructor(
+    ctx: &AppContext,
+    instructor_id: Id,
+    input: WindowInput,
+) -> Result<Vec<SlotRow>, ReadError> {
+    let window = window(&input, *ctx.now().as_datetime())?;
+    let instructor = users::find_live_by_id(&ctx.db, instructor_id)
+        .await?
+        .filter(|u| u.role == Role::Instructor)
+        .ok_or(ReadError::NotFound("Instructor"))?;
+    bookable(ctx, None, Some(instructor.id), window).await
+}
