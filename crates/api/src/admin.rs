@@ -57,13 +57,8 @@ pub async fn list_users(
         cursor: params.cursor,
         limit: params.limit,
     };
-    let page = admin::list_users(&state, &auth, input)
-        .await?
-        .map(AdminUser::from);
-    Ok(Json(Page {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = admin::list_users(&state, &auth, input).await?;
+    Ok(Json(Page::of(page, AdminUser::from)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -191,11 +186,6 @@ pub async fn list_audit_logs(
         cursor: params.cursor,
         limit: params.limit,
     };
-    let page = admin::list_audit_logs(&state, &auth, input)
-        .await?
-        .map(AuditLog::from);
-    Ok(Json(Page {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = admin::list_audit_logs(&state, &auth, input).await?;
+    Ok(Json(Page::of(page, AuditLog::from)))
 }

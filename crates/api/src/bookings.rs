@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use medicaledu_app::bookings::{
     self, AttendanceError, BookError, BookInput, BookingListInput, CancelError, RescheduleError,
 };
-use medicaledu_app::{Clock, Internal};
 use medicaledu_domain::{Id, Timestamp};
 use medicaledu_store::bookings::BookingRow;
 use serde::{Deserialize, Serialize};
@@ -304,17 +303,5 @@ impl From<BookingListParams> for BookingListInput {
 }
 
 fn view_page(rows: medicaledu_app::Page<BookingRow>) -> Page<Booking> {
-    Page {
-        items: rows.items.into_iter().map(Booking::from).collect(),
-        next_cursor: rows.next_cursor,
-    }
-}
-
-/// Expires the holds that ran out by `now`; the hold sweep of a server or
-/// worker runs `medicaledu_app::jobs::expire_holds` on the real clock, this
-/// runs it as of another moment (tests look ahead).
-pub async fn expire_holds(state: &AppState, now: Timestamp) -> Result<usize, Internal> {
-    let ahead = *now.as_datetime() - *state.now().as_datetime();
-    let ctx = state.clone().with_clock(Clock::Offset(ahead));
-    medicaledu_app::jobs::expire_holds(&ctx).await
+    Page::of(rows, Booking::from)
 }

@@ -353,6 +353,7 @@ pub async fn list_catalog(
         min_price: params.min_price,
         max_price: params.max_price,
         free: params.free,
+        paid: None,
         min_rating: params.min_rating,
         q: params.q,
         sort: params.sort,

@@ -92,13 +92,8 @@ pub async fn list_notifications(
         cursor: params.cursor,
         limit: params.limit,
     };
-    let page = inbox::list(&state, &auth, input)
-        .await?
-        .map(Notification::from);
-    Ok(Json(Page {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = inbox::list(&state, &auth, input).await?;
+    Ok(Json(Page::of(page, Notification::from)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -88,35 +88,15 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuidV7))
 }
 
-/// Serves the application on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish.
+/// Serves the API on `listener` until `shutdown` resolves, then lets
+/// in-flight requests finish. Background jobs are the caller's to run.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sweeper = tokio::spawn(sweep_holds(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await;
-    sweeper.abort();
-    served
-}
-
-/// Expires unpaid booking holds every `hold_sweep_interval`. Each expiry is its
-/// own transaction, so stopping the loop at any point loses nothing.
-async fn sweep_holds(state: AppState) {
-    let mut ticks = tokio::time::interval(state.settings.hold_sweep_interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        match medicaledu_app::jobs::expire_holds(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(expired = n, "released unpaid booking holds"),
-            Err(e) => {
-                tracing::warn!(code = %e.code(), error = %e, "hold sweep failed; retrying next tick")
-            }
-        }
-    }
+        .await
 }

@@ -109,13 +109,8 @@ pub async fn list_outbox(
         cursor: params.cursor,
         limit: params.limit,
     };
-    let page = outbox::list(&state, &auth, input)
-        .await?
-        .map(OutboxNotification::from);
-    Ok(Json(Page {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    let page = outbox::list(&state, &auth, input).await?;
+    Ok(Json(Page::of(page, OutboxNotification::from)))
 }
 
 /// Send a failed notification again, with a fresh set of attempts (after

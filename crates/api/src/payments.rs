@@ -297,10 +297,7 @@ pub async fn list_payments(
         limit: params.limit,
     };
     let rows = payments::list(&state, &auth, input).await?;
-    Ok(Json(Page {
-        items: rows.items.into_iter().map(Payment::from).collect(),
-        next_cursor: rows.next_cursor,
-    }))
+    Ok(Json(Page::of(rows, Payment::from)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

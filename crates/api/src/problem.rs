@@ -177,12 +177,6 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(e)
-    }
-}
-
 impl ApiError {
     /// The answer to a use case's failure: the status its code stands for,
     /// its message as the detail (never for internal failures, whose cause

@@ -158,10 +158,7 @@ pub async fn list_promos(
 ) -> Result<Json<Page<PromoCode>>, ApiError> {
     let paging = PageRequest::parse(paging.cursor.as_deref(), paging.limit)?;
     let rows = promo::list(&state, &auth, paging).await?;
-    Ok(Json(Page {
-        items: rows.items.into_iter().map(PromoCode::from).collect(),
-        next_cursor: rows.next_cursor,
-    }))
+    Ok(Json(Page::of(rows, PromoCode::from)))
 }
 
 /// One code you manage.

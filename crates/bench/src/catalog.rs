@@ -171,6 +171,7 @@ impl Query {
             min_price_minor: self.min_price,
             max_price_minor: self.max_price,
             free_only: self.free,
+            paid_only: false,
             min_rating_hundredths: self.min_rating.map(|v| (v * 100.0).round() as i64),
             query: self
                 .q

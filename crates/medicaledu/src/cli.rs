@@ -176,6 +176,9 @@ pub struct SchedulingArgs {
     /// How far ahead, in days, a recurring slot expands [default: 366].
     #[arg(long, env = "MEDICALEDU_RECURRENCE_HORIZON_DAYS", global = true)]
     pub recurrence_horizon_days: Option<u32>,
+    /// Milliseconds between looks for unpaid holds that ran out (`serve` and `worker`) [default: 30000].
+    #[arg(long, env = "MEDICALEDU_HOLD_SWEEP_INTERVAL_MS", global = true)]
+    pub hold_sweep_interval_ms: Option<u64>,
 }
 
 /// Sessions, lockout, rate limits and password hashing.

@@ -49,29 +49,52 @@ async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let dispatcher = if args.no_dispatcher {
-        None
-    } else {
-        let dispatcher = Dispatcher::new(db.clone(), config.dispatch.clone())?;
-        let stopped = until_stopped(stopping.clone());
-        Some(tokio::spawn(async move { dispatcher.run(stopped).await }))
-    };
-    medicaledu_api::serve(listener, state, until_stopped(stopping)).await?;
-    if let Some(dispatcher) = dispatcher {
-        dispatcher.await?;
+    let jobs = spawn_jobs(config, &state, !args.no_dispatcher, &stopping)?;
+    crate::server::serve(listener, state, until_stopped(stopping)).await?;
+    for job in jobs {
+        job.await?;
     }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Delivers notifications until stopped; migrations are left to `serve` or
-/// `migrate`, since workers may run an older or newer build than the schema.
+/// The background jobs every `serve` and `worker` process runs until
+/// `stopping`: expiring unpaid holds and, unless left to others, delivering
+/// notifications. All are safe to run in many processes at once.
+fn spawn_jobs(
+    config: &Config,
+    ctx: &AppContext,
+    deliver: bool,
+    stopping: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut jobs = vec![tokio::spawn(medicaledu_app::jobs::sweep_holds(
+        ctx.clone(),
+        until_stopped(stopping.clone()),
+    ))];
+    if deliver {
+        let dispatcher = Dispatcher::new(ctx.db.clone(), config.dispatch.clone())?;
+        let stopped = until_stopped(stopping.clone());
+        jobs.push(tokio::spawn(async move { dispatcher.run(stopped).await }));
+    }
+    Ok(jobs)
+}
+
+/// Runs the background jobs until stopped, without serving HTTP; migrations
+/// are left to `serve` or `migrate`, since workers may run an older or newer
+/// build than the schema.
 async fn worker(config: &Config) -> anyhow::Result<()> {
     let db = connect(config).await?;
-    tracing::info!(database = %db.backend(), "notification worker starting");
-    let dispatcher = Dispatcher::new(db.clone(), config.dispatch.clone())?;
-    dispatcher.run(shutdown_signal()).await;
+    tracing::info!(database = %db.backend(), "worker starting");
+    let ctx = AppContext::new(db.clone(), config.settings.clone())?;
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    for job in spawn_jobs(config, &ctx, true, &stopping)? {
+        job.await?;
+    }
     db.close().await;
     Ok(())
 }

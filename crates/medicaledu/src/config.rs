@@ -61,6 +61,7 @@ struct FileConfig {
     max_reschedules: Option<u32>,
     recurrence_max_occurrences: Option<u32>,
     recurrence_horizon_days: Option<u32>,
+    hold_sweep_interval_ms: Option<u64>,
     stripe_secret_key: Option<String>,
     stripe_webhook_secret: Option<String>,
     stripe_api_base: Option<String>,
@@ -202,6 +203,14 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
             .unwrap_or(defaults.trust_forwarded_for),
         booking: booking_policy(scheduling, file),
         recurrence: recurrence_limits(scheduling, file),
+        hold_sweep_interval: scheduling
+            .hold_sweep_interval_ms
+            .or(file.hold_sweep_interval_ms)
+            .filter(|ms| *ms > 0)
+            .map_or(
+                defaults.hold_sweep_interval,
+                std::time::Duration::from_millis,
+            ),
         ..defaults
     }
 }

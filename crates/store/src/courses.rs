@@ -104,6 +104,8 @@ pub struct CatalogFilter {
     pub min_price_minor: Option<i64>,
     pub max_price_minor: Option<i64>,
     pub free_only: bool,
+    /// Only courses with a price (the web catalog's "Paid" choice).
+    pub paid_only: bool,
     /// Minimum average rating in hundredths (e.g. 450 for 4.5 stars).
     pub min_rating_hundredths: Option<i64>,
     /// Words to find in the title, summary or tags, any case.
@@ -417,6 +419,9 @@ fn build_catalog_statement(
         // index, whose statistics underestimate how many courses are free;
         // walking the sort order's index instead stops after one page.
         sql.push_str(" AND +c.price_minor = 0");
+    }
+    if filter.paid_only {
+        sql.push_str(" AND +c.price_minor > 0");
     }
     if let Some(v) = filter.min_price_minor {
         let p = params.push(Param::Int(v));

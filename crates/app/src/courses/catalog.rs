@@ -19,6 +19,8 @@ pub struct CatalogQuery {
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub free: Option<bool>,
+    /// Only priced courses (pages offer "free or paid"; the API has `free`).
+    pub paid: Option<bool>,
     /// Minimum average rating, 0 to 5.
     pub min_rating: Option<f64>,
     pub q: Option<String>,
@@ -143,6 +145,7 @@ fn parse(params: CatalogQuery) -> Result<(CatalogFilter, i64), crate::Invalid> {
         min_price_minor: params.min_price,
         max_price_minor: params.max_price,
         free_only: params.free.unwrap_or(false),
+        paid_only: params.paid.unwrap_or(false),
         min_rating_hundredths: min_rating,
         query,
         sort,

@@ -188,7 +188,11 @@ pub async fn spawn_app_with(backend: Backend, settings: Settings) -> Option<Test
     let address = format!("http://{}", listener.local_addr().expect("local addr"));
     let state =
         medicaledu_app::AppContext::new(test_db.db.clone(), settings).expect("valid settings");
-    tokio::spawn(medicaledu_api::serve(
+    tokio::spawn(medicaledu_app::jobs::sweep_holds(
+        state.clone(),
+        std::future::pending(),
+    ));
+    tokio::spawn(medicaledu::server::serve(
         listener,
         state,
         std::future::pending(),
@@ -327,9 +331,11 @@ impl TestApp {
     /// expired. No HTTP route runs the sweep, so this is the one place the
     /// tests call the server's code for it.
     pub async fn expire_holds(&self, at: chrono::DateTime<chrono::Utc>) -> usize {
-        let state = medicaledu_api::AppState::new(self.test_db.db.clone(), test_settings())
-            .expect("the test settings make a valid context");
-        medicaledu_api::bookings::expire_holds(&state, medicaledu_domain::Timestamp::from(at))
+        let ahead = at - chrono::Utc::now();
+        let ctx = medicaledu_app::AppContext::new(self.test_db.db.clone(), test_settings())
+            .expect("the test settings make a valid context")
+            .with_clock(medicaledu_app::Clock::Offset(ahead));
+        medicaledu_app::jobs::expire_holds(&ctx)
             .await
             .expect("the hold sweep succeeds")
     }

@@ -1,0 +1,428 @@
+//! The web pages, driven over HTTP like a browser without JavaScript would:
+//! plain GETs and form POSTs carrying the form's CSRF token and cookies.
+
+use medicaledu_store::Backend;
+use reqwest::header::{
+    ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE,
+};
+
+use crate::support::{TestApp, both_backends, spawn_app};
+
+both_backends!(
+    pages_show_the_catalog_and_a_course,
+    unknown_pages_are_html_404s_and_api_paths_stay_json,
+    a_visitor_signs_up_through_the_form_and_is_signed_in,
+    cross_site_and_tokenless_posts_change_nothing,
+    sign_in_refusals_are_readable_pages,
+    pages_speak_german_when_asked,
+);
+
+/// A browser's cookie jar, kept by hand so the test sees every cookie.
+#[derive(Default)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn take(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().expect("ascii cookie");
+            let pair = text.split(';').next().expect("name=value");
+            if let Some((name, value)) = pair.split_once('=') {
+                self.0.retain(|(n, _)| n != name);
+                if !value.is_empty() {
+                    self.0.push((name.to_owned(), value.to_owned()));
+                }
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+}
+
+async fn page(app: &TestApp, jar: &mut Jar, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("request");
+    jar.take(&response);
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}
+
+/// The value of the hidden `csrf` field of the page's forms.
+fn csrf_of(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a token")
+        + 19;
+    html[start..].split('"').next().expect("token").to_owned()
+}
+
+async fn post_form(
+    app: &TestApp,
+    jar: &mut Jar,
+    path: &str,
+    fields: &[(&str, &str)],
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(COOKIE, jar.header())
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish(),
+        );
+    if let Some(origin) = origin {
+        request = request.header(ORIGIN, origin);
+    }
+    let response = request.send().await.expect("request");
+    jar.take(&response);
+    response
+}
+
+async fn pages_show_the_catalog_and_a_course(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let instructor = app.user("web-teacher@example.org", "instructor").await;
+    app.course(&instructor)
+        .title("Airway management for nurses")
+        .create()
+        .await;
+    let mut jar = Jar::default();
+
+    let home = app.get("/").await;
+    assert_eq!(home.status(), 200);
+    assert!(
+        home.headers()[CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    let policy = home.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let html = home.text().await.expect("html");
+    assert!(
+        html.contains("Airway management for nurses"),
+        "the newest courses are listed"
+    );
+    assert!(
+        html.contains("<label class=\"visually-hidden\" for=\"home-q\">Search courses</label>")
+    );
+
+    let (status, catalog) = page(&app, &mut jar, "/courses?q=airway").await;
+    assert_eq!(status, 200);
+    assert!(
+        catalog.contains(">Airway management for nurses</a>"),
+        "{catalog}"
+    );
+    let (_, nothing) = page(&app, &mut jar, "/courses?q=cardiology").await;
+    assert!(!nothing.contains("Airway management"));
+    assert!(nothing.contains("No course matches"));
+
+    let slug = catalog
+        .split("href=\"/courses/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a course link")
+        .to_owned();
+    let (status, course) = page(&app, &mut jar, &format!("/courses/{slug}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        course.contains("<h1>Airway management for nurses</h1>"),
+        "{course}"
+    );
+    assert!(course.contains("Handout"), "the materials outline");
+
+    // Assets are served under hashed names for a year.
+    let css = catalog
+        .split("href=\"/assets/app.")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("stylesheet link");
+    let asset = app.get(&format!("/assets/app.{css}")).await;
+    assert_eq!(asset.status(), 200);
+    assert!(
+        asset.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("immutable")
+    );
+}
+
+async fn unknown_pages_are_html_404s_and_api_paths_stay_json(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing.headers()[CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    assert!(
+        missing
+            .text()
+            .await
+            .expect("html")
+            .contains("Page not found")
+    );
+    let course = app.get("/courses/no-such-course").await;
+    assert_eq!(course.status(), 404);
+    let api = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()[CONTENT_TYPE], "application/problem+json");
+}
+
+async fn a_visitor_signs_up_through_the_form_and_is_signed_in(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let mut jar = Jar::default();
+    let (status, form) = page(&app, &mut jar, "/signup").await;
+    assert_eq!(status, 200);
+    assert!(
+        jar.has("medicaledu_csrf"),
+        "an anonymous form token cookie is set"
+    );
+    for label in [
+        "Email",
+        "Password",
+        "Full name",
+        "I am a student",
+        "I am an instructor",
+        "Create account",
+    ] {
+        assert!(form.contains(label), "{label} on the sign-up form");
+    }
+    let token = csrf_of(&form);
+
+    // A refused form keeps what was typed and names the field.
+    let refused = post_form(
+        &app,
+        &mut jar,
+        "/signup",
+        &[
+            ("csrf", &token),
+            ("full_name", "Ada Nurse"),
+            ("email", "not-an-email"),
+            ("password", "correct horse battery staple"),
+            ("role", "student"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.expect("html");
+    assert!(
+        html.contains("value=\"Ada Nurse\""),
+        "typed values are kept"
+    );
+    assert!(
+        html.contains("id=\"email-error\""),
+        "the email field's error is shown next to it"
+    );
+
+    let created = post_form(
+        &app,
+        &mut jar,
+        "/signup",
+        &[
+            ("csrf", &token),
+            ("full_name", "Ada Nurse"),
+            ("email", "ada@example.org"),
+            ("password", "correct horse battery staple"),
+            ("role", "student"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    assert!(jar.has("medicaledu_session"), "signed in after signing up");
+    let (_, home) = page(&app, &mut jar, "/").await;
+    assert!(home.contains("Ada Nurse"), "the header names the user");
+    assert!(home.contains(">Sign out</button>"));
+    assert!(home.contains("aria-label=\"Notifications (0 unread)\""));
+
+    // Signed in, forms carry the session's own token; signing out ends it.
+    let token = csrf_of(&home);
+    let out = post_form(
+        &app,
+        &mut jar,
+        "/signout",
+        &[("csrf", &token)],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(out.headers()[LOCATION], "/signin?signed_out=1");
+    assert!(!jar.has("medicaledu_session"));
+    let (_, home) = page(&app, &mut jar, "/").await;
+    assert!(!home.contains("Ada Nurse"));
+
+    // The account signs in through the form too.
+    let (_, form) = page(&app, &mut jar, "/signin").await;
+    let token = csrf_of(&form);
+    let signed_in = post_form(
+        &app,
+        &mut jar,
+        "/signin",
+        &[
+            ("csrf", &token),
+            ("email", "ada@example.org"),
+            ("password", "correct horse battery staple"),
+            ("next", "/courses"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()[LOCATION], "/courses");
+}
+
+async fn cross_site_and_tokenless_posts_change_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let mut jar = Jar::default();
+    let (_, form) = page(&app, &mut jar, "/signup").await;
+    let token = csrf_of(&form);
+    let fields = [
+        ("csrf", token.as_str()),
+        ("full_name", "Mallory"),
+        ("email", "mallory@example.org"),
+        ("password", "correct horse battery staple"),
+        ("role", "student"),
+    ];
+
+    let cross_site = post_form(
+        &app,
+        &mut jar,
+        "/signup",
+        &fields,
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(cross_site.status(), 403);
+    // Same host, other scheme: not this origin either.
+    let other_scheme = app.address.replace("http://", "https://");
+    let scheme = post_form(&app, &mut jar, "/signup", &fields, Some(&other_scheme)).await;
+    assert_eq!(scheme.status(), 403);
+    let tokenless = post_form(
+        &app,
+        &mut jar,
+        "/signup",
+        &[
+            ("full_name", "Mallory"),
+            ("email", "mallory@example.org"),
+            ("password", "correct horse battery staple"),
+            ("role", "student"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(tokenless.status(), 403);
+    let mut stranger = Jar::default();
+    let foreign_token = post_form(&app, &mut stranger, "/signup", &fields, None).await;
+    assert_eq!(
+        foreign_token.status(),
+        403,
+        "a token without its cookie is refused"
+    );
+
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": "mallory@example.org", "password": "correct horse battery staple"}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status(), 401, "no account was created");
+}
+
+async fn sign_in_refusals_are_readable_pages(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.register("locked@example.org", "student").await;
+    let mut jar = Jar::default();
+    let (_, form) = page(&app, &mut jar, "/signin").await;
+    let token = csrf_of(&form);
+    let mut last = None;
+    for _ in 0..6 {
+        let response = post_form(
+            &app,
+            &mut jar,
+            "/signin",
+            &[
+                ("csrf", &token),
+                ("email", "locked@example.org"),
+                ("password", "wrong password entirely"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+        last = Some((
+            response.status().as_u16(),
+            response.text().await.expect("html"),
+        ));
+    }
+    let (status, html) = last.expect("six attempts");
+    assert_eq!(status, 423);
+    assert!(html.contains("this account is locked"), "{html}");
+    assert!(
+        html.contains("value=\"locked@example.org\""),
+        "the email is kept"
+    );
+}
+
+async fn pages_speak_german_when_asked(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let response = app
+        .client
+        .get(app.url("/courses"))
+        .header(ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("request");
+    let html = response.text().await.expect("html");
+    assert!(html.contains("<html lang=\"de\">"));
+    assert!(html.contains("Kurse durchsuchen"));
+    let missing = app
+        .client
+        .get(app.url("/nirgendwo"))
+        .header(ACCEPT_LANGUAGE, "de")
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        missing
+            .text()
+            .await
+            .expect("html")
+            .contains("Seite nicht gefunden")
+    );
+}

@@ -1,0 +1,129 @@
+# Layout
+site-name = MedicalEdu
+skip-to-content = Zum Inhalt springen
+nav-courses = Kurse
+nav-dashboard = Mein Lernen
+nav-sign-in = Anmelden
+nav-sign-up = Registrieren
+nav-sign-out = Abmelden
+nav-main = Hauptmenü
+notifications-short = Benachrichtigungen
+notifications-link = Benachrichtigungen ({ $count } ungelesen)
+footer-tagline = Medizinische Fortbildung, quelloffen.
+footer-api = API
+
+# Home
+home-title = Von Ärztinnen, Pflegenden und Lehrenden lernen – im eigenen Tempo und live
+home-lead = Kurse und Live-Termine mit Fortbildungspunkten.
+home-search-label = Kurse durchsuchen
+home-search-button = Suchen
+home-newest = Neueste Kurse
+home-popular = Am beliebtesten
+home-categories = Kategorien
+home-browse-all = Alle Kurse ansehen
+
+# Catalog
+catalog-title = Kurse
+catalog-search-label = Kurse durchsuchen
+catalog-search-button = Suchen
+catalog-filters = Filter
+catalog-category = Kategorie
+catalog-specialty = Fachgebiet
+catalog-level = Niveau
+catalog-language = Sprache
+catalog-price = Preis
+catalog-any = Alle
+catalog-free = Kostenlos
+catalog-paid = Kostenpflichtig
+catalog-min-rating = Mindestbewertung
+catalog-sort = Sortieren nach
+catalog-sort-newest = Neueste
+catalog-sort-rating = Bewertung
+catalog-sort-price = Preis
+catalog-sort-popularity = Beliebtheit
+catalog-apply = Filter anwenden
+catalog-next = Nächste Seite
+catalog-empty = Kein Kurs passt. Versuchen Sie weniger Wörter oder Filter.
+catalog-results = { $count ->
+    [one] Ein Kurs auf dieser Seite
+   *[other] { $count } Kurse auf dieser Seite
+}
+level-beginner = Einsteiger
+level-intermediate = Fortgeschritten
+level-advanced = Experte
+rating-none = Noch nicht bewertet
+rating-value = { $rating } von 5 ({ $count } Bewertungen)
+price-free = Kostenlos
+cme-hours = { $hours } CME-Stunden
+by-instructor = von { $name }
+
+# Course page
+course-instructor = Lehrende Person
+course-about = Über diesen Kurs
+course-materials = Kursmaterialien
+course-preview = Vorschau
+course-required = Pflicht
+course-sessions = Live-Termine der nächsten vier Wochen
+course-no-sessions = In den nächsten vier Wochen sind keine Live-Termine geplant.
+course-seats-left = { $count ->
+    [one] Ein Platz frei
+   *[other] { $count } Plätze frei
+}
+course-book = Buchen
+course-book-label = Den Termin am { $when } buchen
+course-enroll = Einschreiben
+course-enrolled = Sie sind eingeschrieben.
+course-continue = Weiterlernen
+course-reviews = Bewertungen und Rezensionen
+course-no-reviews = Noch keine Rezensionen.
+course-level = Niveau
+course-language = Sprache
+course-price = Preis
+course-category = Kategorie
+course-specialty = Fachgebiet
+times-in-zone = Zeiten in { $zone }.
+
+# Sign-in and sign-up
+signin-title = Anmelden
+signup-title = Konto anlegen
+field-email = E-Mail
+field-password = Passwort
+field-full-name = Vollständiger Name
+signup-role = Ich nehme teil als
+signup-student = Ich bin Lernende(r)
+signup-instructor = Ich bin Lehrende(r)
+signup-submit = Konto anlegen
+signin-submit = Anmelden
+signin-no-account = Neu hier?
+signup-have-account = Schon ein Konto?
+password-hint = Mindestens 10 Zeichen; keine gängigen Passwörter.
+signin-invalid = E-Mail oder Passwort stimmen nicht.
+signin-locked = Zu viele Fehlversuche: Das Konto ist gesperrt. Versuchen Sie es in { $minutes } Minuten erneut.
+signin-rate-limited = Zu viele Versuche aus Ihrem Netz. Warten Sie eine Minute.
+signin-suspended = Dieses Konto ist gesperrt. Wenden Sie sich an die Administration.
+signed-out = Sie sind abgemeldet.
+
+# Errors
+error-title-404 = Seite nicht gefunden
+error-text-404 = Unter dieser Adresse gibt es nichts. Vielleicht ist sie umgezogen oder der Link ist falsch.
+error-title-403 = Nicht erlaubt
+error-text-403 = Ihr Konto darf diese Seite nicht öffnen.
+error-title-500 = Etwas ist schiefgegangen
+error-text-500 = Die Seite konnte nicht angezeigt werden. Bitte versuchen Sie es erneut; wenn es wieder passiert, nennen Sie uns diese Referenz:
+error-title-503 = Vorübergehend nicht verfügbar
+error-text-503 = MedicalEdu erreicht seine Datenbank gerade nicht. Bitte versuchen Sie es gleich noch einmal.
+error-title-csrf = Das Formular ist abgelaufen
+error-text-csrf = Zu Ihrer Sicherheit wurde das Formular nicht angenommen. Gehen Sie zurück, laden Sie die Seite neu und senden Sie es erneut.
+error-title-400 = Diese Anfrage war nicht lesbar
+error-text-400 = Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.
+error-home = Zur Startseite
+error-reference = Referenz
+form-errors = Bitte korrigieren Sie die markierten Felder.
+
+# Field errors, by the code the use case gives
+field-error-required = Bitte ausfüllen.
+field-error-invalid = Das ist nicht gültig.
+field-error-too_short = Das ist zu kurz.
+field-error-too_long = Das ist zu lang.
+field-error-too_common = Dieses Passwort ist zu verbreitet; wählen Sie ein anderes.
+field-error-email_taken = Mit dieser E-Mail gibt es schon ein Konto.

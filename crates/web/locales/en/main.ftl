@@ -1,0 +1,129 @@
+# Layout
+site-name = MedicalEdu
+skip-to-content = Skip to content
+nav-courses = Courses
+nav-dashboard = My learning
+nav-sign-in = Sign in
+nav-sign-up = Sign up
+nav-sign-out = Sign out
+nav-main = Main
+notifications-short = Notifications
+notifications-link = Notifications ({ $count } unread)
+footer-tagline = Open-source medical education.
+footer-api = API
+
+# Home
+home-title = Learn from clinicians, at your pace and live
+home-lead = Courses and live sessions by physicians, nurses and educators, with continuing-education credit.
+home-search-label = Search courses
+home-search-button = Search
+home-newest = Newest courses
+home-popular = Most popular
+home-categories = Categories
+home-browse-all = Browse all courses
+
+# Catalog
+catalog-title = Courses
+catalog-search-label = Search courses
+catalog-search-button = Search
+catalog-filters = Filters
+catalog-category = Category
+catalog-specialty = Specialty
+catalog-level = Level
+catalog-language = Language
+catalog-price = Price
+catalog-any = Any
+catalog-free = Free
+catalog-paid = Paid
+catalog-min-rating = Minimum rating
+catalog-sort = Sort by
+catalog-sort-newest = Newest
+catalog-sort-rating = Rating
+catalog-sort-price = Price
+catalog-sort-popularity = Popularity
+catalog-apply = Apply filters
+catalog-next = Next page
+catalog-empty = No course matches. Try fewer words or filters.
+catalog-results = { $count ->
+    [one] One course on this page
+   *[other] { $count } courses on this page
+}
+level-beginner = Beginner
+level-intermediate = Intermediate
+level-advanced = Advanced
+rating-none = Not rated yet
+rating-value = Rated { $rating } of 5 ({ $count } ratings)
+price-free = Free
+cme-hours = { $hours } CME credit hours
+by-instructor = by { $name }
+
+# Course page
+course-instructor = Instructor
+course-about = About this course
+course-materials = Course materials
+course-preview = Preview
+course-required = Required
+course-sessions = Live sessions in the next four weeks
+course-no-sessions = No live sessions are scheduled in the next four weeks.
+course-seats-left = { $count ->
+    [one] One seat left
+   *[other] { $count } seats left
+}
+course-book = Book
+course-book-label = Book the session on { $when }
+course-enroll = Enroll
+course-enrolled = You are enrolled.
+course-continue = Continue learning
+course-reviews = Ratings and reviews
+course-no-reviews = No reviews yet.
+course-level = Level
+course-language = Language
+course-price = Price
+course-category = Category
+course-specialty = Specialty
+times-in-zone = Times are shown in { $zone }.
+
+# Sign-in and sign-up
+signin-title = Sign in
+signup-title = Create your account
+field-email = Email
+field-password = Password
+field-full-name = Full name
+signup-role = I am joining as
+signup-student = I am a student
+signup-instructor = I am an instructor
+signup-submit = Create account
+signin-submit = Sign in
+signin-no-account = New here?
+signup-have-account = Already have an account?
+password-hint = At least 10 characters; avoid common passwords.
+signin-invalid = The email or password is not right.
+signin-locked = Too many failed attempts: this account is locked. Try again in { $minutes } minutes.
+signin-rate-limited = Too many attempts from your network. Wait a minute and try again.
+signin-suspended = This account is suspended. Contact the administrators.
+signed-out = You are signed out.
+
+# Errors
+error-title-404 = Page not found
+error-text-404 = There is nothing at this address. It may have moved, or the link may be wrong.
+error-title-403 = Not allowed
+error-text-403 = Your account may not open this page.
+error-title-500 = Something went wrong
+error-text-500 = The page could not be shown. Please try again; if it keeps happening, tell us this reference:
+error-title-503 = Temporarily unavailable
+error-text-503 = MedicalEdu cannot reach its database right now. Please try again in a moment.
+error-title-csrf = The form expired
+error-text-csrf = For your safety the form could not be accepted. Go back, reload the page and send it again.
+error-title-400 = This request could not be read
+error-text-400 = Go back, reload the page and try again.
+error-home = Go to the home page
+error-reference = Reference
+form-errors = Please correct the fields marked below.
+
+# Field errors, by the code the use case gives
+field-error-required = Fill this in.
+field-error-invalid = This is not valid.
+field-error-too_short = This is too short.
+field-error-too_long = This is too long.
+field-error-too_common = This password is too common; choose another.
+field-error-email_taken = An account with this email already exists.

@@ -1,0 +1,102 @@
+//! The MedicalEdu web application: server-rendered pages over the same use
+//! cases as the JSON API. Every page and form works without JavaScript;
+//! htmx and one small script only improve them. Templates are askama
+//! (compiled, escaping by default), texts come from the message catalog,
+//! and static assets are embedded in the binary.
+
+mod assets;
+mod auth;
+mod catalog;
+mod course;
+mod error;
+mod fields;
+mod form;
+mod i18n;
+mod markdown;
+mod page;
+mod view;
+mod visitor;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use medicaledu_app::AppContext;
+
+pub use error::PageError;
+
+/// Every page. Unknown paths answer the 404 page; the caller decides which
+/// paths belong to the pages (everything outside the API).
+pub fn router(ctx: AppContext) -> Router {
+    Router::new()
+        .route("/", get(catalog::home))
+        .route("/courses", get(catalog::catalog))
+        .route("/courses/{slug}", get(course::page))
+        .route("/courses/{slug}/enroll", post(course::enroll))
+        .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
+        .route("/signout", post(auth::sign_out))
+        .route("/assets/{file}", get(assets::serve))
+        .fallback(not_found)
+        .with_state(ctx)
+        .layer(axum::middleware::from_fn(error_pages))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+async fn not_found() -> PageError {
+    PageError::NotFound
+}
+
+/// The browser may run scripts, styles and images from this site only, and
+/// no inline script at all: an injected `<script>` does nothing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Redraws error pages in the request's language with its request id: the
+/// handlers' own pages are drawn before the language is known to them.
+async fn error_pages(request: Request, next: Next) -> Response {
+    let accept = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let status = response.status();
+    let drawn = response.extensions().get::<error::Rendered>().is_some();
+    if (drawn || status.is_server_error()) && (status.is_client_error() || status.is_server_error())
+    {
+        let tr = i18n::Tr::negotiate(None, accept.as_deref());
+        let (mut parts, _) = response.into_parts();
+        let page = error::page_for_status(status, tr, request_id);
+        let (page_parts, body) = page.into_parts();
+        parts.headers = page_parts.headers;
+        return Response::from_parts(parts, body);
+    }
+    response
+}

@@ -1,0 +1,105 @@
+//! The frame every page shares, and rendering.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use medicaledu_app::{AppContext, Internal};
+
+use crate::assets;
+use crate::i18n::{Arg, Tr};
+use crate::visitor::{CSRF_COOKIE, Visitor};
+
+/// The signed-in user as the header shows them.
+#[derive(Clone, Debug)]
+pub struct HeaderUser {
+    pub name: String,
+    pub unread: i64,
+    /// The accessible name of the notifications link, with the count.
+    pub notifications_label: String,
+}
+
+/// What the layout needs: language, title, user, form token, asset URLs.
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    pub tr: Tr,
+    pub title: String,
+    pub user: Option<HeaderUser>,
+    pub csrf: String,
+    pub flash: Vec<String>,
+    pub css: String,
+    pub js: String,
+    pub htmx: String,
+    pub favicon: String,
+}
+
+impl Chrome {
+    /// The frame of a page titled by the message `title_key`.
+    pub async fn new(ctx: &AppContext, visitor: &Visitor, title: String) -> Result<Self, Internal> {
+        let user = match &visitor.actor {
+            Some(actor) => {
+                let unread = medicaledu_app::inbox::unread_count(ctx, actor).await?;
+                Some(HeaderUser {
+                    name: actor.user.full_name.clone(),
+                    unread,
+                    notifications_label: visitor
+                        .tr
+                        .t_with("notifications-link", &[("count", Arg::Number(unread))]),
+                })
+            }
+            None => None,
+        };
+        Ok(Self {
+            title,
+            user,
+            csrf: visitor.csrf.clone(),
+            ..Self::bare(visitor.tr.clone(), "site-name")
+        })
+    }
+
+    /// A frame without a visitor, for error pages.
+    pub fn bare(tr: Tr, title_key: &str) -> Self {
+        Self {
+            title: tr.t(title_key),
+            tr,
+            user: None,
+            csrf: String::new(),
+            flash: Vec::new(),
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+            htmx: assets::url("htmx.js"),
+            favicon: assets::url("favicon.svg"),
+        }
+    }
+}
+
+/// Renders a template to HTML. A template that fails to render is a bug;
+/// it answers a bare 500, which the error-page layer draws as the 500 page
+/// rather than half a page.
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A rendered page for `visitor`, setting the anonymous form cookie when the
+/// visitor had none.
+pub fn respond<T: Template>(ctx: &AppContext, visitor: &Visitor, page: &T) -> Response {
+    let mut response = render(page);
+    if let Some(value) = &visitor.new_csrf_cookie {
+        let secure = if ctx.settings.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}

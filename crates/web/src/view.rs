@@ -1,0 +1,133 @@
+//! How values read on a page: times in the viewer's zone with the zone named,
+//! money with its currency, ratings and progress. Pure functions, unit tested.
+
+use chrono::Locale;
+use medicaledu_domain::{Currency, Money, TimeZone, Timestamp};
+
+use crate::i18n::Tr;
+
+/// The chrono locale for a page language (names of days and months).
+fn locale(tr: &Tr) -> Locale {
+    match tr.lang().as_str() {
+        "de" => Locale::de_DE,
+        _ => Locale::en_US,
+    }
+}
+
+/// `Tuesday 1 December 2026, 09:00 (Europe/Berlin)`.
+pub fn when(at: Timestamp, zone: &TimeZone, tr: &Tr) -> String {
+    let local = at.as_datetime().with_timezone(&zone.tz());
+    format!(
+        "{} ({zone})",
+        local.format_localized("%A %-d %B %Y, %H:%M", locale(tr))
+    )
+}
+
+/// `Tuesday 1 December 2026`: a day heading in the viewer's zone.
+pub fn day(at: Timestamp, zone: &TimeZone, tr: &Tr) -> String {
+    let local = at.as_datetime().with_timezone(&zone.tz());
+    local
+        .format_localized("%A %-d %B %Y", locale(tr))
+        .to_string()
+}
+
+/// `09:00–10:30`: a session's local times on its day.
+pub fn time_range(starts: Timestamp, ends: Timestamp, zone: &TimeZone) -> String {
+    let tz = zone.tz();
+    format!(
+        "{}–{}",
+        starts.as_datetime().with_timezone(&tz).format("%H:%M"),
+        ends.as_datetime().with_timezone(&tz).format("%H:%M")
+    )
+}
+
+/// `USD 50.00`, or "Free" for nothing to pay. A currency the database holds
+/// is always valid; should one not be, the amount is still shown with it.
+pub fn money(amount_minor: i64, currency: &str, tr: &Tr) -> String {
+    if amount_minor == 0 {
+        return tr.t("price-free");
+    }
+    Currency::parse(currency)
+        .ok()
+        .and_then(|c| Money::new(amount_minor, c).ok())
+        .map_or_else(|| format!("{currency} {amount_minor}"), |m| m.display())
+}
+
+/// The average of `count` ratings summing to `sum`, with one decimal.
+pub fn rating(sum: i64, count: i64) -> Option<String> {
+    (count > 0).then(|| format!("{:.1}", sum as f64 / count as f64))
+}
+
+/// CME credit hours from hundredths: `1.5`, `2`, `0.25`.
+pub fn cme_hours(hundredths: i64) -> Option<String> {
+    (hundredths > 0).then(|| {
+        let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Tr;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).expect("valid")
+    }
+
+    #[test]
+    fn times_are_local_and_name_their_zone() {
+        let berlin = TimeZone::parse("Europe/Berlin").expect("zone");
+        let en = Tr::default();
+        let de = Tr::negotiate(Some("de"), None);
+        // 08:00 UTC in winter is 09:00 in Berlin; in summer 10:00.
+        assert_eq!(
+            when(at("2026-12-01T08:00:00Z"), &berlin, &en),
+            "Tuesday 1 December 2026, 09:00 (Europe/Berlin)"
+        );
+        assert_eq!(
+            when(at("2027-07-01T08:00:00Z"), &berlin, &en),
+            "Thursday 1 July 2027, 10:00 (Europe/Berlin)"
+        );
+        assert_eq!(
+            when(at("2026-12-01T08:00:00Z"), &berlin, &de),
+            "Dienstag 1 Dezember 2026, 09:00 (Europe/Berlin)"
+        );
+        let tokyo = TimeZone::parse("Asia/Tokyo").expect("zone");
+        assert_eq!(
+            day(at("2026-12-01T20:00:00Z"), &tokyo, &en),
+            "Wednesday 2 December 2026"
+        );
+        assert_eq!(
+            time_range(
+                at("2026-12-01T08:00:00Z"),
+                at("2026-12-01T09:30:00Z"),
+                &berlin
+            ),
+            "09:00–10:30"
+        );
+    }
+
+    #[test]
+    fn money_keeps_its_currency_and_decimals() {
+        let tr = Tr::default();
+        assert_eq!(money(5000, "USD", &tr), "USD 50.00");
+        assert_eq!(money(1200, "JPY", &tr), "JPY 1200");
+        assert_eq!(money(1250, "BHD", &tr), "BHD 1.250");
+        assert_eq!(money(0, "EUR", &tr), "Free");
+        assert_eq!(
+            money(0, "EUR", &Tr::negotiate(Some("de"), None)),
+            "Kostenlos"
+        );
+    }
+
+    #[test]
+    fn ratings_and_credit_hours() {
+        assert_eq!(rating(9, 2), Some("4.5".into()));
+        assert_eq!(rating(0, 0), None);
+        assert_eq!(cme_hours(150), Some("1.5".into()));
+        assert_eq!(cme_hours(200), Some("2".into()));
+        assert_eq!(cme_hours(25), Some("0.25".into()));
+        assert_eq!(cme_hours(0), None);
+    }
+}
