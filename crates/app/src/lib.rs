@@ -16,6 +16,7 @@ pub mod bookings;
 pub mod calendar;
 mod context;
 pub mod courses;
+pub mod dashboard;
 pub mod enrollments;
 mod error;
 pub mod health;

@@ -6,8 +6,10 @@
 
 mod assets;
 mod auth;
+mod booking;
 mod catalog;
 mod course;
+mod dashboard;
 mod error;
 mod fields;
 mod form;
@@ -35,6 +37,14 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/courses", get(catalog::catalog))
         .route("/courses/{slug}", get(course::page))
         .route("/courses/{slug}/enroll", post(course::enroll))
+        .route("/book/{slot_id}", get(booking::page).post(booking::book))
+        .route("/bookings/{id}", get(booking::status))
+        .route("/bookings/{id}/pay", post(booking::pay))
+        .route(
+            "/bookings/{id}/cancel",
+            get(booking::cancel_page).post(booking::cancel),
+        )
+        .route("/me", get(dashboard::page))
         .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
         .route("/signout", post(auth::sign_out))

@@ -6,7 +6,7 @@ use reqwest::header::{
     ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE,
 };
 
-use crate::support::{TestApp, both_backends, spawn_app};
+use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 both_backends!(
     pages_show_the_catalog_and_a_course,
@@ -15,6 +15,8 @@ both_backends!(
     cross_site_and_tokenless_posts_change_nothing,
     sign_in_refusals_are_readable_pages,
     pages_speak_german_when_asked,
+    a_student_books_a_free_session_sees_it_and_cancels_it,
+    a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it,
 );
 
 /// A browser's cookie jar, kept by hand so the test sees every cookie.
@@ -424,5 +426,211 @@ async fn pages_speak_german_when_asked(backend: Backend) {
             .await
             .expect("html")
             .contains("Seite nicht gefunden")
+    );
+}
+
+/// Signs a new student up through the form; the jar then holds the session.
+async fn student_signed_up(app: &TestApp, jar: &mut Jar, email: &str) {
+    let (_, form) = page(app, jar, "/signup").await;
+    let token = csrf_of(&form);
+    let created = post_form(
+        app,
+        jar,
+        "/signup",
+        &[
+            ("csrf", &token),
+            ("full_name", "Sam Student"),
+            ("email", email),
+            ("password", "correct horse battery staple"),
+            ("role", "student"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+}
+
+fn first_link(html: &str, prefix: &str) -> String {
+    let start = html.find(&format!("href=\"{prefix}")).expect(prefix) + 6;
+    html[start..].split('"').next().expect("link").to_owned()
+}
+
+async fn seats_remaining(app: &TestApp, course: &str) -> i64 {
+    let slots = json_of(app.get(&format!("/api/v1/courses/{course}/slots")).await).await;
+    slots["items"][0]["seats_remaining"]
+        .as_i64()
+        .expect("seats")
+}
+
+async fn a_student_books_a_free_session_sees_it_and_cancels_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let instructor = app.user("free-teacher@example.org", "instructor").await;
+    let course = app
+        .course(&instructor)
+        .title("Basic life support")
+        .create()
+        .await;
+    app.slot(&instructor, &course)
+        .in_days(7)
+        .capacity(2)
+        .create()
+        .await;
+    let mut jar = Jar::default();
+    student_signed_up(&app, &mut jar, "sam@example.org").await;
+
+    let (_, catalog) = page(&app, &mut jar, "/courses?q=life").await;
+    let course_link = first_link(&catalog, "/courses/");
+    let (_, course_page) = page(&app, &mut jar, &course_link).await;
+    assert!(course_page.contains("2 seats left"), "{course_page}");
+    assert!(
+        course_page.contains("aria-label=\"Book the session on "),
+        "the Book button names the time"
+    );
+    let book_link = first_link(&course_page, "/book/");
+    let (status, book_page) = page(&app, &mut jar, &book_link).await;
+    assert_eq!(status, 200);
+    assert!(book_page.contains(">Confirm booking</button>"));
+    assert!(book_page.contains("<label for=\"promo\">Promo code</label>"));
+    let token = csrf_of(&book_page);
+    let key_start = book_page.find("name=\"key\" value=\"").expect("key") + 18;
+    let key = book_page[key_start..]
+        .split('"')
+        .next()
+        .expect("key")
+        .to_owned();
+    let confirm = [
+        ("csrf", token.as_str()),
+        ("key", key.as_str()),
+        ("promo_code", ""),
+        ("pay", "free"),
+    ];
+    let booked = post_form(&app, &mut jar, &book_link, &confirm, Some(&app.address)).await;
+    assert_eq!(booked.status(), 303);
+    let status_page = booked.headers()[LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    // The same form sent twice books once.
+    let again = post_form(&app, &mut jar, &book_link, &confirm, Some(&app.address)).await;
+    assert_eq!(
+        again.headers()[LOCATION].to_str().expect("ascii"),
+        status_page
+    );
+    assert_eq!(seats_remaining(&app, &course).await, 1);
+
+    let (_, confirmed) = page(&app, &mut jar, &status_page).await;
+    assert!(confirmed.contains("Your session is booked"), "{confirmed}");
+    let (_, me) = page(&app, &mut jar, "/me").await;
+    assert!(me.contains("Upcoming sessions") && me.contains("My courses"));
+    assert!(me.contains("Basic life support"));
+    assert!(
+        me.contains("<progress"),
+        "the enrollment shows its progress"
+    );
+    let cancel_link = first_link(&me, "/bookings/");
+    assert!(cancel_link.ends_with("/cancel"), "{cancel_link}");
+    let (_, confirm_cancel) = page(&app, &mut jar, &cancel_link).await;
+    assert!(
+        confirm_cancel.contains("Nothing was paid"),
+        "the refund consequence is stated"
+    );
+    let token = csrf_of(&confirm_cancel);
+    let cancelled = post_form(
+        &app,
+        &mut jar,
+        &cancel_link,
+        &[("csrf", &token)],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(cancelled.status(), 303);
+    let (_, me) = page(&app, &mut jar, "/me").await;
+    assert!(me.contains("No upcoming sessions."), "{me}");
+    assert_eq!(
+        seats_remaining(&app, &course).await,
+        2,
+        "the seat is free again"
+    );
+}
+
+async fn a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("web-admin@example.org", "admin").await;
+    let instructor = app.user("paid-teacher@example.org", "instructor").await;
+    let course = app
+        .course(&instructor)
+        .title("Ultrasound basics")
+        .price(5000)
+        .create()
+        .await;
+    app.slot(&instructor, &course)
+        .in_days(9)
+        .price(5000)
+        .create()
+        .await;
+    let mut jar = Jar::default();
+    student_signed_up(&app, &mut jar, "payer@example.org").await;
+    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
+    let book_link = first_link(&course_page, "/book/");
+    let (_, book_page) = page(&app, &mut jar, &book_link).await;
+    assert!(book_page.contains("USD 50.00"), "{book_page}");
+    assert!(book_page.contains(">Pay at the venue / by invoice</button>"));
+    let token = csrf_of(&book_page);
+    let booked = post_form(
+        &app,
+        &mut jar,
+        &book_link,
+        &[
+            ("csrf", token.as_str()),
+            ("key", "k-1"),
+            ("promo_code", ""),
+            ("pay", "manual"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(booked.status(), 303);
+    let status_page = booked.headers()[LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let (_, pending) = page(&app, &mut jar, &status_page).await;
+    assert!(pending.contains("Awaiting payment"), "{pending}");
+    assert!(pending.contains("minutes left"));
+
+    let booking_id = status_page.trim_start_matches("/bookings/");
+    let payments = json_of(
+        app.send(
+            reqwest::Method::GET,
+            &format!("/api/v1/bookings/{booking_id}/payments"),
+            &admin,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let payment = payments["items"][0]["id"]
+        .as_str()
+        .expect("the manual charge")
+        .to_owned();
+    let marked = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/payments/{payment}/mark"),
+            &admin,
+            Some(&serde_json::json!({"status": "succeeded"})),
+        )
+        .await;
+    assert_eq!(marked.status(), 200);
+    let (_, confirmed) = page(&app, &mut jar, &status_page).await;
+    assert!(confirmed.contains("Your session is booked"), "{confirmed}");
+    let (_, cancel) = page(&app, &mut jar, &format!("{status_page}/cancel")).await;
+    assert!(
+        cancel.contains("the payment of USD 50.00 is refunded in full"),
+        "{cancel}"
     );
 }

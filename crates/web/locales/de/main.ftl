@@ -127,3 +127,58 @@ field-error-too_short = Das ist zu kurz.
 field-error-too_long = Das ist zu lang.
 field-error-too_common = Dieses Passwort ist zu verbreitet; wählen Sie ein anderes.
 field-error-email_taken = Mit dieser E-Mail gibt es schon ein Konto.
+
+# Booking
+book-title = Termin buchen
+book-when = Wann
+book-discount = Rabatt
+book-total = Gesamt
+book-promo = Gutscheincode
+book-apply = Anwenden
+book-promo-applied = Code { $code } angewendet: Sie zahlen { $total }.
+book-confirm = Buchung bestätigen
+book-pay-with = Bezahlen
+pay-manual = Vor Ort / auf Rechnung zahlen
+pay-stripe = Mit Karte zahlen
+pay-paypal = Mit PayPal zahlen
+book-full = Für diesen Termin sind keine Plätze mehr frei.
+book-already = Sie haben diesen Termin bereits gebucht.
+book-too-late = Die Buchung für diesen Termin ist geschlossen.
+book-not-open = Dieser Termin ist nicht buchbar.
+book-students-only = Nur Lernende buchen Termine.
+booking-confirmed-title = Ihr Termin ist gebucht
+booking-pending-title = Zahlung ausstehend
+booking-other-title = Buchung
+booking-confirmed = Bestätigt. Sie finden ihn unter Ihren nächsten Terminen.
+booking-pending = Ihr Platz ist bis { $until } reserviert (noch { $minutes } Minuten). Er wird bestätigt, sobald die Zahlung eingeht.
+booking-pending-manual = Ihr Platz ist bis { $until } reserviert. Zahlen Sie vor Ort oder auf Rechnung; er wird bestätigt, sobald die Zahlung erfasst ist.
+booking-status = Status: { $status }
+booking-refresh = Aktualisieren
+status-pending = Zahlung ausstehend
+status-confirmed = bestätigt
+status-cancelled = storniert
+status-completed = teilgenommen
+status-no_show = verpasst
+status-expired = abgelaufen
+
+# Cancelling
+cancel-title = Diese Buchung stornieren?
+cancel-confirm = Buchung stornieren
+cancel-keep = Behalten
+cancel-nothing-paid = Es wurde nichts bezahlt, also wird nichts erstattet. Der Platz wird freigegeben.
+cancel-refunded = Sie stornieren früh genug: Die Zahlung von { $amount } wird vollständig erstattet.
+cancel-not-refunded = Der Termin beginnt innerhalb der Erstattungsfrist: Die Zahlung von { $amount } wird nicht erstattet.
+
+# Dashboard
+dashboard-upcoming = Nächste Termine
+dashboard-no-upcoming = Keine anstehenden Termine.
+dashboard-past = Vergangene Termine
+dashboard-no-past = Noch keine vergangenen Termine.
+dashboard-courses = Meine Kurse
+dashboard-no-courses = Sie sind noch in keinem Kurs eingeschrieben.
+dashboard-join = Am Termin teilnehmen
+dashboard-pay-now = Jetzt bezahlen
+dashboard-cancel = Stornieren
+dashboard-cancel-label = Die Buchung von { $course } am { $when } stornieren
+dashboard-hold = reserviert bis { $until }
+dashboard-progress = { $percent } % abgeschlossen

@@ -127,3 +127,58 @@ field-error-too_short = This is too short.
 field-error-too_long = This is too long.
 field-error-too_common = This password is too common; choose another.
 field-error-email_taken = An account with this email already exists.
+
+# Booking
+book-title = Book a session
+book-when = When
+book-discount = Discount
+book-total = Total
+book-promo = Promo code
+book-apply = Apply
+book-promo-applied = Code { $code } applied: you pay { $total }.
+book-confirm = Confirm booking
+book-pay-with = Pay
+pay-manual = Pay at the venue / by invoice
+pay-stripe = Pay by card
+pay-paypal = Pay with PayPal
+book-full = No seats are left in this session.
+book-already = You already hold a booking for this session.
+book-too-late = Booking for this session has closed.
+book-not-open = This session is not open for booking.
+book-students-only = Only students book sessions.
+booking-confirmed-title = Your session is booked
+booking-pending-title = Awaiting payment
+booking-other-title = Booking
+booking-confirmed = Confirmed. It is in your upcoming sessions.
+booking-pending = Your seat is held until { $until } ({ $minutes } minutes left). It is confirmed when the payment arrives.
+booking-pending-manual = Your seat is held until { $until }. Pay at the venue or by invoice; it is confirmed once the payment is recorded.
+booking-status = Status: { $status }
+booking-refresh = Refresh
+status-pending = awaiting payment
+status-confirmed = confirmed
+status-cancelled = cancelled
+status-completed = attended
+status-no_show = missed
+status-expired = expired
+
+# Cancelling
+cancel-title = Cancel this booking?
+cancel-confirm = Cancel booking
+cancel-keep = Keep it
+cancel-nothing-paid = Nothing was paid, so nothing is refunded. The seat is given back.
+cancel-refunded = You cancel early enough: the payment of { $amount } is refunded in full.
+cancel-not-refunded = The session starts within the refund window: the payment of { $amount } is not refunded.
+
+# Dashboard
+dashboard-upcoming = Upcoming sessions
+dashboard-no-upcoming = No upcoming sessions.
+dashboard-past = Past sessions
+dashboard-no-past = No past sessions yet.
+dashboard-courses = My courses
+dashboard-no-courses = You are not enrolled in a course yet.
+dashboard-join = Join the session
+dashboard-pay-now = Pay now
+dashboard-cancel = Cancel
+dashboard-cancel-label = Cancel the booking of { $course } on { $when }
+dashboard-hold = hold ends { $until }
+dashboard-progress = { $percent }% complete

@@ -1,0 +1,120 @@
+//! What a student's own pages show: their bookings with the session and the
+//! course each is for, and what cancelling one would mean for their money.
+//! Reads only; the changes go through `bookings` and `payments`.
+
+use medicaledu_domain::{BookingStatus, Id, Timestamp, refund_eligible};
+use medicaledu_store::bookings::{self, BookingRow};
+use medicaledu_store::courses::{self, CourseRow};
+use medicaledu_store::slots::{self, SlotRow};
+
+use crate::bookings::BookingListInput;
+use crate::{Actor, AppContext, Internal, ReadError};
+
+/// A booking with its session and course.
+#[derive(Clone, Debug)]
+pub struct BookingDetail {
+    pub booking: BookingRow,
+    pub slot: SlotRow,
+    pub course: CourseRow,
+}
+
+/// What cancelling a booking now would do about its payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelConsequence {
+    /// Nothing was paid (free, or still unpaid): nothing to refund.
+    NothingPaid,
+    /// Cancelled early enough: the payment is refunded in full.
+    Refunded,
+    /// Inside the refund window: the payment is kept.
+    NotRefunded,
+}
+
+impl CancelConsequence {
+    /// The consequence for `booking` of a session starting at `starts_at`,
+    /// cancelled at `now` by its student.
+    pub fn of(
+        ctx: &AppContext,
+        booking: &BookingRow,
+        starts_at: Timestamp,
+        now: Timestamp,
+    ) -> Self {
+        if booking.status != BookingStatus::Confirmed || booking.total_minor == 0 {
+            CancelConsequence::NothingPaid
+        } else if refund_eligible(
+            &ctx.settings.booking,
+            *starts_at.as_datetime(),
+            *now.as_datetime(),
+        ) {
+            CancelConsequence::Refunded
+        } else {
+            CancelConsequence::NotRefunded
+        }
+    }
+}
+
+/// The student's own bookings of one kind (`upcoming` or `past`), each with
+/// its session and course, up to `limit`.
+pub async fn my_bookings(
+    ctx: &AppContext,
+    actor: &Actor,
+    when: &str,
+    limit: i64,
+) -> Result<Vec<BookingDetail>, ReadError> {
+    let page = crate::bookings::list_mine(
+        ctx,
+        actor,
+        BookingListInput {
+            when: Some(when.to_owned()),
+            limit: Some(limit),
+            ..BookingListInput::default()
+        },
+    )
+    .await?;
+    let mut details = Vec::with_capacity(page.items.len());
+    for booking in page.items {
+        details.push(with_session(ctx, booking).await?);
+    }
+    Ok(details)
+}
+
+/// One of the actor's own bookings with its session and course; anyone
+/// else's is not found.
+pub async fn my_booking(
+    ctx: &AppContext,
+    actor: &Actor,
+    booking_id: Id,
+) -> Result<BookingDetail, ReadError> {
+    let booking = bookings::find(&ctx.db, booking_id)
+        .await?
+        .filter(|b| b.student_id == actor.id())
+        .ok_or(ReadError::NotFound("Booking"))?;
+    Ok(with_session(ctx, booking).await?)
+}
+
+async fn with_session(ctx: &AppContext, booking: BookingRow) -> Result<BookingDetail, Internal> {
+    let slot = slots::find_any(&ctx.db, booking.slot_id)
+        .await?
+        .ok_or_else(|| Internal::invariant("booking without its slot"))?;
+    let course = courses::find_by_id_any(&ctx.db, slot.course_id)
+        .await?
+        .ok_or_else(|| Internal::invariant("slot without its course"))?;
+    Ok(BookingDetail {
+        booking,
+        slot,
+        course,
+    })
+}
+
+/// A session offered for booking, with its course: open, of a published
+/// course, and not yet closed for booking; anything else is not found.
+pub async fn offer(ctx: &AppContext, slot_id: Id) -> Result<(SlotRow, CourseRow), ReadError> {
+    let slot = slots::find_live(&ctx.db, slot_id)
+        .await?
+        .filter(|s| s.status == medicaledu_domain::SlotStatus::Open)
+        .ok_or(ReadError::NotFound("Session"))?;
+    let course = courses::find_live(&ctx.db, slot.course_id)
+        .await?
+        .filter(|c| c.status == medicaledu_domain::CourseStatus::Published)
+        .ok_or(ReadError::NotFound("Session"))?;
+    Ok((slot, course))
+}
