@@ -20,13 +20,28 @@ use crate::page::{Chrome, respond};
 use crate::view;
 use crate::visitor::Visitor;
 
-/// The visitor as a student, or where to go instead: sign in first, or a
-/// 403 page for instructors and admins, who do not book.
-fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Response> {
+/// Where a visitor who is not a signed-in student goes instead.
+enum Detour {
+    /// Sign in first, then come back here.
+    SignIn(String),
+    /// Instructors and admins do not book.
+    Forbidden,
+}
+
+impl IntoResponse for Detour {
+    fn into_response(self) -> Response {
+        match self {
+            Detour::SignIn(back) => Redirect::to(&format!("/signin?next={back}")).into_response(),
+            Detour::Forbidden => PageError::Forbidden.into_response(),
+        }
+    }
+}
+
+fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
     match &visitor.actor {
-        None => Err(Redirect::to(&format!("/signin?next={back}")).into_response()),
+        None => Err(Detour::SignIn(back.to_owned())),
         Some(actor) if actor.is(Role::Student) => Ok(actor),
-        Some(_) => Err(PageError::Forbidden.into_response()),
+        Some(_) => Err(Detour::Forbidden),
     }
 }
 
@@ -148,7 +163,7 @@ pub async fn page(
     let id = parse_id(&slot_id)?;
     let actor = match student(&visitor, &format!("/book/{id}")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     book_page(&ctx, &visitor, actor, id, &query.promo, None).await
 }
@@ -173,7 +188,7 @@ pub async fn book(
     let id = parse_id(&slot_id)?;
     let actor = match student(&visitor, &format!("/book/{id}")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let input = BookInput {
         slot_id: id,
@@ -260,7 +275,7 @@ pub async fn status(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let BookingDetail {
         booking,
@@ -320,7 +335,7 @@ pub async fn pay(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     pay_manually(&ctx, &visitor, actor, id).await?;
     Ok(Redirect::to(&format!("/bookings/{id}")).into_response())
@@ -356,7 +371,7 @@ pub async fn cancel_page(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}/cancel")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let detail = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
         .await
@@ -388,7 +403,7 @@ pub async fn cancel(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}/cancel")) {
         Ok(actor) => actor,
-        Err(elsewhere) => return Ok(elsewhere),
+        Err(detour) => return Ok(detour.into_response()),
     };
     medicaledu_app::bookings::cancel(&ctx, actor, &visitor.meta, id, None)
         .await
