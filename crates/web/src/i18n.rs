@@ -173,8 +173,8 @@ mod tests {
     fn messages_take_arguments() {
         let tr = Tr::default();
         assert_eq!(
-            tr.t_with("notifications-link", &[("count", Arg::Number(3))]),
-            "Notifications (3 unread)"
+            tr.t_with("notifications-unread", &[("count", Arg::Number(3))]),
+            "(3 unread)"
         );
     }
 }

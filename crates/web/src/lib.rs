@@ -14,6 +14,7 @@ mod error;
 mod fields;
 mod form;
 mod i18n;
+mod inbox;
 mod markdown;
 mod page;
 mod view;
@@ -45,6 +46,8 @@ pub fn router(ctx: AppContext) -> Router {
             get(booking::cancel_page).post(booking::cancel),
         )
         .route("/me", get(dashboard::page))
+        .route("/me/notifications", get(inbox::page))
+        .route("/me/notifications/read", post(inbox::mark_all_read))
         .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
         .route("/signout", post(auth::sign_out))

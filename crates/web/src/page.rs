@@ -15,8 +15,9 @@ use crate::visitor::{CSRF_COOKIE, Visitor};
 pub struct HeaderUser {
     pub name: String,
     pub unread: i64,
-    /// The accessible name of the notifications link, with the count.
-    pub notifications_label: String,
+    /// Read out after "Notifications": the unread count, for screen readers
+    /// (the visible badge is a bare number).
+    pub unread_text: String,
 }
 
 /// What the layout needs: language, title, user, form token, asset URLs.
@@ -42,9 +43,9 @@ impl Chrome {
                 Some(HeaderUser {
                     name: actor.user.full_name.clone(),
                     unread,
-                    notifications_label: visitor
+                    unread_text: visitor
                         .tr
-                        .t_with("notifications-link", &[("count", Arg::Number(unread))]),
+                        .t_with("notifications-unread", &[("count", Arg::Number(unread))]),
                 })
             }
             None => None,

@@ -265,7 +265,10 @@ async fn a_visitor_signs_up_through_the_form_and_is_signed_in(backend: Backend) 
     let (_, home) = page(&app, &mut jar, "/").await;
     assert!(home.contains("Ada Nurse"), "the header names the user");
     assert!(home.contains(">Sign out</button>"));
-    assert!(home.contains("aria-label=\"Notifications (0 unread)\""));
+    assert!(
+        home.contains("Notifications<span class=\"visually-hidden\"> (0 unread)</span></a>"),
+        "the notifications link's name includes the unread count"
+    );
 
     // Signed in, forms carry the session's own token; signing out ends it.
     let token = csrf_of(&home);
@@ -522,6 +525,27 @@ async fn a_student_books_a_free_session_sees_it_and_cancels_it(backend: Backend)
 
     let (_, confirmed) = page(&app, &mut jar, &status_page).await;
     assert!(confirmed.contains("Your session is booked"), "{confirmed}");
+    assert!(
+        confirmed.contains("<span class=\"visually-hidden\"> (1 unread)</span>"),
+        "the booking notice counts as unread"
+    );
+    let (_, inbox) = page(&app, &mut jar, "/me/notifications").await;
+    assert!(inbox.contains("Session booked"), "{inbox}");
+    let token = csrf_of(&inbox);
+    let read = post_form(
+        &app,
+        &mut jar,
+        "/me/notifications/read",
+        &[("csrf", &token)],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(read.status(), 303);
+    let (_, inbox) = page(&app, &mut jar, "/me/notifications").await;
+    assert!(
+        inbox.contains("<span class=\"visually-hidden\"> (0 unread)</span>"),
+        "marked read"
+    );
     let (_, me) = page(&app, &mut jar, "/me").await;
     assert!(me.contains("Upcoming sessions") && me.contains("My courses"));
     assert!(me.contains("Basic life support"));

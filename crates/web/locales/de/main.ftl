@@ -8,7 +8,7 @@ nav-sign-up = Registrieren
 nav-sign-out = Abmelden
 nav-main = Hauptmenü
 notifications-short = Benachrichtigungen
-notifications-link = Benachrichtigungen ({ $count } ungelesen)
+notifications-unread = ({ $count } ungelesen)
 footer-tagline = Medizinische Fortbildung, quelloffen.
 footer-api = API
 
@@ -182,3 +182,8 @@ dashboard-cancel = Stornieren
 dashboard-cancel-label = Die Buchung von { $course } am { $when } stornieren
 dashboard-hold = reserviert bis { $until }
 dashboard-progress = { $percent } % abgeschlossen
+
+# Inbox
+inbox-mark-all = Alle als gelesen markieren
+inbox-empty = Noch keine Benachrichtigungen.
+inbox-new = Neu

@@ -8,7 +8,7 @@ nav-sign-up = Sign up
 nav-sign-out = Sign out
 nav-main = Main
 notifications-short = Notifications
-notifications-link = Notifications ({ $count } unread)
+notifications-unread = ({ $count } unread)
 footer-tagline = Open-source medical education.
 footer-api = API
 
@@ -182,3 +182,8 @@ dashboard-cancel = Cancel
 dashboard-cancel-label = Cancel the booking of { $course } on { $when }
 dashboard-hold = hold ends { $until }
 dashboard-progress = { $percent }% complete
+
+# Inbox
+inbox-mark-all = Mark all as read
+inbox-empty = No notifications yet.
+inbox-new = New

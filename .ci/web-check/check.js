@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// Drives the MedicalEdu pages in a real browser, as a student would: Debian's
+// Chromium, headless, through playwright-core (pinned; it downloads no
+// browser). Elements are found by their accessible names. It starts no
+// server: give it the server's base URL.
+//
+// Usage: node check.js http://127.0.0.1:PORT OUT_DIR
+//
+// It seeds a course with a free session through the JSON API, then:
+//  - with JavaScript: signs up, searches, opens the course, books the free
+//    session, finds it under "Upcoming sessions", cancels it and sees the
+//    seat free again;
+//  - without JavaScript: the same free booking, by forms alone;
+//  - with the keyboard alone: the free booking;
+//  - runs axe-core on every page and fails on a serious or critical
+//    violation; saves screenshots at 1280x800 and 390x844 in OUT_DIR.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+const base = process.argv[2];
+const outDir = process.argv[3] || 'target/web-check';
+if (!base) {
+  console.error('usage: node check.js BASE_URL [OUT_DIR]');
+  process.exit(2);
+}
+fs.mkdirSync(outDir, { recursive: true });
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'correct horse battery staple';
+
+let checks = 0;
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+  checks += 1;
+  console.log(`ok - ${message}`);
+}
+
+async function api(method, route, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function seed(run) {
+  const email = `teacher-${run}@example.org`;
+  await api('POST', '/api/v1/auth/register', {
+    email, password: PASSWORD, full_name: 'Dr. Grace Okafor', role: 'instructor', timezone: 'Europe/Berlin',
+  });
+  const { token } = await api('POST', '/api/v1/auth/login', { email, password: PASSWORD });
+  await api('PATCH', '/api/v1/me', {
+    headline: 'Emergency physician and simulation educator',
+    specialty: 'Emergency Medicine',
+    credentials: 'MD, FRCEM',
+  }, token);
+  const course = await api('POST', '/api/v1/courses', {
+    title: `Airway management essentials ${run}`,
+    summary: 'Bag-mask ventilation, supraglottic devices and the first minutes of a difficult airway.',
+    description: '## What you will practise\n\n- Two-person bag-mask ventilation\n- **Supraglottic** airways\n- Calling for help early',
+    category: 'Emergency Medicine', specialty: 'Airway', level: 'beginner',
+    price_minor: 0, currency: 'EUR', cme_credit_hours: 1.5,
+  }, token);
+  await api('POST', `/api/v1/courses/${course.id}/materials`, {
+    title: 'Airway anatomy handout', kind: 'article', body: 'Read before the session.', is_required: true,
+  }, token);
+  await api('POST', `/api/v1/courses/${course.id}/publish`, undefined, token);
+  const starts = new Date(Date.now() + 7 * 86400e3);
+  starts.setUTCHours(9, 0, 0, 0);
+  const ends = new Date(starts.getTime() + 90 * 60e3);
+  await api('POST', `/api/v1/courses/${course.id}/slots`, {
+    starts_at: starts.toISOString(), ends_at: ends.toISOString(), timezone: 'Europe/Berlin', capacity: 3,
+  }, token);
+  return course;
+}
+
+async function seatsLeft(course) {
+  const slots = await api('GET', `/api/v1/courses/${course.id}/slots`);
+  return slots.items[0].seats_remaining;
+}
+
+async function axe(page, name) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) {
+    console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  }
+  check(bad.length === 0, `axe finds no serious or critical violation on ${name}`);
+}
+
+async function shoot(page, name) {
+  for (const [label, size] of [['desktop', { width: 1280, height: 800 }], ['mobile', { width: 390, height: 844 }]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(outDir, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function signUp(page, email) {
+  await page.goto(`${base}/signup`);
+  await page.getByLabel('Full name').fill('Sam Student');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('I am a student').check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/me$/);
+}
+
+async function journey(browser, run, { javaScript, record }) {
+  const course = await seed(run);
+  const context = await browser.newContext({ javaScriptEnabled: javaScript, viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const mode = javaScript ? 'with JavaScript' : 'without JavaScript';
+
+  await page.goto(`${base}/`);
+  if (record) { await axe(page, 'the home page'); await shoot(page, 'home'); }
+  await signUp(page, `student-${run}@example.org`);
+  check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `signed up and signed in (${mode})`);
+  check(await page.getByText('Sam Student').first().isVisible(), 'the header names the user');
+
+  await page.goto(`${base}/courses`);
+  await page.getByLabel('Search courses').first().fill(`essentials ${run}`);
+  if (javaScript) {
+    await page.waitForURL(new RegExp(`q=essentials`));
+  } else {
+    await page.getByRole('button', { name: 'Search' }).click();
+  }
+  const link = page.getByRole('link', { name: `Airway management essentials ${run}` });
+  await link.waitFor();
+  if (record) { await axe(page, 'the catalog'); await shoot(page, 'catalog'); }
+  await link.click();
+  check(await page.getByRole('heading', { level: 1, name: `Airway management essentials ${run}` }).isVisible(), `the course page (${mode})`);
+  if (record) { await axe(page, 'the course page'); await shoot(page, 'course'); }
+  check((await seatsLeft(course)) === 3, 'three seats before booking');
+  await page.getByRole('link', { name: /^Book the session on / }).first().click();
+  check(await page.getByLabel('Promo code').isVisible(), 'the booking page offers a promo code');
+  if (record) { await axe(page, 'the booking page'); await shoot(page, 'book'); }
+  await page.getByRole('button', { name: 'Confirm booking' }).click();
+  await page.getByRole('heading', { name: 'Your session is booked' }).waitFor();
+  check((await seatsLeft(course)) === 2, `the booking took a seat (${mode})`);
+  if (record) { await axe(page, 'the booking status page'); await shoot(page, 'booked'); }
+
+  check(await page.getByRole('link', { name: 'Notifications (1 unread)' }).isVisible(), 'the notification count went up');
+  await page.getByRole('link', { name: 'Notifications (1 unread)' }).click();
+  if (record) { await axe(page, 'the inbox'); await shoot(page, 'inbox'); }
+  await page.getByRole('button', { name: 'Mark all as read' }).click();
+  check(await page.getByRole('link', { name: 'Notifications (0 unread)' }).isVisible(), 'the notification count went down');
+
+  await page.goto(`${base}/me`);
+  check(await page.getByRole('heading', { name: 'Upcoming sessions' }).isVisible(), 'the dashboard lists upcoming sessions');
+  check(await page.getByRole('heading', { name: 'My courses' }).isVisible(), 'the dashboard lists my courses');
+  check((await page.locator('progress').count()) >= 1, 'each enrollment shows its progress');
+  if (record) { await axe(page, 'the dashboard'); await shoot(page, 'dashboard'); }
+  await page.getByRole('link', { name: /^Cancel the booking of / }).first().click();
+  check(await page.getByText('Nothing was paid').isVisible(), 'cancelling states the refund consequence first');
+  if (record) { await axe(page, 'the cancel confirmation'); await shoot(page, 'cancel'); }
+  await page.getByRole('button', { name: 'Cancel booking' }).click();
+  await page.waitForURL(/\/me$/);
+  check(await page.getByText('No upcoming sessions.').isVisible(), `the booking is gone from the dashboard (${mode})`);
+  check((await seatsLeft(course)) === 3, `the seat is free again (${mode})`);
+
+  check(errors.length === 0, `no script error or CSP violation (${errors.join(' | ')})`);
+  // The browser reports the 404 document itself as a failed load.
+  await page.goto(`${base}/no-such-page`);
+  check(await page.getByRole('heading', { name: 'Page not found' }).isVisible(), 'an unknown page is a 404 page');
+  if (record) { await axe(page, 'the 404 page'); }
+  await page.goto(`${base}/signin`);
+  if (record) { await axe(page, 'the sign-in page'); await shoot(page, 'signin'); }
+  check(foreign.length === 0, `nothing is loaded from another origin (${foreign.join(', ')})`);
+  await context.close();
+}
+
+async function keyboardOnly(browser, run) {
+  const course = await seed(run);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signUp(page, `keys-${run}@example.org`);
+  await page.goto(`${base}/courses/${course.slug}`);
+  // Tab to the first "Book" link and follow it with Enter.
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('aria-label'));
+    if (name && name.startsWith('Book the session on ')) break;
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/book\//);
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const text = await page.evaluate(() => document.activeElement && document.activeElement.textContent);
+    if (text && text.trim() === 'Confirm booking') break;
+  }
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Your session is booked' }).waitFor();
+  check((await seatsLeft(course)) === 2, 'the free booking works with the keyboard alone');
+  await context.close();
+}
+
+(async () => {
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  try {
+    const run = Date.now().toString(36);
+    await journey(browser, `${run}a`, { javaScript: true, record: true });
+    await journey(browser, `${run}b`, { javaScript: false, record: false });
+    await keyboardOnly(browser, `${run}c`);
+  } finally {
+    await browser.close();
+  }
+  console.log(`web check: ${checks} checks passed; screenshots in ${outDir}`);
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
