@@ -260,6 +260,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::AlreadyBooked
         | C::TooLate
         | C::RescheduleLimit
+        | C::RescheduleTooLate
+        | C::ReschedulePriceDiffers
         | C::NotStarted
         | C::InvalidTransition
         | C::NotLive

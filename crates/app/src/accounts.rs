@@ -10,6 +10,7 @@ use medicaledu_store::{Db, Tx, sessions};
 use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Change};
+use crate::lockout::{self, Locked};
 use crate::notify::{self, Notice};
 use crate::{
     Actor, AppContext, Clock, ErrorCode, Failure, FieldError, Fields, Internal, Invalid,
@@ -461,6 +462,12 @@ pub enum ChangePasswordError {
     /// A weak new password, or a wrong current one.
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// Too many wrong passwords, here or at sign-in: the same lockout.
+    #[error("Too many failed password attempts: the account is locked for a while.")]
+    Locked {
+        /// Seconds until the lock ends.
+        retry_after: u64,
+    },
     #[error(transparent)]
     Internal(Internal),
 }
@@ -471,6 +478,7 @@ impl Failure for ChangePasswordError {
     fn code(&self) -> ErrorCode {
         match self {
             ChangePasswordError::Invalid(e) => e.code(),
+            ChangePasswordError::Locked { .. } => ErrorCode::AccountLocked,
             ChangePasswordError::Internal(e) => e.code(),
         }
     }
@@ -478,15 +486,30 @@ impl Failure for ChangePasswordError {
     fn fields(&self) -> &[FieldError] {
         match self {
             ChangePasswordError::Invalid(e) => e.fields(),
-            ChangePasswordError::Internal(_) => &[],
+            _ => &[],
+        }
+    }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            ChangePasswordError::Locked { retry_after } => {
+                Some(std::time::Duration::from_secs(*retry_after))
+            }
+            _ => None,
         }
     }
 
     fn internal(&self) -> Option<&Internal> {
         match self {
             ChangePasswordError::Internal(e) => Some(e),
-            ChangePasswordError::Invalid(_) => None,
+            _ => None,
         }
+    }
+}
+
+fn password_locked(lock: Locked, now: Timestamp) -> ChangePasswordError {
+    ChangePasswordError::Locked {
+        retry_after: lock.retry_after(now),
     }
 }
 
@@ -508,13 +531,40 @@ pub async fn change_password(
 ) -> Result<(), ChangePasswordError> {
     let mut fields = Fields::default();
     let new_password = fields.check("new_password", Password::parse(&input.new_password));
+    let weak = fields.finish();
+    // A stolen session must not guess the password at leisure: each check
+    // is claimed against the sign-in lockout first, and a wrong one counts.
+    let attempt = match lockout::claim(ctx, actor.id()).await? {
+        Ok(attempt) => attempt,
+        Err(lock) => return Err(password_locked(lock, ctx.now())),
+    };
     // Verified against the hash the actor authenticated with; the update
     // below only applies while that is still the stored hash.
     let current_hash = &actor.user.password_hash;
     if !verify_password(&ctx.hasher, &input.current_password, Some(current_hash)).await {
-        fields.push(wrong_current_password());
+        let mut tx = ctx.db.begin_write().await?;
+        let now = ctx.now();
+        let lock =
+            lockout::failed(&mut tx, meta, &attempt, "user.password_check_failed", now).await?;
+        tx.commit().await?;
+        if let Some(lock) = lock {
+            return Err(password_locked(lock, now));
+        }
+        let mut errors = weak.err().map(|e| e.0).unwrap_or_default();
+        errors.push(wrong_current_password());
+        return Err(Invalid(errors).into());
     }
-    fields.finish()?;
+    let mut tx = ctx.db.begin_write().await?;
+    let now = ctx.now();
+    if let Some(user) = users::find_live_by_id_tx(&mut tx, actor.id()).await?
+        && let Some(lock) = lockout::locked_by_others(&attempt, &user, now)
+    {
+        return Err(password_locked(lock, now));
+    }
+    // The right password: the claimed attempt is not a failure.
+    users::unlock(&mut tx, actor.id(), now).await?;
+    tx.commit().await?;
+    weak?;
     let Some(new_password) = new_password else {
         return Err(Internal::invariant("validated password missing").into());
     };

@@ -35,6 +35,48 @@ pub async fn ensure_for_booking(
     Ok((row, created))
 }
 
+/// Cancels the student's enrollment in the course when a booking gave it and
+/// no booking of theirs pays for it any more (cancelled, or refunded in
+/// full), inside the transaction that changed the booking or its payment. A
+/// free or granted enrollment stays; progress stays too, for a later
+/// enrollment to pick up.
+pub(crate) async fn revoke_unpaid(
+    tx: &mut Tx,
+    meta: &RequestMeta,
+    actor: Option<Id>,
+    student_id: Id,
+    course_id: Id,
+    now: Timestamp,
+) -> Result<(), Internal> {
+    let Some(enrollment) = enrollments::find_live_for_tx(tx, student_id, course_id).await? else {
+        return Ok(());
+    };
+    if !matches!(enrollment.source.parse(), Ok(EnrollmentSource::Booking))
+        || enrollments::booking_still_pays(tx, student_id, course_id).await?
+    {
+        return Ok(());
+    }
+    if let Some(cancelled) = enrollments::cancel(tx, enrollment.id, now).await? {
+        audit::record(
+            tx,
+            meta,
+            now,
+            Change {
+                actor,
+                action: "enrollment.cancelled",
+                entity_type: "enrollment",
+                entity_id: cancelled.id,
+                changes: json!({
+                    "status": { "before": enrollment.status, "after": cancelled.status },
+                    "reason": "no paid booking left",
+                }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn audit_enrolled(
     tx: &mut Tx,
     meta: &RequestMeta,

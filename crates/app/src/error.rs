@@ -72,6 +72,11 @@ error_codes! {
     AlreadyBooked => "already_booked",
     TooLate => "too_late",
     RescheduleLimit => "reschedule_limit",
+    /// The booking's current session is inside the minimum notice (or has
+    /// started): it can no longer move.
+    RescheduleTooLate => "reschedule_too_late",
+    /// The new session costs something else than the booking was paid at.
+    ReschedulePriceDiffers => "reschedule_price_differs",
     NotStarted => "not_started",
     InvalidTransition => "invalid_transition",
     NotLive => "not_live",

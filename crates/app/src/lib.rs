@@ -22,6 +22,7 @@ mod error;
 pub mod health;
 pub mod inbox;
 pub mod jobs;
+mod lockout;
 pub mod materials;
 pub mod notify;
 pub mod outbox;

@@ -1,13 +1,14 @@
 //! Signing in and out: login with its failed-attempt lockout, the session
 //! behind every authenticated call, and the owner's list of sessions.
 
-use medicaledu_domain::{Id, LockoutPolicy, NotificationKind, SessionToken, Timestamp, UserStatus};
+use medicaledu_domain::{Id, NotificationKind, SessionToken, Timestamp, UserStatus};
 use medicaledu_store::sessions::{self, NewSession, SessionRow};
 use medicaledu_store::users::{self, UserRow};
 use serde_json::json;
 
 use crate::accounts::{account_notice, verify_password};
 use crate::audit::{self, Change};
+use crate::lockout::{self, Locked};
 use crate::{
     Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, ReadError,
     RequestMeta,
@@ -85,12 +86,9 @@ impl Failure for LoginError {
     }
 }
 
-fn locked(locked_until: Timestamp, now: Timestamp) -> LoginError {
+fn locked(lock: Locked, now: Timestamp) -> LoginError {
     LoginError::Locked {
-        retry_after: LockoutPolicy::retry_after_seconds(
-            Some(*locked_until.as_datetime()),
-            *now.as_datetime(),
-        ),
+        retry_after: lock.retry_after(now),
     }
 }
 
@@ -110,72 +108,39 @@ pub async fn login(
     }
     fields.finish()?;
 
-    // Argon2 is slow, so the password is checked before the write transaction
-    // begins; inside it the account is read again and the check only counts
-    // if the hash is still the one verified.
-    let found = users::find_live_by_email(&ctx.db, input.email.trim()).await?;
-    let verified = verify_password(
-        &ctx.hasher,
-        &input.password,
-        found.as_ref().map(|u| u.password_hash.as_str()),
-    )
-    .await;
-    let Some(found) = found else {
+    // Argon2 is slow, so the password is checked outside any write
+    // transaction; the attempt is claimed (counted, and refused while the
+    // account is locked) before, and the session is created after, in a
+    // transaction that reads the account again: the check only counts if the
+    // hash is still the one verified and nobody else's guesses locked the
+    // account meanwhile.
+    let Some(found) = users::find_live_by_email(&ctx.db, input.email.trim()).await? else {
+        verify_password(&ctx.hasher, &input.password, None).await;
         return Err(LoginError::InvalidCredentials);
     };
+    let attempt = match lockout::claim(ctx, found.id).await? {
+        Ok(attempt) => attempt,
+        Err(lock) => return Err(locked(lock, ctx.now())),
+    };
+    let verified = verify_password(&ctx.hasher, &input.password, Some(&found.password_hash)).await;
 
     let mut tx = ctx.db.begin_write().await?;
     let now = ctx.now();
     let Some(user) = users::find_live_by_id_tx(&mut tx, found.id).await? else {
         return Err(LoginError::InvalidCredentials);
     };
-    if let Some(locked_until) = user.locked_until.filter(|until| *until > now) {
-        return Err(locked(locked_until, now));
-    }
     if !(verified && user.password_hash == found.password_hash) {
-        let policy = &ctx.settings.lockout;
-        let lock_until = Timestamp::from(*now.as_datetime() + policy.lock_duration);
-        let failed = users::record_failed_login(
-            &mut tx,
-            user.id,
-            i64::from(policy.max_failed_attempts),
-            lock_until,
-            now,
-        )
-        .await?;
-        let just_locked = failed.locked_until == Some(lock_until);
-        audit::record(
-            &mut tx,
-            meta,
-            now,
-            Change {
-                actor: None,
-                action: if just_locked { "user.locked" } else { "user.login_failed" },
-                entity_type: "user",
-                entity_id: user.id,
-                changes: json!({ "failed_login_attempts": failed.failed_login_attempts, "locked_until": failed.locked_until }),
-            },
-        )
-        .await?;
-        if just_locked {
-            account_notice(
-                &mut tx,
-                user.id,
-                NotificationKind::AccountLocked,
-                "Account locked",
-                "Too many failed sign-in attempts: your account is locked for a while. If this was not you, change your password once you are back in.".into(),
-                now,
-            )
-            .await?;
-        }
+        let lock = lockout::failed(&mut tx, meta, &attempt, "user.login_failed", now).await?;
         tx.commit().await?;
-        return Err(if just_locked {
-            locked(lock_until, now)
-        } else {
-            LoginError::InvalidCredentials
-        });
+        return Err(lock.map_or(LoginError::InvalidCredentials, |lock| locked(lock, now)));
+    }
+    if let Some(lock) = lockout::locked_by_others(&attempt, &user, now) {
+        return Err(locked(lock, now));
     }
     if user.status != UserStatus::Active {
+        // The right password: the claimed attempt is not a failure.
+        users::unlock(&mut tx, user.id, now).await?;
+        tx.commit().await?;
         return Err(LoginError::Suspended);
     }
 

@@ -45,8 +45,9 @@ pub struct ProgressRow {
     pub updated_at: Timestamp,
 }
 
-/// The student's live enrollment in the course, created if there is none.
-/// Returns it and whether this call created it. The partial unique index on
+/// The student's live enrollment in the course, created (or restored from
+/// the latest cancelled one) if there is none. Returns it and whether this
+/// call made it live. The partial unique index on
 /// live enrollments makes concurrent calls converge on one row.
 pub async fn ensure(
     tx: &mut Tx,
@@ -62,7 +63,30 @@ pub async fn ensure(
          ON CONFLICT (student_id, course_id) WHERE status IN ('active', 'completed') DO NOTHING \
          RETURNING {ENROLLMENT_COLUMNS}"
     ));
-    let created: Option<EnrollmentRow> = on_tx!(tx, conn => {
+    // A place lost with its booking (or cancelled) comes back with its
+    // progress: the latest cancelled enrollment is made live again, unless a
+    // live one exists. The partial unique index still guards concurrent calls.
+    let reactivate = sqlx::AssertSqlSafe(format!(
+        "UPDATE enrollments SET status = CASE WHEN completed_at IS NULL THEN 'active' ELSE 'completed' END, \
+             source = $3, cancelled_at = NULL, updated_at = $4 \
+         WHERE id = (SELECT id FROM enrollments WHERE student_id = $1 AND course_id = $2 AND status = 'cancelled' \
+                     ORDER BY cancelled_at DESC, id DESC LIMIT 1) \
+           AND NOT EXISTS (SELECT 1 FROM enrollments WHERE student_id = $1 AND course_id = $2 \
+                           AND status IN ('active', 'completed')) \
+         RETURNING {ENROLLMENT_COLUMNS}"
+    ));
+    let reactivated: Option<EnrollmentRow> = on_tx!(tx, conn => {
+        sqlx::query_as(reactivate)
+            .bind(student_id)
+            .bind(course_id)
+            .bind(source)
+            .bind(now)
+            .fetch_optional(conn)
+            .await
+    })?;
+    let created = match reactivated {
+        Some(row) => Some(row),
+        None => on_tx!(tx, conn => {
         sqlx::query_as(insert)
             .bind(Id::generate())
             .bind(student_id)
@@ -71,7 +95,8 @@ pub async fn ensure(
             .bind(now)
             .fetch_optional(conn)
             .await
-    })?;
+        })?,
+    };
     if let Some(row) = created {
         on_tx!(tx, conn => {
             sqlx::query("UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = $1")
@@ -182,6 +207,30 @@ pub async fn cancel(
         })?;
     }
     Ok(row)
+}
+
+/// Whether some booking of the student's for the course still pays for their
+/// place in it: a free one that is confirmed or completed, or any one with a
+/// succeeded charge not wholly refunded (a reschedule keeps the charge on the
+/// booking it moved from; a refund counts from the moment it is reserved).
+pub async fn booking_still_pays(
+    tx: &mut Tx,
+    student_id: Id,
+    course_id: Id,
+) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM bookings b JOIN availability_slots s ON s.id = b.slot_id \
+                 WHERE b.student_id = $1 AND s.course_id = $2 AND ( \
+                     (b.status IN ('confirmed', 'completed') AND b.total_minor <= 0) \
+                     OR EXISTS (SELECT 1 FROM payments p WHERE p.booking_id = b.id AND p.kind = 'charge' \
+                         AND p.status = 'succeeded' AND p.refunded_minor < p.amount_minor)))",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .fetch_one(conn)
+        .await
+    })
 }
 
 /// The progress row for a material, created empty if missing.

@@ -143,28 +143,33 @@ pub async fn find_live_by_email(db: &Db, email: &str) -> Result<Option<UserRow>,
     on_db!(db, pool => sqlx::query_as(sql).bind(email).fetch_optional(pool).await)
 }
 
-/// Counts one more failed login in a single statement, so concurrent failures
-/// are all counted, and locks the account once the count reaches `max_attempts`.
-pub async fn record_failed_login(
+/// Claims one password attempt before the password is checked, in a single
+/// conditional statement: it is counted as failed up front (a success resets
+/// the count) and refused while the account is locked, so concurrent guesses
+/// cannot all be checked at once. The claim that brings the count to
+/// `max_attempts` (0: never) locks the account until `lock_until` itself, so
+/// no further attempt is claimed while it is checked. `None` when the
+/// account is locked or gone.
+pub async fn claim_password_attempt(
     tx: &mut Tx,
     id: Id,
     max_attempts: i64,
     lock_until: Timestamp,
     now: Timestamp,
-) -> Result<FailedLogin, sqlx::Error> {
+) -> Result<Option<FailedLogin>, sqlx::Error> {
     on_tx!(tx, conn => {
         sqlx::query_as(
             "UPDATE users SET failed_login_attempts = failed_login_attempts + 1, \
-                 locked_until = CASE WHEN failed_login_attempts + 1 >= $2 THEN $3 ELSE locked_until END, \
+                 locked_until = CASE WHEN $2 > 0 AND failed_login_attempts + 1 >= $2 THEN $3 ELSE locked_until END, \
                  updated_at = $4 \
-             WHERE id = $1 \
+             WHERE id = $1 AND deleted_at IS NULL AND (locked_until IS NULL OR locked_until <= $4) \
              RETURNING failed_login_attempts, locked_until",
         )
         .bind(id)
         .bind(max_attempts)
         .bind(lock_until)
         .bind(now)
-        .fetch_one(conn)
+        .fetch_optional(conn)
         .await
     })
 }

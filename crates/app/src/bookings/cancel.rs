@@ -121,6 +121,29 @@ pub async fn cancel(
     Ok(cancelled)
 }
 
+/// The earliest start among the sessions of the booking's reschedule chain
+/// (it and the bookings it was moved from). The refund window is judged from
+/// it, so moving a booking that is already inside the window, or to a later
+/// session, does not buy a refund the first session no longer allowed.
+async fn chain_first_start(
+    tx: &mut Tx,
+    booking: &BookingRow,
+    slot: &SlotRow,
+) -> Result<Timestamp, Internal> {
+    let mut first = slot.starts_at;
+    let mut previous = booking.rescheduled_from;
+    while let Some(id) = previous {
+        let Some(earlier) = bookings::find_tx(tx, id).await? else {
+            break;
+        };
+        if let Some(earlier_slot) = slots::find_tx(tx, earlier.slot_id).await? {
+            first = first.min(earlier_slot.starts_at);
+        }
+        previous = earlier.rescheduled_from;
+    }
+    Ok(first)
+}
+
 /// Cancels `booking`, read under its lock in `tx`: records who and why and
 /// whether it is inside the refund window, frees the seat, gives an unpaid
 /// booking's promo code back, audits and notifies. `None` when the booking
@@ -143,7 +166,7 @@ async fn cancel_in_tx(
     let eligible = booking.status == BookingStatus::Confirmed
         && refund_eligible(
             &settings.booking,
-            *slot.starts_at.as_datetime(),
+            *chain_first_start(tx, booking, slot).await?.as_datetime(),
             *now.as_datetime(),
         );
     let Some(cancelled) = bookings::transition(
@@ -167,6 +190,8 @@ async fn cancel_in_tx(
         promo::release_for_booking(tx, booking.id, now).await?;
     }
     crate::notify::cancel_reminders(tx, &session(booking, slot, course), now).await?;
+    crate::enrollments::revoke_unpaid(tx, meta, Some(actor), booking.student_id, course.id, now)
+        .await?;
     record_booking(
         tx,
         meta,

@@ -31,6 +31,13 @@ pub enum RescheduleError {
     SlotFull,
     #[error("You already hold a booking for this session.")]
     AlreadyBooked,
+    /// The current session starts within the minimum notice or has started:
+    /// moving it now would dodge the refund window and the instructor's
+    /// preparation.
+    #[error("This session starts too soon to be moved.")]
+    TooLate,
+    #[error("Bookings move only to a session with the same price and currency.")]
+    PriceDiffers,
     #[error(transparent)]
     Internal(Internal),
 }
@@ -47,6 +54,8 @@ impl Failure for RescheduleError {
             RescheduleError::SlotNotOpen => ErrorCode::SlotNotOpen,
             RescheduleError::SlotFull => ErrorCode::SlotFull,
             RescheduleError::AlreadyBooked => ErrorCode::AlreadyBooked,
+            RescheduleError::TooLate => ErrorCode::RescheduleTooLate,
+            RescheduleError::PriceDiffers => ErrorCode::ReschedulePriceDiffers,
             RescheduleError::Internal(e) => e.code(),
         }
     }
@@ -96,6 +105,15 @@ pub async fn reschedule(
     let old_slot = slots::find_tx(&mut tx, booking.slot_id)
         .await?
         .ok_or(RescheduleError::NotFound)?;
+    if check_notice(
+        &ctx.settings.booking,
+        *old_slot.starts_at.as_datetime(),
+        *now.as_datetime(),
+    )
+    .is_err()
+    {
+        return Err(RescheduleError::TooLate);
+    }
     let new_slot = slots::find_tx(&mut tx, new_slot_id)
         .await?
         .filter(|s| s.deleted_at.is_none() && s.course_id == course.id && s.id != old_slot.id)
@@ -108,6 +126,13 @@ pub async fn reschedule(
         })?;
     if !new_slot.status.is_bookable() {
         return Err(RescheduleError::SlotNotOpen);
+    }
+    // The booking keeps what was paid for it, so it may only move where that
+    // is the price: a dearer session would be had for less, a cheaper one
+    // would keep money the student is owed. The booking's own list price is
+    // compared, not the old slot's, which the instructor may have changed.
+    if new_slot.price_minor != booking.list_price_minor || new_slot.currency != booking.currency {
+        return Err(RescheduleError::PriceDiffers);
     }
     check_notice(
         &ctx.settings.booking,

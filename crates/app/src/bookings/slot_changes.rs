@@ -39,6 +39,15 @@ pub async fn cancel_for_slot(
         .await?;
         if let Some(cancelled) = cancelled {
             crate::notify::cancel_reminders(tx, &session(&cancelled, slot, course), now).await?;
+            crate::enrollments::revoke_unpaid(
+                tx,
+                meta,
+                Some(actor),
+                cancelled.student_id,
+                course.id,
+                now,
+            )
+            .await?;
             record_booking(
                 tx,
                 meta,

@@ -2,8 +2,8 @@
 
 use medicaledu_domain::{Id, NotificationKind, PaymentKind, PaymentStatus};
 use medicaledu_payments::{ChargeStatus, ProviderName, RefundRequest};
-use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
+use medicaledu_store::{bookings, slots};
 use serde_json::{Value, json};
 
 use super::{ProviderFailure, display, notify, record};
@@ -278,6 +278,17 @@ pub(super) async fn refund(
         )
         .await?;
         if let Some(booking) = bookings::find_tx(&mut tx, charge.booking_id).await? {
+            if let Some(slot) = slots::find_tx(&mut tx, booking.slot_id).await? {
+                crate::enrollments::revoke_unpaid(
+                    &mut tx,
+                    meta,
+                    actor,
+                    booking.student_id,
+                    slot.course_id,
+                    now,
+                )
+                .await?;
+            }
             notify(
                 &mut tx,
                 booking.student_id,

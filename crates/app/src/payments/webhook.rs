@@ -6,8 +6,8 @@ use medicaledu_domain::{Id, NotificationKind, PaymentKind, PaymentStatus};
 use medicaledu_payments::{
     PaypalEvent, PaypalResource, ProviderError, ProviderName, StripeEvent, StripeObject,
 };
-use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
+use medicaledu_store::{bookings, slots};
 use serde_json::json;
 
 use super::settle::{
@@ -202,6 +202,17 @@ async fn external_refund(
     )
     .await?;
     if let Some(booking) = bookings::find_tx(&mut tx, charge.booking_id).await? {
+        if let Some(slot) = slots::find_tx(&mut tx, booking.slot_id).await? {
+            crate::enrollments::revoke_unpaid(
+                &mut tx,
+                meta,
+                None,
+                booking.student_id,
+                slot.course_id,
+                now,
+            )
+            .await?;
+        }
         notify(
             &mut tx,
             booking.student_id,
