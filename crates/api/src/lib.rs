@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ratings::routes())
         .merge(slots::routes())
         .merge(bookings::routes())
-        .merge(promo::routes())
+        .merge(promo::routes(&state.settings))
         .merge(payments::routes())
         .merge(webhooks::routes())
         .merge(calendar::routes())

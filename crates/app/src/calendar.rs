@@ -22,7 +22,7 @@ pub async fn new_token(
     let token = SessionToken::generate();
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    users::set_calendar_token(&mut tx, actor.id(), &token.hash(), now).await?;
+    users::set_calendar_token(&mut tx, actor.id(), Some(&token.hash()), now).await?;
     audit::record(
         &mut tx,
         meta,
@@ -38,6 +38,33 @@ pub async fn new_token(
     .await?;
     tx.commit().await?;
     Ok(token.expose().to_owned())
+}
+
+/// Deletes the actor's feed token: the feed then answers as for an unknown
+/// token until a new one is created.
+pub async fn revoke_token(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+) -> Result<(), Internal> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    users::set_calendar_token(&mut tx, actor.id(), None, now).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(actor.id()),
+            action: "calendar_token.revoked",
+            entity_type: "user",
+            entity_id: actor.id(),
+            changes: json!({ "calendar_token": "revoked" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Why no feed was rendered.

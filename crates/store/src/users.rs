@@ -304,11 +304,12 @@ pub async fn set_role_and_status(
     })
 }
 
-/// Stores the hash of a new calendar feed token, replacing the old one.
+/// Stores the hash of a new calendar feed token, replacing the old one, or
+/// clears it (`None`) so that no token opens the feed.
 pub async fn set_calendar_token(
     tx: &mut Tx,
     id: Id,
-    token_hash: &str,
+    token_hash: Option<&str>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {

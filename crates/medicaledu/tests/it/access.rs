@@ -142,7 +142,154 @@ async fn stripe_events_of_the_other_mode_change_nothing(backend: Backend) {
     }
 }
 
+/// The problem document without what differs per request.
+async fn problem_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let mut body = json_of(response).await;
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("request_id");
+        fields.remove("instance");
+    }
+    (status, body)
+}
+
+async fn new_feed(app: &crate::support::TestApp, token: &str) -> String {
+    let created = app
+        .send(Method::POST, "/api/v1/me/calendar-token", token, None)
+        .await;
+    assert_eq!(created.status(), 201);
+    let feed = json_of(created).await["feed_path"]
+        .as_str()
+        .expect("path")
+        .to_owned();
+    assert_eq!(app.get(&feed).await.status(), 200);
+    feed
+}
+
+async fn calendar_tokens_end_with_password_changes_suspensions_and_deletion(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let student = app.user("feed@example.com", "student").await;
+    let unknown = problem_of(
+        app.get("/api/v1/me/calendar.ics?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await,
+    )
+    .await;
+    assert_eq!(unknown.0, 401);
+
+    let feed = new_feed(&app, &student).await;
+    let deleted = app
+        .send(Method::DELETE, "/api/v1/me/calendar-token", &student, None)
+        .await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(problem_of(app.get(&feed).await).await, unknown);
+
+    let feed = new_feed(&app, &student).await;
+    let changed = app
+        .send(
+            Method::POST,
+            "/api/v1/me/password",
+            &student,
+            Some(&json!({"current_password": crate::support::PASSWORD, "new_password": "a brand new passphrase 42"})),
+        )
+        .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    assert_eq!(
+        problem_of(app.get(&feed).await).await,
+        unknown,
+        "a password change ends the feed token"
+    );
+
+    let feed = new_feed(&app, &student).await;
+    let id = app.me(&student).await;
+    for status in ["suspended", "active"] {
+        let updated = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/admin/users/{id}"),
+                &admin,
+                Some(&json!({ "status": status })),
+            )
+            .await;
+        assert_eq!(updated.status(), 200);
+    }
+    assert_eq!(
+        problem_of(app.get(&feed).await).await,
+        unknown,
+        "a suspension ends the feed token, even once the account is active again"
+    );
+}
+
+async fn validate(
+    app: &crate::support::TestApp,
+    token: &str,
+    code: &str,
+    slot: &str,
+) -> reqwest::Response {
+    app.send(
+        Method::POST,
+        "/api/v1/promo-codes/validate",
+        token,
+        Some(&json!({"code": code, "slot_id": slot})),
+    )
+    .await
+}
+
+async fn promo_previews_do_not_reveal_other_codes_and_are_rate_limited(backend: Backend) {
+    let mut settings = test_settings();
+    settings.promo_rate_limit_per_minute = 4;
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let instructor = app.user("own@example.com", "instructor").await;
+    let rival = app.user("rival@example.com", "instructor").await;
+    let course = app.published_course(&instructor, "Suturing", 10_000).await;
+    let slot = app.slot(&instructor, &course).create().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/promo-codes",
+            &rival,
+            Some(&json!({"code": "RIVAL10", "discount_type": "percent", "value": 10})),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let student = app.user("probe@example.com", "student").await;
+
+    let unknown = problem_of(validate(&app, &student, "NOSUCHCODE", &slot).await).await;
+    let foreign = problem_of(validate(&app, &student, "RIVAL10", &slot).await).await;
+    assert_eq!(unknown.0, 404);
+    assert_eq!(unknown.1["code"], "promo_not_found");
+    assert_eq!(foreign, unknown, "another instructor's code looks unknown");
+
+    // Four a minute: two are spent; the other student has their own allowance.
+    for _ in 0..2 {
+        assert_eq!(
+            validate(&app, &student, "NOSUCHCODE", &slot).await.status(),
+            404
+        );
+    }
+    let limited = validate(&app, &student, "NOSUCHCODE", &slot).await;
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(json_of(limited).await["code"], "rate_limited");
+    let other = app.user("other@example.com", "student").await;
+    assert_eq!(
+        validate(&app, &other, "NOSUCHCODE", &slot).await.status(),
+        404
+    );
+}
+
 both_backends!(
+    promo_previews_do_not_reveal_other_codes_and_are_rate_limited,
+    calendar_tokens_end_with_password_changes_suspensions_and_deletion,
     unacceptable_request_ids_are_replaced,
     stripe_events_of_the_other_mode_change_nothing,
 );
