@@ -248,6 +248,25 @@ pub async fn due_holds(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<Id>, s
     })
 }
 
+/// The student's pending bookings whose payment hold still runs at `now`
+/// (a hold that ran out is released by the sweep and holds nothing).
+pub async fn pending_held_by(
+    tx: &mut Tx,
+    student_id: Id,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE student_id = $1 AND status = 'pending' \
+             AND (hold_expires_at IS NULL OR hold_expires_at >= $2)",
+        )
+        .bind(student_id)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+    })
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct BookingFilter {
     pub student_id: Option<Id>,

@@ -136,6 +136,20 @@ pub async fn find_live_by_id_tx(tx: &mut Tx, id: Id) -> Result<Option<UserRow>, 
 }
 
 /// Looks an account up by email, ignoring case, among live accounts.
+/// Holds the user's row until commit, serializing decisions about what the
+/// user holds (such as their pending bookings). SQLite's write transaction
+/// already holds the database's only write lock.
+pub async fn lock(tx: &mut Tx, id: Id) -> Result<(), sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map(drop),
+        Tx::Sqlite(_) => Ok(()),
+    }
+}
+
 pub async fn find_live_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL"

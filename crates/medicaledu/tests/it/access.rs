@@ -287,7 +287,123 @@ async fn promo_previews_do_not_reveal_other_codes_and_are_rate_limited(backend: 
     );
 }
 
+async fn pending_count(app: &crate::support::TestApp) -> i64 {
+    medicaledu_store::on_db!(&app.test_db.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE status = 'pending'")
+            .fetch_one(pool)
+            .await
+            .expect("count")
+    })
+}
+
+async fn a_student_holds_at_most_three_unpaid_bookings_even_when_racing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let app = std::sync::Arc::new(app);
+    let instructor = app.user("busy@example.com", "instructor").await;
+    let paid = app
+        .published_course(&instructor, "Paid Skills Lab", 5000)
+        .await;
+    let mut slots = Vec::new();
+    for hour in 8..16 {
+        slots.push(
+            app.slot(&instructor, &paid)
+                .in_days(5)
+                .at_hour(hour)
+                .create()
+                .await,
+        );
+    }
+    let student = app.user("hoarder@example.com", "student").await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(slots.len()));
+    let handles: Vec<_> = slots
+        .iter()
+        .cloned()
+        .map(|slot| {
+            let (app, barrier, student) = (
+                std::sync::Arc::clone(&app),
+                std::sync::Arc::clone(&barrier),
+                student.clone(),
+            );
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let response = app.book(&student, &slot).await;
+                let status = response.status().as_u16();
+                (status, json_of(response).await["code"].clone())
+            })
+        })
+        .collect();
+    let mut booked = 0;
+    for handle in handles {
+        let (status, code) = handle.await.expect("task");
+        match status {
+            201 => booked += 1,
+            409 => assert_eq!(code, "too_many_pending_bookings"),
+            other => panic!("unexpected {other}: {code}"),
+        }
+    }
+    assert_eq!(booked, 3, "the default limit is three");
+    assert_eq!(pending_count(&app).await, 3);
+
+    // A free session is never refused for this: it holds nothing unpaid.
+    let free = app.published_course(&instructor, "Free Briefing", 0).await;
+    let free_slot = app
+        .slot(&instructor, &free)
+        .in_days(6)
+        .at_hour(9)
+        .create()
+        .await;
+    let free_booking = app.book(&student, &free_slot).await;
+    assert_eq!(free_booking.status(), 201);
+    assert_eq!(json_of(free_booking).await["status"], "confirmed");
+}
+
+async fn the_pending_limit_is_a_setting(backend: Backend) {
+    let mut settings = test_settings();
+    settings.max_pending_bookings = 1;
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let instructor = app.user("one@example.com", "instructor").await;
+    let paid = app
+        .published_course(&instructor, "Paid Skills Lab", 5000)
+        .await;
+    let first = app
+        .slot(&instructor, &paid)
+        .in_days(5)
+        .at_hour(9)
+        .create()
+        .await;
+    let second = app
+        .slot(&instructor, &paid)
+        .in_days(5)
+        .at_hour(11)
+        .create()
+        .await;
+    let student = app.user("single@example.com", "student").await;
+    let booking = json_of(app.book(&student, &first).await).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let refused = app.book(&student, &second).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(json_of(refused).await["code"], "too_many_pending_bookings");
+    let cancelled = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/cancel"),
+            &student,
+            Some(&json!({"reason": "changed my mind"})),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(app.book(&student, &second).await.status(), 201);
+}
+
 both_backends!(
+    a_student_holds_at_most_three_unpaid_bookings_even_when_racing,
+    the_pending_limit_is_a_setting,
     promo_previews_do_not_reveal_other_codes_and_are_rate_limited,
     calendar_tokens_end_with_password_changes_suspensions_and_deletion,
     unacceptable_request_ids_are_replaced,
