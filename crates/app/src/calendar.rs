@@ -2,7 +2,9 @@
 //! that calendar apps can keep in a subscription URL.
 
 use chrono::Duration;
-use medicaledu_domain::{BookingStatus, CalendarEvent, SessionToken, Timestamp, render_calendar};
+use medicaledu_domain::{
+    BookingStatus, CalendarEvent, Role, SessionToken, Timestamp, render_calendar,
+};
 use medicaledu_store::{bookings, courses, slots, users};
 use serde_json::json;
 
@@ -113,6 +115,11 @@ pub async fn feed(ctx: &AppContext, token: &str) -> Result<String, FeedError> {
         let Some(course) = courses::find_by_id_any(&ctx.db, slot.course_id).await? else {
             continue;
         };
+        // The link joins the session: the instructor keeps it, a student only
+        // while their booking is confirmed (not once it is cancelled).
+        let may_join = course.instructor_id == user.id
+            || user.role == Role::Admin
+            || booking.status == BookingStatus::Confirmed;
         events.push(CalendarEvent {
             uid: format!("booking-{}@medicaledu", booking.id),
             starts_at: *slot.starts_at.as_datetime(),
@@ -120,7 +127,7 @@ pub async fn feed(ctx: &AppContext, token: &str) -> Result<String, FeedError> {
             summary: course.title,
             description: Some(format!("MedicalEdu session, booking {}", booking.id)),
             location: slot.location,
-            url: slot.meeting_url,
+            url: slot.meeting_url.filter(|_| may_join),
             sequence: slot.revision + booking.revision,
             cancelled: booking.status == BookingStatus::Cancelled,
             last_modified: *booking

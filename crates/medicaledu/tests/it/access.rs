@@ -401,7 +401,130 @@ async fn the_pending_limit_is_a_setting(backend: Backend) {
     assert_eq!(app.book(&student, &second).await.status(), 201);
 }
 
+const ROOM: &str = "https://meet.example.org/room-7";
+
+/// The meeting link of `slot` in a list of bookable slots, as `token` sees it.
+async fn link_in(
+    app: &crate::support::TestApp,
+    path: &str,
+    token: Option<&str>,
+    slot: &str,
+) -> Value {
+    let response = match token {
+        Some(token) => app.send(Method::GET, path, token, None).await,
+        None => app.get(path).await,
+    };
+    assert_eq!(response.status(), 200, "{path}");
+    let list = json_of(response).await;
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["id"] == slot)
+        .unwrap_or_else(|| panic!("{slot} listed in {path}"))["meeting_url"]
+        .clone()
+}
+
+async fn meeting_links_are_for_the_instructor_admins_and_confirmed_students(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let instructor = app.user("host@example.com", "instructor").await;
+    let free = app
+        .published_course(&instructor, "Open Ward Round", 0)
+        .await;
+    let paid = app
+        .published_course(&instructor, "Paid Ward Round", 5000)
+        .await;
+    let free_slot = app
+        .slot(&instructor, &free)
+        .in_days(4)
+        .at_hour(9)
+        .capacity(5)
+        .meeting_url(ROOM)
+        .create()
+        .await;
+    let paid_slot = app
+        .slot(&instructor, &paid)
+        .in_days(4)
+        .at_hour(12)
+        .capacity(5)
+        .meeting_url(ROOM)
+        .create()
+        .await;
+    let attendee = app.user("attendee@example.com", "student").await;
+    let unpaid = app.user("unpaid@example.com", "student").await;
+    let stranger = app.user("stranger@example.com", "student").await;
+    let booked = json_of(app.book(&attendee, &free_slot).await).await;
+    assert_eq!(booked["status"], "confirmed");
+    assert_eq!(
+        json_of(app.book(&unpaid, &paid_slot).await).await["status"],
+        "pending"
+    );
+
+    let instructor_id = app.me(&instructor).await;
+    let by_course = |course: &str| format!("/api/v1/courses/{course}/slots");
+    let by_instructor = format!("/api/v1/instructors/{instructor_id}/slots");
+    for path in [by_course(&free), by_instructor.clone()] {
+        assert_eq!(
+            link_in(&app, &path, None, &free_slot).await,
+            Value::Null,
+            "anonymous"
+        );
+        assert_eq!(
+            link_in(&app, &path, Some(&stranger), &free_slot).await,
+            Value::Null
+        );
+        assert_eq!(
+            link_in(&app, &path, Some(&attendee), &free_slot).await,
+            ROOM
+        );
+        assert_eq!(
+            link_in(&app, &path, Some(&instructor), &free_slot).await,
+            ROOM
+        );
+        assert_eq!(link_in(&app, &path, Some(&admin), &free_slot).await, ROOM);
+    }
+    for path in [by_course(&paid), by_instructor.clone()] {
+        assert_eq!(
+            link_in(&app, &path, Some(&unpaid), &paid_slot).await,
+            Value::Null,
+            "a pending booking is not enough"
+        );
+        assert_eq!(
+            link_in(&app, &path, Some(&attendee), &paid_slot).await,
+            Value::Null
+        );
+    }
+
+    // The calendar feed: the link while the booking is confirmed, not after.
+    let feed = new_feed(&app, &attendee).await;
+    let ics = app.get(&feed).await.text().await.expect("ics");
+    assert!(ics.contains("meet.example.org"), "{ics}");
+    let booking = booked["id"].as_str().expect("id");
+    let cancelled = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/bookings/{booking}/cancel"),
+            &attendee,
+            Some(&json!({"reason": "cannot make it"})),
+        )
+        .await;
+    assert_eq!(cancelled.status(), 200);
+    let ics = app.get(&feed).await.text().await.expect("ics");
+    assert!(
+        ics.contains(&format!("booking-{booking}")),
+        "still listed, as cancelled"
+    );
+    assert!(!ics.contains("meet.example.org"), "{ics}");
+    let host_feed = new_feed(&app, &instructor).await;
+    let ics = app.get(&host_feed).await.text().await.expect("ics");
+    assert!(ics.contains("meet.example.org"), "the instructor keeps it");
+}
+
 both_backends!(
+    meeting_links_are_for_the_instructor_admins_and_confirmed_students,
     a_student_holds_at_most_three_unpaid_bookings_even_when_racing,
     the_pending_limit_is_a_setting,
     promo_previews_do_not_reveal_other_codes_and_are_rate_limited,
