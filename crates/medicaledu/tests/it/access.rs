@@ -523,7 +523,68 @@ async fn meeting_links_are_for_the_instructor_admins_and_confirmed_students(back
     assert!(ics.contains("meet.example.org"), "the instructor keeps it");
 }
 
+async fn schema_diagrams_are_drawn_once_and_revalidated(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let path = "/api/v1/schema?format=png&scale=4";
+    let started = std::time::Instant::now();
+    let first = app.get(path).await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+    let body = first.bytes().await.expect("png");
+    let drawing = started.elapsed();
+
+    let started = std::time::Instant::now();
+    let again = app.get(path).await;
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert_eq!(again.bytes().await.expect("png"), body);
+    let from_memory = started.elapsed();
+    assert!(
+        from_memory * 2 < drawing,
+        "served from memory ({from_memory:?}) rather than drawn again ({drawing:?})"
+    );
+
+    let revalidated = app
+        .client
+        .get(app.url(path))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["etag"], etag.as_str());
+    assert!(revalidated.bytes().await.expect("body").is_empty());
+    let other = app
+        .client
+        .get(app.url("/api/v1/schema?format=png&scale=2"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(other.status(), 200, "another scale is another image");
+
+    let json = app.get("/api/v1/schema").await;
+    let json_tag = json.headers()["etag"].to_str().expect("ascii").to_owned();
+    let revalidated = app
+        .client
+        .get(app.url("/api/v1/schema"))
+        .header("if-none-match", format!("\"other\", W/{json_tag}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revalidated.status(), 304);
+
+    assert_eq!(
+        app.get("/api/v1/schema?format=png&scale=4.5")
+            .await
+            .status(),
+        422
+    );
+}
+
 both_backends!(
+    schema_diagrams_are_drawn_once_and_revalidated,
     meeting_links_are_for_the_instructor_admins_and_confirmed_students,
     a_student_holds_at_most_three_unpaid_bookings_even_when_racing,
     the_pending_limit_is_a_setting,
