@@ -19,7 +19,7 @@ problems!(FeedError);
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(calendar_feed))
-        .routes(routes!(new_calendar_token))
+        .routes(routes!(new_calendar_token, revoke_calendar_token))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,6 +50,23 @@ pub async fn new_calendar_token(
             token,
         }),
     ))
+}
+
+/// Delete the token of your calendar feed; the feed then answers as for an
+/// unknown token.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/calendar-token",
+    tag = "calendar",
+    responses((status = 204, description = "The token no longer opens the feed"))
+)]
+pub async fn revoke_calendar_token(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Meta(meta): Meta,
+) -> Result<StatusCode, ApiError> {
+    calendar::revoke_token(&state, &auth, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -36,15 +36,13 @@ use std::future::Future;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use extract::{IdempotencyKey, Ids, Json};
 pub use medicaledu_app::{AppContext as AppState, Settings};
 pub use problem::{ApiError, FieldError, Problem};
-
-use request_id::{MakeRequestUuidV7, REQUEST_ID_HEADER};
+pub use request_id::with_request_id;
 
 /// The whole application: every route, the OpenAPI document and the middleware.
 pub fn router(state: AppState) -> Router {
@@ -65,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ratings::routes())
         .merge(slots::routes())
         .merge(bookings::routes())
-        .merge(promo::routes())
+        .merge(promo::routes(&state.settings))
         .merge(payments::routes())
         .merge(webhooks::routes())
         .merge(calendar::routes())
@@ -74,7 +72,8 @@ pub fn router(state: AppState) -> Router {
         .merge(schema_view::routes())
         .split_for_parts();
 
-    api.layer(axum::Extension(std::sync::Arc::new(openapi)))
+    let api = api
+        .layer(axum::Extension(std::sync::Arc::new(openapi)))
         .fallback(problem::not_found_fallback)
         .method_not_allowed_fallback(problem::method_not_allowed_fallback)
         .with_state(state)
@@ -83,9 +82,8 @@ pub fn router(state: AppState) -> Router {
         // document that carries it.
         .layer(axum::middleware::from_fn(problem::render_problems))
         .layer(CatchPanicLayer::custom(problem::panic_response))
-        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuidV7))
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span));
+    with_request_id(api)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets

@@ -258,6 +258,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SlotNotOpen
         | C::SlotFull
         | C::AlreadyBooked
+        | C::TooManyPendingBookings
         | C::TooLate
         | C::RescheduleLimit
         | C::RescheduleTooLate

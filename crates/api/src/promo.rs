@@ -1,10 +1,11 @@
 //! Promo codes: created by admins (any scope) or instructors (their own
 //! courses), previewed by students, applied when a booking is made.
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use medicaledu_app::PageRequest;
-use medicaledu_app::promo::{self, PromoError, PromoInput};
+use medicaledu_app::promo::{self, PreviewError, PromoError, PromoInput};
 use medicaledu_domain::{Id, Timestamp};
 use medicaledu_store::promo::PromoRow;
 use serde::{Deserialize, Serialize};
@@ -15,16 +16,25 @@ use utoipa_axum::routes;
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams};
 use crate::problem::problems;
+use crate::rate_limit::PerUser;
 use crate::validate::nullable;
-use crate::{ApiError, AppState, Ids, Json};
+use crate::{ApiError, AppState, Ids, Json, Settings};
 
-problems!(PromoError);
+problems!(PromoError, PreviewError);
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(settings: &Settings) -> OpenApiRouter<AppState> {
+    let previews = PerUser::new(
+        settings.promo_rate_limit_per_minute,
+        "Too many promo code checks; try again later.",
+    );
     OpenApiRouter::new()
         .routes(routes!(create_promo, list_promos))
         .routes(routes!(get_promo, update_promo, delete_promo))
-        .routes(routes!(validate_promo))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(validate_promo))
+                .layer(Extension(previews)),
+        )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,13 +224,29 @@ pub struct PromoPreview {
     pub display_total: String,
 }
 
-/// Preview what a code would take off a booking of a slot, or exactly why it would not apply.
-#[utoipa::path(post, path = "/api/v1/promo-codes/validate", tag = "promo codes", request_body = ValidateRequest, responses((status = 200, body = PromoPreview), (status = 422, description = "Why the code does not apply", body = crate::Problem, content_type = "application/problem+json")))]
+/// Preview what a code would take off a booking of a slot, or why it would
+/// not apply. An unknown code and a code of another instructor or course get
+/// the same 404 `promo_not_found`. Limited per user
+/// (`MEDICALEDU_PROMO_RATE_LIMIT_PER_MINUTE`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/promo-codes/validate",
+    tag = "promo codes",
+    request_body = ValidateRequest,
+    responses(
+        (status = 200, body = PromoPreview),
+        (status = 404, description = "No such code for this slot", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Why the code does not apply", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many checks; see Retry-After", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn validate_promo(
     State(state): State<AppState>,
+    Extension(previews): Extension<PerUser>,
     auth: Authenticated,
     Json(body): Json<ValidateRequest>,
 ) -> Result<Json<PromoPreview>, ApiError> {
+    previews.check(auth.id())?;
     let preview = promo::preview(&state, &auth, &body.code, body.slot_id).await?;
     Ok(Json(PromoPreview {
         code: preview.code,

@@ -1,16 +1,24 @@
 //! Per-client-IP limits on the routes that check passwords, against credential
-//! stuffing and sign-up floods. Counters are per server process; the
-//! failed-login lockout, kept in the database, holds across replicas.
+//! stuffing and sign-up floods, and per-user limits on routes that could be
+//! used to guess secrets one request at a time. Counters are per server
+//! process; the failed-login lockout, kept in the database, holds across
+//! replicas.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use medicaledu_domain::Id;
 
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, Settings};
+use crate::{ApiError, AppState, Settings};
 
 /// How often forgotten clients are dropped from the limiter's memory.
 const FORGET_EVERY: Duration = Duration::from_secs(60);
@@ -56,4 +64,53 @@ where
         });
     }
     routes.layer(GovernorLayer::new(config))
+}
+
+/// A per-user allowance on one route, checked by its handler once the user
+/// is known (the session is looked up by the route's extractor, so no layer
+/// in front of it knows who is asking).
+#[derive(Clone)]
+pub struct PerUser {
+    limiter: Option<Arc<DefaultKeyedRateLimiter<Id>>>,
+    detail: &'static str,
+}
+
+impl PerUser {
+    /// `per_minute` requests a minute, all of which may be spent at once;
+    /// 0 lets every request through.
+    pub fn new(per_minute: u32, detail: &'static str) -> Self {
+        let limiter = NonZeroU32::new(per_minute).map(|n| {
+            let limiter: Arc<DefaultKeyedRateLimiter<Id>> =
+                Arc::new(RateLimiter::keyed(Quota::per_minute(n)));
+            let forgetful = Arc::clone(&limiter);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let mut ticks = tokio::time::interval(FORGET_EVERY);
+                    loop {
+                        ticks.tick().await;
+                        forgetful.retain_recent();
+                    }
+                });
+            }
+            limiter
+        });
+        Self { limiter, detail }
+    }
+
+    /// Counts one request of `user`; 429 `rate_limited` with `Retry-After`
+    /// once the allowance is spent.
+    pub fn check(&self, user: Id) -> Result<(), ApiError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(&user).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", self.detail);
+            match HeaderValue::from_str(&seconds.max(1).to_string()) {
+                Ok(value) => error.with_header(header::RETRY_AFTER, value),
+                Err(_) => error,
+            }
+        })
+    }
 }

@@ -7,11 +7,16 @@
 //! `/schema/fonts/`, so browsers measure text as the layout did). The page
 //! loads nothing from anywhere else, and its Content-Security-Policy says so.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
+use bytes::Bytes;
 use medicaledu_app::schema::{self, SchemaError};
 use medicaledu_diagram::{DiagramError, ImageFormat, Options, Theme};
 use medicaledu_schema::{ExportFormat, Schema};
@@ -35,6 +40,7 @@ const MAX_API_SCALE: f32 = 4.0;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(schema_export))
+        .layer(Extension(Arc::new(Rendered::default())))
         .route("/schema", get(viewer))
         .route("/schema/fonts/{file}", get(font))
 }
@@ -129,6 +135,104 @@ fn diagram_error(error: DiagramError) -> ApiError {
     }
 }
 
+/// Diagrams kept in memory at most; the query can name any set of tables, so
+/// the cache must not grow with what clients make up.
+const MAX_RENDERED: usize = 64;
+
+/// What one diagram request asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct DiagramKey {
+    format: ImageFormat,
+    theme: Theme,
+    tables: Vec<String>,
+    group: Option<String>,
+    scale_bits: u32,
+}
+
+/// Diagrams already drawn for one schema version: anonymous clients can ask
+/// for a large PNG as often as they like, and drawing one costs a CPU for
+/// most of a second.
+#[derive(Default)]
+pub struct Rendered {
+    /// The schema version (its JSON export's digest) and its diagrams.
+    drawn: Mutex<(String, HashMap<DiagramKey, Bytes>)>,
+    /// One drawing at a time, so a flood of distinct requests queues here
+    /// instead of taking every core.
+    drawing: tokio::sync::Mutex<()>,
+}
+
+impl Rendered {
+    fn get(&self, version: &str, key: &DiagramKey) -> Option<Bytes> {
+        let drawn = self
+            .drawn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (drawn.0 == version)
+            .then(|| drawn.1.get(key).cloned())
+            .flatten()
+    }
+
+    fn put(&self, version: &str, key: DiagramKey, body: Bytes) {
+        let mut drawn = self
+            .drawn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if drawn.0 != version || drawn.1.len() >= MAX_RENDERED {
+            *drawn = (version.to_owned(), HashMap::new());
+        }
+        drawn.1.insert(key, body);
+    }
+
+    /// The diagram from memory, or drawn (once per schema version and key).
+    async fn diagram(
+        &self,
+        schema: Schema,
+        version: &str,
+        options: Options,
+        format: ImageFormat,
+        scale: f32,
+    ) -> Result<Bytes, ApiError> {
+        let key = DiagramKey {
+            format,
+            theme: options.theme,
+            tables: options.tables.clone(),
+            group: options.group.clone(),
+            scale_bits: scale.to_bits(),
+        };
+        if let Some(body) = self.get(version, &key) {
+            return Ok(body);
+        }
+        let _turn = self.drawing.lock().await;
+        // Whoever held the turn before may have drawn this very diagram.
+        if let Some(body) = self.get(version, &key) {
+            return Ok(body);
+        }
+        let body = Bytes::from(render_diagram(schema, options, format, scale).await?);
+        self.put(version, key, body.clone());
+        Ok(body)
+    }
+}
+
+fn digest_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`); weak tags match too,
+/// as RFC 9110 asks for this header.
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
 /// Renders off the async runtime: a large PNG takes a while.
 async fn render_diagram(
     schema: Schema,
@@ -162,12 +266,15 @@ async fn render_diagram(
                 (Binary = "image/png"),
                 (Binary = "application/pdf"),
             )),
+        (status = 304, description = "Unchanged since the `ETag` named in `If-None-Match`"),
         (status = 422, description = "An unknown format, theme, table or group, or a scale out of range",
             body = crate::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn schema_export(
     State(state): State<AppState>,
+    Extension(rendered): Extension<Arc<Rendered>>,
+    headers: HeaderMap,
     Query(params): Query<SchemaParams>,
 ) -> Result<Response, ApiError> {
     let format = match params.format.as_deref() {
@@ -196,18 +303,33 @@ pub async fn schema_export(
         },
     };
     let schema = schema::live(&state).await?;
+    let version = digest_hex(medicaledu_schema::export(&schema, ExportFormat::Json).as_bytes());
     let (body, media_type, extension) = match format {
         Format::Text(format) => (
-            medicaledu_schema::export(&schema, format).into_bytes(),
+            Bytes::from(medicaledu_schema::export(&schema, format)),
             format.media_type(),
             format.file_extension(),
         ),
         Format::Diagram(format) => (
-            render_diagram(schema, options, format, scale).await?,
+            rendered
+                .diagram(schema, &version, options, format, scale)
+                .await?,
             format.media_type(),
             format.file_extension(),
         ),
     };
+    let etag = format!("\"{}\"", digest_hex(&body));
+    let etag_value = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
+    if not_modified(&headers, &etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag_value),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
+        )
+            .into_response());
+    }
     let disposition = format!(
         "inline; filename=\"medicaledu-schema{}.{extension}\"",
         match format {
@@ -224,6 +346,7 @@ pub async fn schema_export(
                 HeaderValue::from_str(&disposition).map_err(ApiError::internal)?,
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::ETAG, etag_value),
         ],
         body,
     )

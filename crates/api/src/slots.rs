@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Authenticated, Meta};
+use crate::auth::{Authenticated, MaybeAuthenticated, Meta};
 use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
@@ -45,6 +45,8 @@ pub struct Slot {
     pub currency: String,
     pub display_price: String,
     pub location: Option<String>,
+    /// In lists of bookable slots, only for the course's instructor,
+    /// administrators and students with a confirmed booking of the slot.
     pub meeting_url: Option<String>,
     /// `open`, `closed` or `cancelled`.
     pub status: String,
@@ -248,7 +250,9 @@ pub struct WindowParams {
 }
 
 /// Bookable slots of a published course in a window: open, in the future
-/// (beyond the booking notice), with seats left.
+/// (beyond the booking notice), with seats left. `meeting_url` is shown only
+/// to the course's instructor, administrators and students with a confirmed
+/// booking of the slot.
 #[utoipa::path(
     get,
     path = "/api/v1/courses/{id}/slots",
@@ -258,14 +262,16 @@ pub struct WindowParams {
 )]
 pub async fn course_slots(
     State(state): State<AppState>,
+    MaybeAuthenticated(auth): MaybeAuthenticated,
     Ids(id): Ids<Id>,
     Query(params): Query<WindowParams>,
 ) -> Result<Json<SlotList>, ApiError> {
-    let rows = slots::for_course(&state, id, params.into()).await?;
+    let rows = slots::for_course_seen_by(&state, auth.as_deref(), id, params.into()).await?;
     Ok(Json(SlotList::from(rows)))
 }
 
-/// Bookable slots of all of an instructor's published courses in a window.
+/// Bookable slots of all of an instructor's published courses in a window;
+/// `meeting_url` as for a course's slots.
 #[utoipa::path(
     get,
     path = "/api/v1/instructors/{id}/slots",
@@ -275,10 +281,11 @@ pub async fn course_slots(
 )]
 pub async fn instructor_slots(
     State(state): State<AppState>,
+    MaybeAuthenticated(auth): MaybeAuthenticated,
     Ids(id): Ids<Id>,
     Query(params): Query<WindowParams>,
 ) -> Result<Json<SlotList>, ApiError> {
-    let rows = slots::for_instructor(&state, id, params.into()).await?;
+    let rows = slots::for_instructor(&state, auth.as_deref(), id, params.into()).await?;
     Ok(Json(SlotList::from(rows)))
 }
 

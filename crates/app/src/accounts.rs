@@ -522,7 +522,7 @@ fn wrong_current_password() -> FieldError {
 }
 
 /// Changes the actor's password and signs out every other session of the
-/// account.
+/// account; the calendar feed token stops working too.
 pub async fn change_password(
     ctx: &AppContext,
     actor: &Actor,
@@ -576,6 +576,9 @@ pub async fn change_password(
         return Err(Invalid(vec![wrong_current_password()]).into());
     }
     let revoked = sessions::revoke_all(&mut tx, actor.id(), Some(actor.session_id), now).await?;
+    // The feed token is a credential too: whoever made the change may be
+    // shutting out someone who learnt the old password.
+    users::set_calendar_token(&mut tx, actor.id(), None, now).await?;
     audit::record(
         &mut tx,
         meta,

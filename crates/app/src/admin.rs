@@ -77,7 +77,8 @@ pub async fn list_users(
 pub struct UpdateUserInput {
     /// `student`, `instructor` or `admin`.
     pub role: Option<String>,
-    /// `active` or `suspended`; suspending signs the account out everywhere.
+    /// `active` or `suspended`; suspending signs the account out everywhere
+    /// and clears its calendar feed token.
     pub status: Option<String>,
 }
 
@@ -117,6 +118,9 @@ pub async fn update_user(
     if status == Some(UserStatus::Suspended) {
         let revoked = sessions::revoke_all(&mut tx, id, None, now).await?;
         changes.insert("sessions_revoked".into(), json!(revoked));
+        // Cleared, not just refused while suspended: reactivating the account
+        // must not reopen a feed whose link may have leaked.
+        users::set_calendar_token(&mut tx, id, None, now).await?;
     }
     if !changes.is_empty() {
         let action = if before.status != after.status && after.status == UserStatus::Suspended {

@@ -2,7 +2,9 @@
 //! that calendar apps can keep in a subscription URL.
 
 use chrono::Duration;
-use medicaledu_domain::{BookingStatus, CalendarEvent, SessionToken, Timestamp, render_calendar};
+use medicaledu_domain::{
+    BookingStatus, CalendarEvent, Role, SessionToken, Timestamp, render_calendar,
+};
 use medicaledu_store::{bookings, courses, slots, users};
 use serde_json::json;
 
@@ -22,7 +24,7 @@ pub async fn new_token(
     let token = SessionToken::generate();
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
-    users::set_calendar_token(&mut tx, actor.id(), &token.hash(), now).await?;
+    users::set_calendar_token(&mut tx, actor.id(), Some(&token.hash()), now).await?;
     audit::record(
         &mut tx,
         meta,
@@ -38,6 +40,33 @@ pub async fn new_token(
     .await?;
     tx.commit().await?;
     Ok(token.expose().to_owned())
+}
+
+/// Deletes the actor's feed token: the feed then answers as for an unknown
+/// token until a new one is created.
+pub async fn revoke_token(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+) -> Result<(), Internal> {
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    users::set_calendar_token(&mut tx, actor.id(), None, now).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        now,
+        Change {
+            actor: Some(actor.id()),
+            action: "calendar_token.revoked",
+            entity_type: "user",
+            entity_id: actor.id(),
+            changes: json!({ "calendar_token": "revoked" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Why no feed was rendered.
@@ -86,6 +115,11 @@ pub async fn feed(ctx: &AppContext, token: &str) -> Result<String, FeedError> {
         let Some(course) = courses::find_by_id_any(&ctx.db, slot.course_id).await? else {
             continue;
         };
+        // The link joins the session: the instructor keeps it, a student only
+        // while their booking is confirmed (not once it is cancelled).
+        let may_join = course.instructor_id == user.id
+            || user.role == Role::Admin
+            || booking.status == BookingStatus::Confirmed;
         events.push(CalendarEvent {
             uid: format!("booking-{}@medicaledu", booking.id),
             starts_at: *slot.starts_at.as_datetime(),
@@ -93,7 +127,7 @@ pub async fn feed(ctx: &AppContext, token: &str) -> Result<String, FeedError> {
             summary: course.title,
             description: Some(format!("MedicalEdu session, booking {}", booking.id)),
             location: slot.location,
-            url: slot.meeting_url,
+            url: slot.meeting_url.filter(|_| may_join),
             sequence: slot.revision + booking.revision,
             cancelled: booking.status == BookingStatus::Cancelled,
             last_modified: *booking

@@ -70,6 +70,7 @@ error_codes! {
     SlotNotOpen => "slot_not_open",
     SlotFull => "slot_full",
     AlreadyBooked => "already_booked",
+    TooManyPendingBookings => "too_many_pending_bookings",
     TooLate => "too_late",
     RescheduleLimit => "reschedule_limit",
     /// The booking's current session is inside the minimum notice (or has

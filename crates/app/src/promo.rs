@@ -499,14 +499,54 @@ pub struct PromoPreview {
     pub display_total: String,
 }
 
-/// Previews what a code would take off a booking of a slot, or exactly why
-/// it would not apply. Nothing is redeemed.
+/// Why a preview shows no discount.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// No such code, or a code of another instructor or course: the two
+    /// answers are the same, so that previews cannot list others' codes.
+    #[error("No such promo code.")]
+    UnknownCode,
+    /// The slot, or why a code that exists for this slot does not apply.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Internal(Internal),
+}
+
+crate::internal_from!(PreviewError);
+
+impl Failure for PreviewError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PreviewError::UnknownCode => ErrorCode::PromoNotFound,
+            PreviewError::Invalid(e) => e.code(),
+            PreviewError::Internal(e) => e.code(),
+        }
+    }
+
+    fn fields(&self) -> &[FieldError] {
+        match self {
+            PreviewError::Invalid(e) => e.fields(),
+            _ => &[],
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            PreviewError::Internal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Previews what a code would take off a booking of a slot, or why it would
+/// not apply. Nothing is redeemed.
 pub async fn preview(
     ctx: &AppContext,
     actor: &Actor,
     code: &str,
     slot_id: Id,
-) -> Result<PromoPreview, ReadError> {
+) -> Result<PromoPreview, PreviewError> {
     let no_slot = || Invalid::one("slot_id", "invalid", "no such slot");
     let slot = slots::find_live(&ctx.db, slot_id)
         .await?
@@ -516,7 +556,7 @@ pub async fn preview(
         .ok_or_else(no_slot)?;
     let row = promo::find_by_code(&ctx.db, code.trim())
         .await?
-        .ok_or_else(not_found_code)?;
+        .ok_or(PreviewError::UnknownCode)?;
     let check = PromoCheck {
         list_minor: slot.price_minor,
         currency: &slot.currency,
@@ -524,7 +564,10 @@ pub async fn preview(
         instructor_id: course.instructor_id,
         now: *ctx.now().as_datetime(),
     };
-    let discount = terms(&row).apply(&check).map_err(|r| refused(&r))?;
+    let discount = terms(&row).apply(&check).map_err(|r| match r {
+        PromoRefusal::OutOfScope => PreviewError::UnknownCode,
+        other => refused(&other).into(),
+    })?;
     if let Some(limit) = row.max_redemptions_per_user
         && promo::held_by_student_now(&ctx.db, row.id, actor.id()).await? >= limit
     {

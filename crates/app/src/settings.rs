@@ -19,6 +19,10 @@ pub struct Settings {
     pub auth_rate_limit_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Promo code previews per user and minute; 0 disables the limit.
+    pub promo_rate_limit_per_minute: u32,
+    /// Unpaid (pending) bookings a student may hold at once.
+    pub max_pending_bookings: u32,
     /// Notice, payment hold, refund window and reschedule limit.
     pub booking: BookingPolicy,
     /// How far and how many occurrences a recurring slot expands to.
@@ -41,6 +45,8 @@ impl Default for Settings {
             argon2: Argon2Params::default(),
             auth_rate_limit_per_minute: 10,
             trust_forwarded_for: false,
+            promo_rate_limit_per_minute: 20,
+            max_pending_bookings: 3,
             booking: BookingPolicy::default(),
             recurrence: ExpansionLimits::default(),
             hold_sweep_interval: std::time::Duration::from_secs(30),

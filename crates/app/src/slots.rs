@@ -7,7 +7,7 @@ use medicaledu_domain::{
 };
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::slots::{self, NewSlot, Scope, SlotChanges, SlotRow};
-use medicaledu_store::{Tx, users};
+use medicaledu_store::{Tx, bookings, users};
 use serde_json::json;
 
 use crate::audit::{self, Change};
@@ -557,28 +557,56 @@ fn window(input: &WindowInput, now: DateTime<Utc>) -> Result<SlotWindow, ReadErr
         .map_err(|issue| Invalid::one("to", issue.code, issue.message).into())
 }
 
+/// Bookable slots as `viewer` may see them: the meeting link is for the
+/// course's instructor, administrators and students with a confirmed
+/// booking of the slot only, since anyone who has it can join the session.
 async fn bookable(
     ctx: &AppContext,
+    viewer: Option<&Actor>,
     course: Option<Id>,
-    instructor: Option<Id>,
+    instructor: Id,
     window: SlotWindow,
 ) -> Result<Vec<SlotRow>, ReadError> {
     let now = *ctx.now().as_datetime();
-    Ok(slots::bookable(
+    let (from, to) = (Timestamp::from(window.from()), Timestamp::from(window.to()));
+    let mut rows = slots::bookable(
         &ctx.db,
         course,
-        instructor,
-        Timestamp::from(window.from()),
-        Timestamp::from(window.to()),
+        Some(instructor),
+        from,
+        to,
         Timestamp::from(now + ctx.settings.booking.min_notice),
     )
-    .await?)
+    .await?;
+    let confirmed = match viewer {
+        Some(actor) if actor.is_admin() || actor.id() == instructor => return Ok(rows),
+        Some(actor) => bookings::confirmed_slots_of(&ctx.db, actor.id(), from, to).await?,
+        None => Vec::new(),
+    };
+    for row in &mut rows {
+        if !confirmed.contains(&row.id) {
+            row.meeting_url = None;
+        }
+    }
+    Ok(rows)
+}
+
+/// Bookable slots of a published course in a window, as anyone sees them
+/// (no meeting links).
+pub async fn for_course(
+    ctx: &AppContext,
+    course_id: Id,
+    input: WindowInput,
+) -> Result<Vec<SlotRow>, ReadError> {
+    for_course_seen_by(ctx, None, course_id, input).await
 }
 
 /// Bookable slots of a published course in a window: open, in the future
-/// (beyond the booking notice), with seats left.
-pub async fn for_course(
+/// (beyond the booking notice), with seats left; meeting links only where
+/// `viewer` may have them.
+pub async fn for_course_seen_by(
     ctx: &AppContext,
+    viewer: Option<&Actor>,
     course_id: Id,
     input: WindowInput,
 ) -> Result<Vec<SlotRow>, ReadError> {
@@ -587,12 +615,14 @@ pub async fn for_course(
         .await?
         .filter(|c| c.status == CourseStatus::Published)
         .ok_or(ReadError::NotFound("Course"))?;
-    bookable(ctx, Some(course.id), None, window).await
+    bookable(ctx, viewer, Some(course.id), course.instructor_id, window).await
 }
 
-/// Bookable slots of all of an instructor's published courses in a window.
+/// Bookable slots of all of an instructor's published courses in a window;
+/// meeting links only where `viewer` may have them.
 pub async fn for_instructor(
     ctx: &AppContext,
+    viewer: Option<&Actor>,
     instructor_id: Id,
     input: WindowInput,
 ) -> Result<Vec<SlotRow>, ReadError> {
@@ -601,5 +631,5 @@ pub async fn for_instructor(
         .await?
         .filter(|u| u.role == Role::Instructor)
         .ok_or(ReadError::NotFound("Instructor"))?;
-    bookable(ctx, None, Some(instructor.id), window).await
+    bookable(ctx, viewer, None, instructor.id, window).await
 }

@@ -167,6 +167,9 @@ pub struct SchedulingArgs {
     /// Hours before the start within which a cancellation is no longer refunded [default: 24].
     #[arg(long, env = "MEDICALEDU_REFUND_WINDOW_HOURS", global = true)]
     pub refund_window_hours: Option<u32>,
+    /// Unpaid (pending) bookings one student may hold at once [default: 3].
+    #[arg(long, env = "MEDICALEDU_MAX_PENDING_BOOKINGS", global = true)]
+    pub max_pending_bookings: Option<u32>,
     /// How often one booking may be rescheduled [default: 2].
     #[arg(long, env = "MEDICALEDU_MAX_RESCHEDULES", global = true)]
     pub max_reschedules: Option<u32>,
@@ -202,6 +205,9 @@ pub struct SecurityArgs {
     /// Sign-in and sign-up attempts per client IP and minute; 0 turns the limit off [default: 10].
     #[arg(long, env = "MEDICALEDU_AUTH_RATE_LIMIT_PER_MINUTE", global = true)]
     pub auth_rate_limit_per_minute: Option<u32>,
+    /// Promo code previews per user and minute; 0 turns the limit off [default: 20].
+    #[arg(long, env = "MEDICALEDU_PROMO_RATE_LIMIT_PER_MINUTE", global = true)]
+    pub promo_rate_limit_per_minute: Option<u32>,
     /// Take the client IP from X-Forwarded-For; only behind a proxy that sets it [default: false].
     #[arg(long, env = "MEDICALEDU_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: Option<bool>,

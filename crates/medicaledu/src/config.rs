@@ -51,6 +51,7 @@ struct FileConfig {
     lockout_max_attempts: Option<u32>,
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
+    promo_rate_limit_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
@@ -58,6 +59,7 @@ struct FileConfig {
     booking_min_notice_minutes: Option<u32>,
     booking_hold_minutes: Option<u32>,
     refund_window_hours: Option<u32>,
+    max_pending_bookings: Option<u32>,
     max_reschedules: Option<u32>,
     recurrence_max_occurrences: Option<u32>,
     recurrence_horizon_days: Option<u32>,
@@ -197,6 +199,14 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
             .auth_rate_limit_per_minute
             .or(file.auth_rate_limit_per_minute)
             .unwrap_or(defaults.auth_rate_limit_per_minute),
+        promo_rate_limit_per_minute: flags
+            .promo_rate_limit_per_minute
+            .or(file.promo_rate_limit_per_minute)
+            .unwrap_or(defaults.promo_rate_limit_per_minute),
+        max_pending_bookings: scheduling
+            .max_pending_bookings
+            .or(file.max_pending_bookings)
+            .unwrap_or(defaults.max_pending_bookings),
         trust_forwarded_for: flags
             .trust_forwarded_for
             .or(file.trust_forwarded_for)

@@ -20,11 +20,12 @@ fn is_api(path: &str) -> bool {
         || path.starts_with("/schema/")
 }
 
-/// Every route of the server.
+/// Every route of the server. The request id is settled before routing, so
+/// that pages and the API record the same acceptable id.
 pub fn router(ctx: AppContext) -> Router {
     let api = medicaledu_api::router(ctx.clone());
     let web = medicaledu_web::router(ctx);
-    Router::new().fallback(move |request: Request| async move {
+    medicaledu_api::with_request_id(Router::new().fallback(move |request: Request| async move {
         let target = if is_api(request.uri().path()) {
             api
         } else {
@@ -34,7 +35,7 @@ pub fn router(ctx: AppContext) -> Router {
             Ok(response) => response,
             Err(never) => match never {},
         }
-    })
+    }))
 }
 
 /// Serves every route on `listener` until `shutdown` resolves, then lets

@@ -248,6 +248,46 @@ pub async fn due_holds(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<Id>, s
     })
 }
 
+/// The slots starting in `[from, to)` on which the student holds a confirmed
+/// booking.
+pub async fn confirmed_slots_of(
+    db: &Db,
+    student_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<Id>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_scalar(
+            "SELECT b.slot_id FROM bookings b JOIN availability_slots s ON s.id = b.slot_id \
+             WHERE b.student_id = $1 AND b.status = 'confirmed' AND s.starts_at >= $2 AND s.starts_at < $3",
+        )
+        .bind(student_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The student's pending bookings whose payment hold still runs at `now`
+/// (a hold that ran out is released by the sweep and holds nothing).
+pub async fn pending_held_by(
+    tx: &mut Tx,
+    student_id: Id,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE student_id = $1 AND status = 'pending' \
+             AND (hold_expires_at IS NULL OR hold_expires_at >= $2)",
+        )
+        .bind(student_id)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+    })
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct BookingFilter {
     pub student_id: Option<Id>,

@@ -136,6 +136,20 @@ pub async fn find_live_by_id_tx(tx: &mut Tx, id: Id) -> Result<Option<UserRow>, 
 }
 
 /// Looks an account up by email, ignoring case, among live accounts.
+/// Holds the user's row until commit, serializing decisions about what the
+/// user holds (such as their pending bookings). SQLite's write transaction
+/// already holds the database's only write lock.
+pub async fn lock(tx: &mut Tx, id: Id) -> Result<(), sqlx::Error> {
+    match tx {
+        Tx::Postgres(tx) => sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map(drop),
+        Tx::Sqlite(_) => Ok(()),
+    }
+}
+
 pub async fn find_live_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL"
@@ -309,11 +323,12 @@ pub async fn set_role_and_status(
     })
 }
 
-/// Stores the hash of a new calendar feed token, replacing the old one.
+/// Stores the hash of a new calendar feed token, replacing the old one, or
+/// clears it (`None`) so that no token opens the feed.
 pub async fn set_calendar_token(
     tx: &mut Tx,
     id: Id,
-    token_hash: &str,
+    token_hash: Option<&str>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => {

@@ -5,7 +5,7 @@ use medicaledu_domain::{
     hold_expires_at, initial_status,
 };
 use medicaledu_store::bookings::{self, BookingRow, InsertBookingError, NewBooking};
-use medicaledu_store::{courses, promo, slots};
+use medicaledu_store::{courses, promo, slots, users};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -50,6 +50,8 @@ pub enum BookError {
     AlreadyBooked,
     #[error("No seats are left in this session.")]
     SlotFull,
+    #[error("You already hold {0} unpaid bookings; pay for or cancel one first.")]
+    TooManyPending(u32),
     #[error(transparent)]
     Internal(Internal),
 }
@@ -66,6 +68,7 @@ impl Failure for BookError {
             BookError::Rule(e) => rule_code(e),
             BookError::AlreadyBooked => ErrorCode::AlreadyBooked,
             BookError::SlotFull => ErrorCode::SlotFull,
+            BookError::TooManyPending(_) => ErrorCode::TooManyPendingBookings,
             BookError::Internal(e) => e.code(),
         }
     }
@@ -106,6 +109,9 @@ pub async fn book(
     )));
     let now = ctx.now();
     let mut tx = ctx.db.begin_write().await?;
+    // Concurrent bookings of one student wait for each other here, so that
+    // each counts the pending bookings the others made.
+    users::lock(&mut tx, actor.id()).await?;
     if let Some(key) = &input.idempotency_key
         && let Some(existing) = bookings::find_by_idempotency_key(&mut tx, actor.id(), key).await?
     {
@@ -164,10 +170,18 @@ pub async fn book(
         None => None,
     };
     let discount = promo.as_ref().map_or(0, |(_, d)| *d);
+    let status = initial_status(slot.price_minor - discount);
+    // Only unpaid bookings hold seats without paying for them; a free
+    // booking is confirmed at once and is never refused for this.
+    let limit = ctx.settings.max_pending_bookings;
+    if status == BookingStatus::Pending
+        && bookings::pending_held_by(&mut tx, actor.id(), now).await? >= i64::from(limit)
+    {
+        return Err(BookError::TooManyPending(limit));
+    }
     if !slots::take_seat(&mut tx, slot.id, now).await? {
         return Err(BookError::SlotFull);
     }
-    let status = initial_status(slot.price_minor - discount);
     let hold = (status == BookingStatus::Pending)
         .then(|| Timestamp::from(hold_expires_at(&ctx.settings.booking, *now.as_datetime())));
     let booking = bookings::insert(

@@ -263,8 +263,20 @@ async fn remember_capture(
 }
 
 /// Handles a verified Stripe event: `payment_intent.succeeded`,
-/// `payment_intent.payment_failed` and `charge.refunded`.
+/// `payment_intent.payment_failed` and `charge.refunded`. An event of the
+/// other mode than the secret key's (a test payment on a live account, or
+/// the reverse) is acknowledged and changes nothing: one webhook secret can
+/// be shared by both modes, and test money must never confirm a real seat.
 pub async fn stripe_event(ctx: &AppContext, event: &StripeEvent) -> Result<(), WebhookError> {
+    let key_mode = ctx.settings.stripe.as_ref().and_then(|c| c.livemode());
+    if key_mode.is_some_and(|live| live != event.livemode) {
+        tracing::warn!(
+            event = %event.id,
+            livemode = event.livemode,
+            "stripe event of the other mode than the secret key ignored"
+        );
+        return Ok(());
+    }
     let meta = meta(STRIPE, &event.id);
     match &event.object {
         StripeObject::PaymentIntentSucceeded(intent) => {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod access;
 mod catalog;
 mod cli;
 mod commerce;

@@ -50,6 +50,21 @@ impl StripeConfig {
             timeout: http::DEFAULT_TIMEOUT,
         }
     }
+
+    /// Whether the secret key is a live key (`sk_live_…`, `rk_live_…`) or a
+    /// test key (`sk_test_…`, `rk_test_…`); `None` for any other shape.
+    pub fn livemode(&self) -> Option<bool> {
+        let mode = ["sk_", "rk_"]
+            .iter()
+            .find_map(|prefix| self.secret_key.strip_prefix(prefix))?;
+        if mode.starts_with("live_") {
+            Some(true)
+        } else if mode.starts_with("test_") {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 /// Secrets never reach a log through `{:?}`.
@@ -469,6 +484,10 @@ mod tests {
     #[test]
     fn config_needs_both_secrets_and_hides_them() {
         let config = StripeConfig::new("sk_test_secret", "whsec_secret");
+        assert_eq!(config.livemode(), Some(false));
+        assert_eq!(StripeConfig::new("rk_live_x", "").livemode(), Some(true));
+        assert_eq!(StripeConfig::new("sk_live_x", "").livemode(), Some(true));
+        assert_eq!(StripeConfig::new("secret", "").livemode(), None);
         assert_eq!(config.api_base, "https://api.stripe.com");
         assert_eq!(config.timeout, Duration::from_secs(10));
         let debug = format!("{config:?}");
