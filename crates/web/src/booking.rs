@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::bookings::{BookError, BookInput};
 use medicaledu_app::dashboard::{BookingDetail, CancelConsequence};
-use medicaledu_app::{Actor, AppContext, ReadError};
+use medicaledu_app::promo::PreviewError;
+use medicaledu_app::{Actor, AppContext};
 use medicaledu_domain::{BookingRuleError, BookingStatus, Id, Role};
 use medicaledu_payments::ProviderName;
 use serde::Deserialize;
@@ -112,7 +113,8 @@ async fn book_page(
                     ],
                 ));
             }
-            Err(ReadError::Invalid(invalid)) => {
+            Err(PreviewError::UnknownCode) => promo_error = Some(tr.t("book-promo-unknown")),
+            Err(PreviewError::Invalid(invalid)) => {
                 promo_error = invalid.0.first().map(|e| e.message.clone());
             }
             Err(e) => return Err(PageError::from_failure(&e)),

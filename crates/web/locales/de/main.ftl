@@ -134,6 +134,7 @@ book-when = Wann
 book-discount = Rabatt
 book-total = Gesamt
 book-promo = Gutscheincode
+book-promo-unknown = Diesen Gutscheincode gibt es nicht.
 book-apply = Anwenden
 book-promo-applied = Code { $code } angewendet: Sie zahlen { $total }.
 book-confirm = Buchung bestätigen

@@ -134,6 +134,7 @@ book-when = When
 book-discount = Discount
 book-total = Total
 book-promo = Promo code
+book-promo-unknown = No such promo code.
 book-apply = Apply
 book-promo-applied = Code { $code } applied: you pay { $total }.
 book-confirm = Confirm booking
