@@ -58,11 +58,56 @@ fn same_origin(parts: &Parts, secure: bool) -> bool {
         let Some(host) = header_text(header::HOST) else {
             return false;
         };
-        let scheme = if secure { "https" } else { "http" };
-        return origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"));
+        let expected = |scheme: &str| origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"));
+        // Behind TLS (secure cookies) the page was served over https. On a
+        // loopback address browsers keep secure cookies over plain http too,
+        // which is how a newcomer runs the server with its defaults.
+        return if secure {
+            expected("https") || (is_loopback(host) && expected("http"))
+        } else {
+            expected("http")
+        };
     }
     match header_text(header::HeaderName::from_static("sec-fetch-site")) {
         Some(site) => site == "same-origin" || site == "none",
         None => true,
+    }
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "127.1.2.3",
+            "[::1]:8080",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "example.org",
+            "10.0.0.1:8080",
+            "[2001:db8::1]:443",
+            "localhost.example.org",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
     }
 }
