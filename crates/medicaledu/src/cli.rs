@@ -202,9 +202,11 @@ pub struct SecurityArgs {
     /// Sign-in and sign-up attempts per client IP and minute; 0 turns the limit off [default: 10].
     #[arg(long, env = "MEDICALEDU_AUTH_RATE_LIMIT_PER_MINUTE", global = true)]
     pub auth_rate_limit_per_minute: Option<u32>,
-    /// Take the client IP from X-Forwarded-For; only behind a proxy that sets it [default: false].
-    #[arg(long, env = "MEDICALEDU_TRUST_FORWARDED_FOR", global = true)]
-    pub trust_forwarded_for: Option<bool>,
+    /// Proxies of your own in front of the server, each appending to X-Forwarded-For:
+    /// the client is the entry that many hops from its right; 0 uses the connection's
+    /// address (X-Real-IP and Forwarded are never read) [default: 0].
+    #[arg(long, env = "MEDICALEDU_TRUSTED_PROXY_HOPS", global = true)]
+    pub trusted_proxy_hops: Option<u32>,
     /// Argon2id memory in KiB [default: 19456].
     #[arg(long, env = "MEDICALEDU_ARGON2_MEMORY_KIB", global = true)]
     pub argon2_memory_kib: Option<u32>,

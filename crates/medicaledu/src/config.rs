@@ -51,7 +51,7 @@ struct FileConfig {
     lockout_max_attempts: Option<u32>,
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
-    trust_forwarded_for: Option<bool>,
+    trusted_proxy_hops: Option<u32>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
@@ -197,10 +197,10 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
             .auth_rate_limit_per_minute
             .or(file.auth_rate_limit_per_minute)
             .unwrap_or(defaults.auth_rate_limit_per_minute),
-        trust_forwarded_for: flags
-            .trust_forwarded_for
-            .or(file.trust_forwarded_for)
-            .unwrap_or(defaults.trust_forwarded_for),
+        trusted_proxy_hops: flags
+            .trusted_proxy_hops
+            .or(file.trusted_proxy_hops)
+            .unwrap_or(defaults.trusted_proxy_hops),
         booking: booking_policy(scheduling, file),
         recurrence: recurrence_limits(scheduling, file),
         hold_sweep_interval: scheduling

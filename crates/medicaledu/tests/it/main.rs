@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod commerce;
 mod diagram;
+mod hardening;
 mod http;
 mod identity;
 mod inbox;
