@@ -148,8 +148,46 @@ async fn an_origin_must_match_scheme_and_port(backend: Backend) {
     assert_eq!(same.status(), 204);
 }
 
+/// A NUL character anywhere in the input is refused before the database
+/// sees it (PostgreSQL would fail the query): 422 naming the field for a
+/// body or query, 404 for a path.
+async fn nul_characters_are_refused_everywhere(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "a\u{0}b", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status(), 422);
+    let body: Value = login.json().await.expect("json");
+    assert_eq!(body["code"], "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "email");
+
+    for (path, field) in [
+        ("/api/v1/courses?q=%00", "q"),
+        ("/api/v1/admin/users?q=%00", "q"),
+        ("/api/v1/admin/audit-logs?entity_type=%00", "entity_type"),
+    ] {
+        let response = app.send(Method::GET, path, &admin, None).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["errors"][0]["field"], field, "{path}");
+    }
+    let response = app.get("/api/v1/courses/a%00b").await;
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
 both_backends!(
     the_client_address_is_counted_from_the_trusted_proxies,
     without_trusted_proxies_forwarded_for_is_ignored,
     an_origin_must_match_scheme_and_port,
+    nul_characters_are_refused_everywhere,
 );
