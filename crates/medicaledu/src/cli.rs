@@ -257,6 +257,15 @@ pub struct CreateUserArgs {
     pub timezone: Option<String>,
 }
 
+/// `serve`'s options alone, for the bare command: its settings then come
+/// from the environment as they would for `medicaledu serve`.
+#[derive(Debug, Parser)]
+#[command(name = "medicaledu")]
+pub struct BareServe {
+    #[command(flatten)]
+    pub args: ServeArgs,
+}
+
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
     /// Address to listen on. Default: 127.0.0.1:8080.
@@ -271,6 +280,33 @@ pub struct ServeArgs {
     /// Do not deliver notifications in this process (leave it to `medicaledu worker`).
     #[arg(long, env = "MEDICALEDU_NO_DISPATCHER")]
     pub no_dispatcher: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How long one client may take and how many may connect at once.
+#[derive(Debug, Default, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers [default: 10].
+    #[arg(long, env = "MEDICALEDU_HEADER_TIMEOUT_SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request body may pause between two reads [default: 30].
+    #[arg(long, env = "MEDICALEDU_BODY_TIMEOUT_SECONDS")]
+    pub body_timeout_seconds: Option<u64>,
+    /// Seconds a kept-alive connection may wait for its next request [default: 60].
+    #[arg(long, env = "MEDICALEDU_IDLE_TIMEOUT_SECONDS")]
+    pub idle_timeout_seconds: Option<u64>,
+    /// Seconds from a request's headers to its response [default: 30].
+    #[arg(long, env = "MEDICALEDU_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u64>,
+    /// Connections served at once; more wait to be accepted [default: 1024].
+    #[arg(long, env = "MEDICALEDU_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds requests in flight get to finish at shutdown before their
+    /// connections are closed [default: 30].
+    #[arg(long, env = "MEDICALEDU_SHUTDOWN_GRACE_SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

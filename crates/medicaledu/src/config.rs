@@ -14,7 +14,9 @@ use medicaledu_notify::{
 use medicaledu_payments::{PaypalConfig, StripeConfig};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, NotifyArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs};
+use crate::cli::{
+    GlobalArgs, LimitArgs, NotifyArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs,
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -35,6 +37,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub settings: Settings,
     pub dispatch: DispatchSettings,
+    /// Timeouts and the connection cap of `serve`.
+    pub limits: crate::server::Limits,
 }
 
 /// The TOML file. Unknown keys are an error: a typo must not silently fall back
@@ -52,6 +56,12 @@ struct FileConfig {
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
     trusted_proxy_hops: Option<u32>,
+    header_timeout_seconds: Option<u64>,
+    body_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    request_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    shutdown_grace_seconds: Option<u64>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
@@ -143,6 +153,7 @@ impl Config {
                 ..settings(&global.security, &global.scheduling, &file)
             },
             dispatch: dispatch(&global.notify, &file)?,
+            limits: limits(serve.map(|s| &s.limits), &file),
         })
     }
 }
@@ -212,6 +223,46 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
                 std::time::Duration::from_millis,
             ),
         ..defaults
+    }
+}
+
+fn limits(flags: Option<&LimitArgs>, file: &FileConfig) -> crate::server::Limits {
+    let defaults = crate::server::Limits::default();
+    let none = LimitArgs::default();
+    let flags = flags.unwrap_or(&none);
+    let seconds = |flag: Option<u64>, file: Option<u64>, default: Duration| {
+        flag.or(file).map_or(default, Duration::from_secs)
+    };
+    crate::server::Limits {
+        header_timeout: seconds(
+            flags.header_timeout_seconds,
+            file.header_timeout_seconds,
+            defaults.header_timeout,
+        ),
+        body_timeout: seconds(
+            flags.body_timeout_seconds,
+            file.body_timeout_seconds,
+            defaults.body_timeout,
+        ),
+        idle_timeout: seconds(
+            flags.idle_timeout_seconds,
+            file.idle_timeout_seconds,
+            defaults.idle_timeout,
+        ),
+        request_timeout: seconds(
+            flags.request_timeout_seconds,
+            file.request_timeout_seconds,
+            defaults.request_timeout,
+        ),
+        max_connections: flags
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(defaults.max_connections),
+        shutdown_grace: seconds(
+            flags.shutdown_grace_seconds,
+            file.shutdown_grace_seconds,
+            defaults.shutdown_grace,
+        ),
     }
 }
 
@@ -440,6 +491,7 @@ mod tests {
             bind: Some("127.0.0.1:7000".parse().expect("addr")),
             no_migrate: false,
             no_dispatcher: false,
+            limits: LimitArgs::default(),
         };
         let config = Config::resolve(
             &global(Some("sqlite://flag.db"), Some(path.clone())),

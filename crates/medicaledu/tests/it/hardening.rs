@@ -2,9 +2,12 @@
 //! cross-scheme origins, NUL characters, stalled connections, database
 //! outages and a full disk.
 
+use std::time::{Duration, Instant};
+
 use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{PASSWORD, TestApp, both_backends, spawn_app, spawn_app_with, test_settings};
 
@@ -185,9 +188,135 @@ async fn nul_characters_are_refused_everywhere(backend: Backend) {
     assert_eq!(app.get("/readyz").await.status(), 200);
 }
 
+/// The real server with `limits` on a fresh database; its address.
+async fn serve_limited(
+    backend: Backend,
+    limits: medicaledu::server::Limits,
+) -> Option<(String, crate::support::TestDb)> {
+    let test_db = crate::support::TestDb::migrated(backend).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local addr").to_string();
+    let ctx = medicaledu_app::AppContext::new(test_db.db.clone(), test_settings())
+        .expect("valid settings");
+    tokio::spawn(medicaledu::server::serve_with(
+        listener,
+        ctx,
+        limits,
+        std::future::pending(),
+    ));
+    Some((address, test_db))
+}
+
+/// Reads until the server closes the connection; what it sent and when.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: Duration,
+) -> (String, Duration) {
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut received)).await;
+    assert!(
+        read.is_ok(),
+        "the server kept the connection open past {limit:?}"
+    );
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// Slow loris: a client that sends half a request line and stalls is cut off
+/// after the header timeout, while others are served all along.
+async fn a_stalled_request_head_is_closed_and_others_are_served(backend: Backend) {
+    let limits = medicaledu::server::Limits {
+        header_timeout: Duration::from_secs(1),
+        ..medicaledu::server::Limits::default()
+    };
+    let Some((address, _db)) = serve_limited(backend, limits).await else {
+        return;
+    };
+    let mut stalled: Vec<tokio::net::TcpStream> = Vec::new();
+    for _ in 0..20 {
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("connect");
+        stream.write_all(b"GET /healthz HT").await.expect("send");
+        stalled.push(stream);
+    }
+    let client = reqwest::Client::new();
+    let healthy = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        healthy.status(),
+        200,
+        "others are served while clients stall"
+    );
+    for stream in &mut stalled {
+        let (_, after) = read_until_closed(stream, Duration::from_secs(5)).await;
+        assert!(after < Duration::from_secs(5));
+    }
+    let healthy = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(healthy.status(), 200);
+}
+
+/// A kept-alive connection that sends nothing more is closed after the idle
+/// timeout; a body that stops arriving is answered within the body timeout.
+async fn idle_connections_and_stalled_bodies_time_out(backend: Backend) {
+    let limits = medicaledu::server::Limits {
+        idle_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+        ..medicaledu::server::Limits::default()
+    };
+    let Some((address, _db)) = serve_limited(backend, limits).await else {
+        return;
+    };
+    let mut idle = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    idle.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await
+        .expect("send");
+    let (answer, after) = read_until_closed(&mut idle, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        after >= Duration::from_millis(900),
+        "closed after {after:?}"
+    );
+
+    let mut slow = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    slow.write_all(
+        format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\nConnection: close\r\n\r\n{{\"email\":"
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("send");
+    let (answer, after) = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    assert!(
+        after >= Duration::from_millis(900),
+        "answered after {after:?}"
+    );
+}
+
 both_backends!(
     the_client_address_is_counted_from_the_trusted_proxies,
     without_trusted_proxies_forwarded_for_is_ignored,
     an_origin_must_match_scheme_and_port,
     nul_characters_are_refused_everywhere,
+    a_stalled_request_head_is_closed_and_others_are_served,
+    idle_connections_and_stalled_bodies_time_out,
 );
