@@ -185,7 +185,10 @@ impl ApiError {
         let code = e.code();
         let status = status_of(code);
         let fields: Vec<FieldError> = e.fields().iter().map(FieldError::from).collect();
-        let retry_after = e.retry_after();
+        // Operation errors wrap `Internal` without passing its retry hint on.
+        let retry_after = e.retry_after().or_else(|| {
+            (code == ErrorCode::DatabaseUnavailable).then_some(medicaledu_app::DATABASE_RETRY_AFTER)
+        });
         let mut error = if e.internal().is_some() {
             let detail = match code {
                 ErrorCode::DatabaseUnavailable => {

@@ -200,6 +200,9 @@ impl Fields {
     }
 }
 
+/// When a caller may try again after the database could not be reached.
+pub const DATABASE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A failure the caller cannot fix: the database, a broken invariant. Its
 /// cause chain is logged by the adapter and never shown to the caller.
 #[derive(Debug)]
@@ -220,6 +223,14 @@ impl Internal {
     pub fn code(&self) -> ErrorCode {
         match self.0.downcast_ref::<sqlx::Error>() {
             Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
+                ErrorCode::DatabaseUnavailable
+            }
+            // A server shutting down or refusing connections (SQLSTATE
+            // classes 08 and 57P) answers on connections the pool held.
+            Some(sqlx::Error::Database(e))
+                if e.code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
                 ErrorCode::DatabaseUnavailable
             }
             _ => ErrorCode::InternalError,

@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     )]
     pub database_url: Option<String>,
 
+    /// Milliseconds a request waits for a database connection before it is
+    /// answered 503 `database_unavailable` [default: 2000].
+    #[arg(long, env = "MEDICALEDU_DB_ACQUIRE_TIMEOUT_MS", global = true)]
+    pub db_acquire_timeout_ms: Option<u64>,
+
     /// A TOML configuration file.
     #[arg(long, env = "MEDICALEDU_CONFIG", global = true)]
     pub config: Option<PathBuf>,

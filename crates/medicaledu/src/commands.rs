@@ -2,7 +2,7 @@ use anyhow::Context;
 use medicaledu_app::AppContext;
 use medicaledu_diagram::ImageFormat;
 use medicaledu_notify::Dispatcher;
-use medicaledu_store::{Db, PoolConfig};
+use medicaledu_store::Db;
 use tokio::sync::watch;
 
 use clap::Parser;
@@ -37,7 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {
-    Ok(Db::connect(&config.database_url, &PoolConfig::default()).await?)
+    Ok(Db::connect(&config.database_url, &config.pool).await?)
 }
 
 async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {

@@ -33,6 +33,8 @@ pub enum LogFormat {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// How the database pool is sized and how long it waits.
+    pub pool: medicaledu_store::PoolConfig,
     pub bind: SocketAddr,
     pub log_format: LogFormat,
     pub settings: Settings,
@@ -47,6 +49,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
+    db_acquire_timeout_ms: Option<u64>,
     bind: Option<String>,
     log_format: Option<LogFormat>,
     session_ttl_hours: Option<u32>,
@@ -145,6 +148,16 @@ impl Config {
                 .clone()
                 .or_else(|| file.database_url.clone())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            pool: {
+                let defaults = medicaledu_store::PoolConfig::default();
+                medicaledu_store::PoolConfig {
+                    acquire_timeout: global
+                        .db_acquire_timeout_ms
+                        .or(file.db_acquire_timeout_ms)
+                        .map_or(defaults.acquire_timeout, Duration::from_millis),
+                    ..defaults
+                }
+            },
             bind,
             log_format: global.log_format.or(file.log_format).unwrap_or_default(),
             settings: Settings {
@@ -467,6 +480,7 @@ mod tests {
     fn global(database_url: Option<&str>, config: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {
             database_url: database_url.map(str::to_owned),
+            db_acquire_timeout_ms: None,
             config,
             log_format: None,
             security: SecurityArgs::default(),

@@ -55,7 +55,9 @@ impl Default for PoolConfig {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            acquire_timeout: Duration::from_secs(10),
+            // Short, so that a database outage is answered at once (503)
+            // rather than after a long hang.
+            acquire_timeout: Duration::from_secs(2),
             sqlite_busy_timeout: Duration::from_secs(10),
         }
     }

@@ -320,3 +320,190 @@ both_backends!(
     a_stalled_request_head_is_closed_and_others_are_served,
     idle_connections_and_stalled_bodies_time_out,
 );
+
+/// A PostgreSQL server of the test's own, in a temporary directory, that the
+/// test can stop and start again; stopped and removed with the value.
+struct PrivateCluster {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivateCluster {
+    /// `None` (with a `SKIPPED:` line) when PostgreSQL's server binaries
+    /// are not installed.
+    fn start() -> Option<PrivateCluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists() && bin.join("pg_ctl").exists());
+        let Some(bin) = bin else {
+            eprintln!("SKIPPED: database outage test (no initdb/pg_ctl under /usr/lib/postgresql)");
+            return None;
+        };
+        let dir = std::env::temp_dir().join(format!("medicaledu-pg-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("create cluster dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let cluster = PrivateCluster { bin, dir, port };
+        if is_root() {
+            let owned = std::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&cluster.dir)
+                .status()
+                .expect("chown");
+            assert!(owned.success());
+        }
+        let data = cluster.dir.join("data");
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+            ],
+        );
+        cluster.pg_ctl("start");
+        Some(cluster)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let data = self.dir.join("data").to_string_lossy().into_owned();
+        let log = self.dir.join("log").to_string_lossy().into_owned();
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {}",
+            self.port,
+            self.dir.display()
+        );
+        match action {
+            "start" => self.run(
+                "pg_ctl",
+                &["-D", &data, "-l", &log, "-o", &options, "-w", "start"],
+            ),
+            _ => self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", action]),
+        }
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let mut command = if is_root() {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(&program);
+            command
+        } else {
+            std::process::Command::new(&program)
+        };
+        let output = command.args(args).output().expect("run a PostgreSQL tool");
+        assert!(
+            output.status.success(),
+            "{tool} {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data").to_string_lossy().into_owned();
+        let program = self.bin.join("pg_ctl");
+        let mut command = if is_root() {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(&program);
+            command
+        } else {
+            std::process::Command::new(&program)
+        };
+        let _ = command
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+/// With the database stopped, requests are answered 503
+/// `database_unavailable` with `Retry-After` within the acquire timeout and
+/// `/readyz` within a second; once it is back, the server recovers alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_outage_is_answered_fast_with_503() {
+    let Some(cluster) = PrivateCluster::start() else {
+        return;
+    };
+    let pool = medicaledu_store::PoolConfig {
+        acquire_timeout: Duration::from_secs(2),
+        ..medicaledu_store::PoolConfig::default()
+    };
+    let db = medicaledu_store::Db::connect(&cluster.url(), &pool)
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let ctx = medicaledu_app::AppContext::new(db, test_settings()).expect("settings");
+    tokio::spawn(medicaledu::server::serve(
+        listener,
+        ctx,
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{address}{path}")).send();
+    assert_eq!(get("/readyz").await.expect("readyz").status(), 200);
+    assert_eq!(get("/api/v1/courses").await.expect("courses").status(), 200);
+
+    cluster.pg_ctl("stop");
+    // The first request may meet a pooled connection the server just closed.
+    for _ in 0..3 {
+        let started = Instant::now();
+        let response = get("/api/v1/courses").await.expect("courses");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["code"], "database_unavailable");
+    }
+    let started = Instant::now();
+    let ready = get("/readyz").await.expect("readyz");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ready.status(), 503);
+    assert!(ready.headers().contains_key("retry-after"));
+
+    cluster.pg_ctl("start");
+    let mut recovered = false;
+    for _ in 0..20 {
+        if get("/api/v1/courses").await.expect("courses").status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        recovered,
+        "requests succeed again once the database is back"
+    );
+}
