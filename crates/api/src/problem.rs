@@ -194,6 +194,9 @@ impl ApiError {
                 ErrorCode::DatabaseUnavailable => {
                     "The database cannot be reached; try again shortly."
                 }
+                ErrorCode::StorageFull => {
+                    "The database has no space left; nothing can be saved until an operator frees some."
+                }
                 _ => "An unexpected error occurred.",
             };
             ApiError::new(status, code.as_str(), detail).with_source(e)
@@ -285,6 +288,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::BAD_GATEWAY
         }
         C::Unavailable | C::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
     }
 }
 

@@ -50,6 +50,9 @@ error_codes! {
     InternalError => "internal_error",
     Unavailable => "unavailable",
     DatabaseUnavailable => "database_unavailable",
+    /// The database's disk (or its configured size limit) is full: nothing
+    /// can be written until space is made; reads still work.
+    StorageFull => "storage_full",
     Error => "error",
     // Accounts and sign-in.
     InvalidCredentials => "invalid_credentials",
@@ -233,6 +236,9 @@ impl Internal {
             {
                 ErrorCode::DatabaseUnavailable
             }
+            Some(sqlx::Error::Database(e)) if e.code().is_some_and(|c| is_disk_full(&c)) => {
+                ErrorCode::StorageFull
+            }
             _ => ErrorCode::InternalError,
         }
     }
@@ -240,6 +246,12 @@ impl Internal {
     pub fn source_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
         self.0.as_ref()
     }
+}
+
+/// PostgreSQL's `disk_full`, or SQLite's `SQLITE_FULL` (13, in the low byte
+/// of its extended result codes).
+fn is_disk_full(code: &str) -> bool {
+    code == "53100" || code.parse::<i32>().is_ok_and(|code| code & 0xff == 13)
 }
 
 impl fmt::Display for Internal {

@@ -507,3 +507,98 @@ async fn a_database_outage_is_answered_fast_with_503() {
         "requests succeed again once the database is back"
     );
 }
+
+/// A write transaction whose COMMIT failed leaves its connection in a state
+/// no one can be sure of (SQLite may have rolled it back already, and the
+/// rollback sqlx queues then fails): the pool must not hand it out again,
+/// or every later write fails with "non-zero transaction depth".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_does_not_poison_the_sqlite_pool() {
+    let Some(test_db) = crate::support::TestDb::empty(Backend::Sqlite).await else {
+        return;
+    };
+    let pool = medicaledu_store::PoolConfig {
+        max_connections: 1,
+        ..medicaledu_store::PoolConfig::default()
+    };
+    let db = medicaledu_store::Db::connect(&test_db.url, &pool)
+        .await
+        .expect("connect");
+    let mut tx = db.begin_write().await.expect("begin");
+    // What a failed COMMIT on a full disk leaves: SQLite has ended the
+    // transaction behind sqlx's back.
+    medicaledu_store::on_tx!(&mut tx, conn => sqlx::query("ROLLBACK").execute(conn).await.map(drop))
+        .expect("rollback behind sqlx's back");
+    assert!(
+        tx.commit().await.is_err(),
+        "COMMIT without a transaction fails"
+    );
+    for _ in 0..3 {
+        let tx = db.begin_write().await.expect("a later write can begin");
+        tx.commit().await.expect("and commit");
+    }
+}
+
+/// Sets SQLite's page limit on every connection of the app's pool (it is a
+/// per-connection setting); `None` sets it to the database's current size.
+async fn limit_pages(app: &TestApp, pages: Option<i64>) {
+    let medicaledu_store::Db::Sqlite(pool) = &app.test_db.db else {
+        panic!("SQLite only");
+    };
+    let mut held = Vec::new();
+    for _ in 0..medicaledu_store::PoolConfig::default().max_connections {
+        held.push(pool.acquire().await.expect("acquire"));
+    }
+    for conn in &mut held {
+        let current: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut **conn)
+            .await
+            .expect("page count");
+        let limit = pages.unwrap_or(current);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA max_page_count = {limit}"
+        )))
+        .execute(&mut **conn)
+        .await
+        .expect("limit pages");
+    }
+}
+
+/// A full disk is answered 507 `storage_full`, not 500, and writes work
+/// again by themselves once there is space.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_sqlite_disk_is_507_and_writes_recover() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    app.register("first@example.com", "student").await;
+    limit_pages(&app, None).await;
+    let register = |n: usize| {
+        let body = json!({
+            "email": format!("user{n}@example.com"),
+            "password": PASSWORD,
+            "full_name": "x".repeat(150),
+            "role": "student",
+        });
+        let app = &app;
+        async move { app.post_json("/api/v1/auth/register", &body, None).await }
+    };
+    let mut full = None;
+    for n in 0..200 {
+        let response = register(n).await;
+        if response.status() != 201 {
+            full = Some(response);
+            break;
+        }
+    }
+    let full = full.expect("the page limit was reached");
+    assert_eq!(full.status(), 507);
+    let body: Value = full.json().await.expect("json");
+    assert_eq!(body["code"], "storage_full");
+    assert_eq!(app.get("/readyz").await.status(), 200, "reads still work");
+
+    limit_pages(&app, Some(1_000_000)).await;
+    for n in 1000..1005 {
+        assert_eq!(register(n).await.status(), 201, "writes recover");
+    }
+}
