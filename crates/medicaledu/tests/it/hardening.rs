@@ -245,7 +245,12 @@ async fn a_stalled_request_head_is_closed_and_others_are_served(backend: Backend
         stream.write_all(b"GET /healthz HT").await.expect("send");
         stalled.push(stream);
     }
-    let client = reqwest::Client::new();
+    // A fresh connection per request: a kept-alive one is itself closed by
+    // the header timeout while this test waits.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
     let healthy = client
         .get(format!("http://{address}/healthz"))
         .send()
