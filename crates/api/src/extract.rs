@@ -53,6 +53,10 @@ where
 
 /// Deserializes a JSON document, reporting the path of the first bad field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let nul = crate::nul::nul_fields(bytes);
+    if !nul.is_empty() {
+        return Err(ApiError::validation(nul));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();

@@ -49,12 +49,20 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     let backend = health::ready(&state).await.map_err(|e| {
         // Not an internal failure (its detail is kept), but its cause is logged.
-        ApiError::new(
+        let retry_after = e
+            .retry_after()
+            .map(|after| after.as_secs().max(1).to_string())
+            .and_then(|seconds| axum::http::HeaderValue::from_str(&seconds).ok());
+        let error = ApiError::new(
             crate::problem::status_of(e.code()),
             e.code().as_str(),
             e.to_string(),
         )
-        .with_source(e)
+        .with_source(e);
+        match retry_after {
+            Some(value) => error.with_header(axum::http::header::RETRY_AFTER, value),
+            None => error,
+        }
     })?;
     Ok(Json(Readiness {
         status: "ok",

@@ -15,6 +15,7 @@ mod extract;
 mod health;
 mod inbox;
 mod materials;
+mod nul;
 mod openapi;
 mod outbox;
 mod pagination;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         // Layers run bottom-up on the way in: the request id exists before the
         // trace span opens, and every error leaving the stack becomes a problem
         // document that carries it.
+        .layer(axum::middleware::from_fn(nul::refuse_nul_in_uri))
         .layer(axum::middleware::from_fn(problem::render_problems))
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span));

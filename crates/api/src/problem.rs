@@ -185,11 +185,17 @@ impl ApiError {
         let code = e.code();
         let status = status_of(code);
         let fields: Vec<FieldError> = e.fields().iter().map(FieldError::from).collect();
-        let retry_after = e.retry_after();
+        // Operation errors wrap `Internal` without passing its retry hint on.
+        let retry_after = e.retry_after().or_else(|| {
+            (code == ErrorCode::DatabaseUnavailable).then_some(medicaledu_app::DATABASE_RETRY_AFTER)
+        });
         let mut error = if e.internal().is_some() {
             let detail = match code {
                 ErrorCode::DatabaseUnavailable => {
                     "The database cannot be reached; try again shortly."
+                }
+                ErrorCode::StorageFull => {
+                    "The database has no space left; nothing can be saved until an operator frees some."
                 }
                 _ => "An unexpected error occurred.",
             };
@@ -285,6 +291,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::BAD_GATEWAY
         }
         C::Unavailable | C::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
     }
 }
 

@@ -4,18 +4,19 @@
 //! process; the failed-login lockout, kept in the database, holds across
 //! replicas.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use medicaledu_domain::Id;
-
+use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::key_extractor::{KeyExtractor, PeerIpKeyExtractor, SmartIpKeyExtractor};
+use tower_governor::key_extractor::KeyExtractor;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{ApiError, AppState, Settings};
@@ -31,10 +32,25 @@ pub fn per_client_ip(
     if per_minute == 0 {
         return routes;
     }
-    if settings.trust_forwarded_for {
-        limit(routes, per_minute, SmartIpKeyExtractor)
-    } else {
-        limit(routes, per_minute, PeerIpKeyExtractor)
+    let key = ClientIp {
+        trusted_hops: settings.trusted_proxy_hops,
+    };
+    limit(routes, per_minute, key)
+}
+
+/// Counts per client address as the audit log records it, so a client behind
+/// our proxies cannot pick a new key by forging `X-Forwarded-For` entries.
+#[derive(Clone, Copy)]
+struct ClientIp {
+    trusted_hops: u32,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, req: &Request<T>) -> Result<IpAddr, GovernorError> {
+        crate::auth::client_ip(req.headers(), req.extensions(), self.trusted_hops)
+            .ok_or(GovernorError::UnableToExtractKey)
     }
 }
 

@@ -50,6 +50,9 @@ error_codes! {
     InternalError => "internal_error",
     Unavailable => "unavailable",
     DatabaseUnavailable => "database_unavailable",
+    /// The database's disk (or its configured size limit) is full: nothing
+    /// can be written until space is made; reads still work.
+    StorageFull => "storage_full",
     Error => "error",
     // Accounts and sign-in.
     InvalidCredentials => "invalid_credentials",
@@ -206,6 +209,9 @@ impl Fields {
     }
 }
 
+/// When a caller may try again after the database could not be reached.
+pub const DATABASE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A failure the caller cannot fix: the database, a broken invariant. Its
 /// cause chain is logged by the adapter and never shown to the caller.
 #[derive(Debug)]
@@ -228,6 +234,17 @@ impl Internal {
             Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
                 ErrorCode::DatabaseUnavailable
             }
+            // A server shutting down or refusing connections (SQLSTATE
+            // classes 08 and 57P) answers on connections the pool held.
+            Some(sqlx::Error::Database(e))
+                if e.code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                ErrorCode::DatabaseUnavailable
+            }
+            Some(sqlx::Error::Database(e)) if e.code().is_some_and(|c| is_disk_full(&c)) => {
+                ErrorCode::StorageFull
+            }
             _ => ErrorCode::InternalError,
         }
     }
@@ -235,6 +252,12 @@ impl Internal {
     pub fn source_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
         self.0.as_ref()
     }
+}
+
+/// PostgreSQL's `disk_full`, or SQLite's `SQLITE_FULL` (13, in the low byte
+/// of its extended result codes).
+fn is_disk_full(code: &str) -> bool {
+    code == "53100" || code.parse::<i32>().is_ok_and(|code| code & 0xff == 13)
 }
 
 impl fmt::Display for Internal {

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod audit;
 pub mod bookings;
 pub mod calendar;
+mod client;
 mod context;
 pub mod courses;
 pub mod dashboard;
@@ -36,8 +37,12 @@ mod settings;
 pub mod slots;
 
 pub use actor::Actor;
+pub use client::client_ip;
 pub use context::{AppContext, Clock, ContextError};
-pub use error::{ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid, ReadError};
+pub use error::{
+    DATABASE_RETRY_AFTER, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid,
+    ReadError,
+};
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest, page};
 pub use settings::Settings;
 

@@ -17,8 +17,9 @@ pub struct Settings {
     /// Login and registration attempts per client IP and minute; 0 disables
     /// the limit (the failed-login lockout stays on regardless).
     pub auth_rate_limit_per_minute: u32,
-    /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// Proxies of our own in front of the server, each appending to
+    /// `X-Forwarded-For`; 0 takes the client IP from the connection.
+    pub trusted_proxy_hops: u32,
     /// Promo code previews per user and minute; 0 disables the limit.
     pub promo_rate_limit_per_minute: u32,
     /// Unpaid (pending) bookings a student may hold at once.
@@ -44,7 +45,7 @@ impl Default for Settings {
             lockout: LockoutPolicy::default(),
             argon2: Argon2Params::default(),
             auth_rate_limit_per_minute: 10,
-            trust_forwarded_for: false,
+            trusted_proxy_hops: 0,
             promo_rate_limit_per_minute: 20,
             max_pending_bookings: 3,
             booking: BookingPolicy::default(),

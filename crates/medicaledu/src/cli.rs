@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     )]
     pub database_url: Option<String>,
 
+    /// Milliseconds a request waits for a database connection before it is
+    /// answered 503 `database_unavailable` [default: 2000].
+    #[arg(long, env = "MEDICALEDU_DB_ACQUIRE_TIMEOUT_MS", global = true)]
+    pub db_acquire_timeout_ms: Option<u64>,
+
     /// A TOML configuration file.
     #[arg(long, env = "MEDICALEDU_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -208,9 +213,11 @@ pub struct SecurityArgs {
     /// Promo code previews per user and minute; 0 turns the limit off [default: 20].
     #[arg(long, env = "MEDICALEDU_PROMO_RATE_LIMIT_PER_MINUTE", global = true)]
     pub promo_rate_limit_per_minute: Option<u32>,
-    /// Take the client IP from X-Forwarded-For; only behind a proxy that sets it [default: false].
-    #[arg(long, env = "MEDICALEDU_TRUST_FORWARDED_FOR", global = true)]
-    pub trust_forwarded_for: Option<bool>,
+    /// Proxies of your own in front of the server, each appending to X-Forwarded-For:
+    /// the client is the entry that many hops from its right; 0 uses the connection's
+    /// address (X-Real-IP and Forwarded are never read) [default: 0].
+    #[arg(long, env = "MEDICALEDU_TRUSTED_PROXY_HOPS", global = true)]
+    pub trusted_proxy_hops: Option<u32>,
     /// Argon2id memory in KiB [default: 19456].
     #[arg(long, env = "MEDICALEDU_ARGON2_MEMORY_KIB", global = true)]
     pub argon2_memory_kib: Option<u32>,
@@ -261,6 +268,15 @@ pub struct CreateUserArgs {
     pub timezone: Option<String>,
 }
 
+/// `serve`'s options alone, for the bare command: its settings then come
+/// from the environment as they would for `medicaledu serve`.
+#[derive(Debug, Parser)]
+#[command(name = "medicaledu")]
+pub struct BareServe {
+    #[command(flatten)]
+    pub args: ServeArgs,
+}
+
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
     /// Address to listen on. Default: 127.0.0.1:8080.
@@ -275,6 +291,33 @@ pub struct ServeArgs {
     /// Do not deliver notifications in this process (leave it to `medicaledu worker`).
     #[arg(long, env = "MEDICALEDU_NO_DISPATCHER")]
     pub no_dispatcher: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How long one client may take and how many may connect at once.
+#[derive(Debug, Default, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers [default: 10].
+    #[arg(long, env = "MEDICALEDU_HEADER_TIMEOUT_SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request body may pause between two reads [default: 30].
+    #[arg(long, env = "MEDICALEDU_BODY_TIMEOUT_SECONDS")]
+    pub body_timeout_seconds: Option<u64>,
+    /// Seconds a kept-alive connection may wait for its next request [default: 60].
+    #[arg(long, env = "MEDICALEDU_IDLE_TIMEOUT_SECONDS")]
+    pub idle_timeout_seconds: Option<u64>,
+    /// Seconds from a request's headers to its response [default: 30].
+    #[arg(long, env = "MEDICALEDU_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u64>,
+    /// Connections served at once; more wait to be accepted [default: 1024].
+    #[arg(long, env = "MEDICALEDU_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds requests in flight get to finish at shutdown before their
+    /// connections are closed [default: 30].
+    #[arg(long, env = "MEDICALEDU_SHUTDOWN_GRACE_SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

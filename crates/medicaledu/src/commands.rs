@@ -2,14 +2,23 @@ use anyhow::Context;
 use medicaledu_app::AppContext;
 use medicaledu_diagram::ImageFormat;
 use medicaledu_notify::Dispatcher;
-use medicaledu_store::{Db, PoolConfig};
+use medicaledu_store::Db;
 use tokio::sync::watch;
 
-use crate::cli::{AdminCommand, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat, ServeArgs};
+use clap::Parser;
+
+use crate::cli::{
+    AdminCommand, BareServe, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat, ServeArgs,
+};
 use crate::config::Config;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    // Without a subcommand clap reads no `serve` option, not even from the
+    // environment; read them now so `MEDICALEDU_BIND` and the limits apply.
+    let command = match cli.command {
+        Some(command) => command,
+        None => Command::Serve(BareServe::try_parse_from(["medicaledu"])?.args),
+    };
     let serve_args = match &command {
         Command::Serve(args) => Some(args),
         _ => None,
@@ -28,10 +37,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {
-    Ok(Db::connect(&config.database_url, &PoolConfig::default()).await?)
+    Ok(Db::connect(&config.database_url, &config.pool).await?)
 }
 
 async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
+    raise_open_file_limit();
     let db = connect(config).await?;
     if !args.no_migrate {
         for applied in db.migrate().await? {
@@ -50,13 +60,29 @@ async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         let _ = stop.send(true);
     });
     let jobs = spawn_jobs(config, &state, !args.no_dispatcher, &stopping)?;
-    crate::server::serve(listener, state, until_stopped(stopping)).await?;
+    crate::server::serve_with(
+        listener,
+        state,
+        config.limits.clone(),
+        until_stopped(stopping),
+    )
+    .await?;
     for job in jobs {
         job.await?;
     }
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every connection holds a descriptor, and the soft limit is often 1024:
+/// raise it to what the system allows so the connection cap, not the
+/// descriptor limit, decides how many clients are served.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
+    }
 }
 
 /// The background jobs every `serve` and `worker` process runs until

@@ -14,7 +14,9 @@ use medicaledu_notify::{
 use medicaledu_payments::{PaypalConfig, StripeConfig};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, NotifyArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs};
+use crate::cli::{
+    GlobalArgs, LimitArgs, NotifyArgs, PaymentArgs, SchedulingArgs, SecurityArgs, ServeArgs,
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://medicaledu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -31,10 +33,14 @@ pub enum LogFormat {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// How the database pool is sized and how long it waits.
+    pub pool: medicaledu_store::PoolConfig,
     pub bind: SocketAddr,
     pub log_format: LogFormat,
     pub settings: Settings,
     pub dispatch: DispatchSettings,
+    /// Timeouts and the connection cap of `serve`.
+    pub limits: crate::server::Limits,
 }
 
 /// The TOML file. Unknown keys are an error: a typo must not silently fall back
@@ -43,6 +49,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
+    db_acquire_timeout_ms: Option<u64>,
     bind: Option<String>,
     log_format: Option<LogFormat>,
     session_ttl_hours: Option<u32>,
@@ -52,7 +59,13 @@ struct FileConfig {
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
     promo_rate_limit_per_minute: Option<u32>,
-    trust_forwarded_for: Option<bool>,
+    trusted_proxy_hops: Option<u32>,
+    header_timeout_seconds: Option<u64>,
+    body_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    request_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    shutdown_grace_seconds: Option<u64>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
@@ -137,6 +150,16 @@ impl Config {
                 .clone()
                 .or_else(|| file.database_url.clone())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            pool: {
+                let defaults = medicaledu_store::PoolConfig::default();
+                medicaledu_store::PoolConfig {
+                    acquire_timeout: global
+                        .db_acquire_timeout_ms
+                        .or(file.db_acquire_timeout_ms)
+                        .map_or(defaults.acquire_timeout, Duration::from_millis),
+                    ..defaults
+                }
+            },
             bind,
             log_format: global.log_format.or(file.log_format).unwrap_or_default(),
             settings: Settings {
@@ -145,6 +168,7 @@ impl Config {
                 ..settings(&global.security, &global.scheduling, &file)
             },
             dispatch: dispatch(&global.notify, &file)?,
+            limits: limits(serve.map(|s| &s.limits), &file),
         })
     }
 }
@@ -207,10 +231,10 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
             .max_pending_bookings
             .or(file.max_pending_bookings)
             .unwrap_or(defaults.max_pending_bookings),
-        trust_forwarded_for: flags
-            .trust_forwarded_for
-            .or(file.trust_forwarded_for)
-            .unwrap_or(defaults.trust_forwarded_for),
+        trusted_proxy_hops: flags
+            .trusted_proxy_hops
+            .or(file.trusted_proxy_hops)
+            .unwrap_or(defaults.trusted_proxy_hops),
         booking: booking_policy(scheduling, file),
         recurrence: recurrence_limits(scheduling, file),
         hold_sweep_interval: scheduling
@@ -222,6 +246,46 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
                 std::time::Duration::from_millis,
             ),
         ..defaults
+    }
+}
+
+fn limits(flags: Option<&LimitArgs>, file: &FileConfig) -> crate::server::Limits {
+    let defaults = crate::server::Limits::default();
+    let none = LimitArgs::default();
+    let flags = flags.unwrap_or(&none);
+    let seconds = |flag: Option<u64>, file: Option<u64>, default: Duration| {
+        flag.or(file).map_or(default, Duration::from_secs)
+    };
+    crate::server::Limits {
+        header_timeout: seconds(
+            flags.header_timeout_seconds,
+            file.header_timeout_seconds,
+            defaults.header_timeout,
+        ),
+        body_timeout: seconds(
+            flags.body_timeout_seconds,
+            file.body_timeout_seconds,
+            defaults.body_timeout,
+        ),
+        idle_timeout: seconds(
+            flags.idle_timeout_seconds,
+            file.idle_timeout_seconds,
+            defaults.idle_timeout,
+        ),
+        request_timeout: seconds(
+            flags.request_timeout_seconds,
+            file.request_timeout_seconds,
+            defaults.request_timeout,
+        ),
+        max_connections: flags
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(defaults.max_connections),
+        shutdown_grace: seconds(
+            flags.shutdown_grace_seconds,
+            file.shutdown_grace_seconds,
+            defaults.shutdown_grace,
+        ),
     }
 }
 
@@ -426,6 +490,7 @@ mod tests {
     fn global(database_url: Option<&str>, config: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {
             database_url: database_url.map(str::to_owned),
+            db_acquire_timeout_ms: None,
             config,
             log_format: None,
             security: SecurityArgs::default(),
@@ -450,6 +515,7 @@ mod tests {
             bind: Some("127.0.0.1:7000".parse().expect("addr")),
             no_migrate: false,
             no_dispatcher: false,
+            limits: LimitArgs::default(),
         };
         let config = Config::resolve(
             &global(Some("sqlite://flag.db"), Some(path.clone())),

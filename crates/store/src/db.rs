@@ -55,7 +55,9 @@ impl Default for PoolConfig {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            acquire_timeout: Duration::from_secs(10),
+            // Short, so that a database outage is answered at once (503)
+            // rather than after a long hang.
+            acquire_timeout: Duration::from_secs(2),
             sqlite_busy_timeout: Duration::from_secs(10),
         }
     }
@@ -77,6 +79,24 @@ pub enum ConnectError {
     },
 }
 
+/// Whether a pooled SQLite connection is outside any transaction and may be
+/// handed out. A transaction whose COMMIT failed (a full disk, a deferred
+/// constraint) stays open on its connection, and the rollback queued when it
+/// was dropped may fail too; such a connection would refuse every later
+/// `BEGIN` ("non-zero transaction depth"), so the pool closes it and opens a
+/// fresh one instead.
+async fn leaves_no_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if conn.is_in_transaction() {
+        // The queued rollback runs before this round trip answers; only a
+        // connection still inside a transaction after it is uncertain.
+        if conn.ping().await.is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(!conn.is_in_transaction())
+}
+
 impl Db {
     /// Connects to the database the URL names and checks that it answers.
     pub async fn connect(url: &str, config: &PoolConfig) -> Result<Self, ConnectError> {
@@ -92,6 +112,7 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(config.max_connections)
                     .acquire_timeout(config.acquire_timeout)
+                    .before_acquire(|conn, _| Box::pin(leaves_no_transaction(conn)))
                     .connect_with(options)
                     .await
                     .map_err(|source| ConnectError::Unreachable {

@@ -8,7 +8,7 @@ use medicaledu_app::{ErrorCode, Failure, Internal};
 use crate::i18n::Tr;
 use crate::page::{Chrome, render};
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum PageError {
     NotFound,
     Forbidden,
@@ -93,14 +93,15 @@ impl IntoResponse for PageError {
         // The page frame is drawn without the visitor (who may be the reason
         // for the failure); the language comes from the request in `errors`.
         let mut response = ErrorPage::response(&self, Tr::default(), None);
-        response.extensions_mut().insert(Rendered);
+        response.extensions_mut().insert(Rendered(self));
         response
     }
 }
 
-/// Marks an error response that is already a page.
+/// Marks an error response that is already a page, and which one, so the
+/// error-page layer can draw it again in the visitor's language.
 #[derive(Clone, Copy, Debug)]
-pub struct Rendered;
+pub struct Rendered(pub PageError);
 
 impl ErrorPage {
     pub(crate) fn response(error: &PageError, tr: Tr, request_id: Option<String>) -> Response {
@@ -120,12 +121,18 @@ impl ErrorPage {
 
 /// Renders an error page for a status no handler described (an unknown
 /// route, a panic), in the language of the request.
-pub fn page_for_status(status: StatusCode, tr: Tr, request_id: Option<String>) -> Response {
-    let error = match status {
+pub fn page_for_status(
+    drawn: Option<PageError>,
+    status: StatusCode,
+    tr: Tr,
+    request_id: Option<String>,
+) -> Response {
+    let error = drawn.unwrap_or(match status {
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => PageError::NotFound,
         StatusCode::FORBIDDEN => PageError::Forbidden,
+        StatusCode::BAD_REQUEST => PageError::BadRequest,
         StatusCode::SERVICE_UNAVAILABLE => PageError::Unavailable,
         _ => PageError::Internal,
-    };
+    });
     ErrorPage::response(&error, tr, request_id)
 }

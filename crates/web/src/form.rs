@@ -35,6 +35,13 @@ impl<T: DeserializeOwned> FromRequest<AppContext> for Form<T> {
             .map_err(|_| PageError::BadRequest)?;
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
+        // No text with a NUL character is stored anywhere (see `refuse_nul`).
+        if pairs
+            .iter()
+            .any(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return Err(PageError::BadRequest);
+        }
         let token = pairs
             .iter()
             .find(|(name, _)| name == "csrf")

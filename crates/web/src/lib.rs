@@ -24,7 +24,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use medicaledu_app::AppContext;
 
@@ -54,8 +54,23 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/assets/{file}", get(assets::serve))
         .fallback(not_found)
         .with_state(ctx)
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// A NUL character cannot be stored as text (PostgreSQL refuses the whole
+/// query), so a path holding one names nothing and a query holding one is
+/// refused before any page reads it. A URI carries one only as `%00`.
+async fn refuse_nul(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    if uri.path().contains("%00") {
+        return PageError::NotFound.into_response();
+    }
+    if uri.query().is_some_and(|q| q.contains("%00")) {
+        return PageError::BadRequest.into_response();
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> PageError {
@@ -101,12 +116,16 @@ async fn error_pages(request: Request, next: Next) -> Response {
         .map(str::to_owned);
     let response = next.run(request).await;
     let status = response.status();
-    let drawn = response.extensions().get::<error::Rendered>().is_some();
-    if (drawn || status.is_server_error()) && (status.is_client_error() || status.is_server_error())
+    let drawn = response
+        .extensions()
+        .get::<error::Rendered>()
+        .map(|error::Rendered(kind)| *kind);
+    if (drawn.is_some() || status.is_server_error())
+        && (status.is_client_error() || status.is_server_error())
     {
         let tr = i18n::Tr::negotiate(None, accept.as_deref());
         let (mut parts, _) = response.into_parts();
-        let page = error::page_for_status(status, tr, request_id);
+        let page = error::page_for_status(drawn, status, tr, request_id);
         let (page_parts, body) = page.into_parts();
         parts.headers = page_parts.headers;
         return Response::from_parts(parts, body);

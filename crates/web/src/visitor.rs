@@ -71,10 +71,18 @@ impl FromRequestParts<AppContext> for Visitor {
             },
         };
         let meta = RequestMeta {
-            ip_address: parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string()),
+            ip_address: medicaledu_app::client_ip(
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|axum::extract::ConnectInfo(addr)| addr.ip()),
+                headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+                ctx.settings.trusted_proxy_hops,
+            )
+            .map(|ip| ip.to_string()),
             user_agent: headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())

@@ -1,8 +1,9 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use medicaledu_app::RequestMeta;
 
 use crate::AppState;
@@ -28,22 +29,33 @@ impl FromRequestParts<AppState> for Meta {
                 .get(name)
                 .and_then(|v: &header::HeaderValue| v.to_str().ok())
         };
-        let forwarded = state
-            .settings
-            .trust_forwarded_for
-            .then(|| header(header::HeaderName::from_static("x-forwarded-for")))
-            .flatten()
-            .and_then(|list| list.split(',').next())
-            .map(|ip| ip.trim().to_owned());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
         Ok(Meta(RequestMeta {
-            ip_address: forwarded.or(peer),
+            ip_address: client_ip(
+                &parts.headers,
+                &parts.extensions,
+                state.settings.trusted_proxy_hops,
+            )
+            .map(|ip| ip.to_string()),
             user_agent: header(header::USER_AGENT)
                 .map(|ua| ua.chars().take(MAX_USER_AGENT).collect()),
             request_id: header(REQUEST_ID_HEADER).map(str::to_owned),
         }))
     }
+}
+
+/// The client's address as the trusted proxies in front report it (see
+/// [`medicaledu_app::client_ip`]), for the audit log and the rate limit alike.
+pub fn client_ip(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trusted_hops: u32,
+) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded_for = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    medicaledu_app::client_ip(peer, forwarded_for, trusted_hops)
 }

@@ -5,5 +5,5 @@
 mod meta;
 mod session;
 
-pub use meta::Meta;
+pub use meta::{Meta, client_ip};
 pub use session::{Authenticated, MaybeAuthenticated, clear_session_cookie, session_cookie};

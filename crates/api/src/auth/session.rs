@@ -41,7 +41,10 @@ impl FromRequestParts<AppState> for Authenticated {
             Some(token) => (token, false),
             None => (cookie_token(parts).ok_or_else(unauthenticated)?, true),
         };
-        if via_cookie && !is_safe(&parts.method) && !same_origin(parts) {
+        if via_cookie
+            && !is_safe(&parts.method)
+            && !same_origin(parts, state.settings.cookie_secure)
+        {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf_rejected",
@@ -102,29 +105,41 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// A browser always sends `Origin` on cross-site unsafe requests; it must name
-/// the host the request was sent to. Without `Origin`, the Fetch metadata
-/// header decides; a request with neither did not come from a browser form.
-fn same_origin(parts: &Parts) -> bool {
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok());
-    if let Some(origin) = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-        return matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h));
+/// this site as the browser reaches it: the scheme (`https` when cookies are
+/// `Secure`, else `http`), the host and the port of the `Host` header, so a
+/// page on `http://` cannot act for the `https://` site of the same host.
+/// Without `Origin`, the Fetch metadata header decides; a request with
+/// neither did not come from a browser form.
+fn same_origin(parts: &Parts, secure: bool) -> bool {
+    let header_text = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = header_text(header::ORIGIN) {
+        let scheme = if secure { "https" } else { "http" };
+        return header_text(header::HOST)
+            .is_some_and(|host| origin_names_host(origin, scheme, host));
     }
-    match parts
-        .headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-    {
+    match header_text(header::HeaderName::from_static("sec-fetch-site")) {
         Some(site) => site == "same-origin" || site == "none",
         None => true,
     }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) is `scheme` on `host`
+/// (`host[:port]`), a missing port being the scheme's default.
+fn origin_names_host(origin: &str, scheme: &str, host: &str) -> bool {
+    let Some((origin_scheme, origin_authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let split = |authority: &str| -> Option<(String, u16)> {
+        // An IPv6 literal keeps its colons inside brackets.
+        let (name, port) = match authority.rsplit_once(':') {
+            Some((name, port)) if !port.contains(']') => (name, port.parse().ok()?),
+            _ => (authority, default_port),
+        };
+        (!name.is_empty()).then(|| (name.to_ascii_lowercase(), port))
+    };
+    origin_scheme.eq_ignore_ascii_case(scheme)
+        && matches!((split(origin_authority), split(host)), (Some(o), Some(h)) if o == h)
 }
 
 /// The `Set-Cookie` value that carries a new session to a browser.
@@ -137,4 +152,40 @@ pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String
 
 pub fn clear_session_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_names_host;
+
+    #[test]
+    fn an_origin_must_match_scheme_host_and_port() {
+        assert!(origin_names_host(
+            "http://a.example:8080",
+            "http",
+            "a.example:8080"
+        ));
+        assert!(origin_names_host(
+            "https://A.example",
+            "https",
+            "a.example:443"
+        ));
+        assert!(origin_names_host("http://[::1]:80", "http", "[::1]"));
+        assert!(!origin_names_host(
+            "https://a.example:8080",
+            "http",
+            "a.example:8080"
+        ));
+        assert!(!origin_names_host(
+            "http://a.example:8081",
+            "http",
+            "a.example:8080"
+        ));
+        assert!(!origin_names_host(
+            "http://b.example:8080",
+            "http",
+            "a.example:8080"
+        ));
+        assert!(!origin_names_host("null", "http", "a.example"));
+    }
 }

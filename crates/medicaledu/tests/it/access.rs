@@ -1,4 +1,4 @@
-//! Access holes and abuse (issue #13, items 7–13): who sees meeting links,
+//! Access holes and abuse: who sees meeting links,
 //! the calendar token's lifetime, promo code probing, seat hoarding, client
 //! request ids, diagram rendering costs and Stripe's test/live mode.
 

@@ -92,6 +92,61 @@ fn bare_command_serves_on_a_new_sqlite_file_and_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
+/// A client that stalls in the middle of its request body holds a request
+/// in flight; shutdown waits for it only as long as the grace period, then
+/// closes it and exits 0.
+#[test]
+fn shutdown_closes_a_stalled_request_after_the_grace_period() {
+    use std::io::Write;
+    let dir = tempdir();
+    let child = medicaledu()
+        .current_dir(&dir)
+        .env("MEDICALEDU_BIND", "127.0.0.1:0")
+        .env("MEDICALEDU_SHUTDOWN_GRACE_SECONDS", "1")
+        .env("MEDICALEDU_BODY_TIMEOUT_SECONDS", "600")
+        .env("MEDICALEDU_REQUEST_TIMEOUT_SECONDS", "600")
+        .args(["--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start server");
+    let (mut child, address) = wait_for_address(child);
+    let mut stalled = std::net::TcpStream::connect(&address).expect("connect");
+    write!(
+        stalled,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"email\":"
+    )
+    .expect("send half a request");
+    // Let the server read the headers and wait in the handler for the body.
+    std::thread::sleep(Duration::from_millis(500));
+
+    let stopping = std::time::Instant::now();
+    stop(&mut child);
+    let status = wait_at_most(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "stopped after {:?}",
+        stopping.elapsed()
+    );
+    drop(stalled);
+}
+
+/// Waits for the child to exit, killing it (and failing) if it takes longer.
+fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the server did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 async fn migrate_prints_what_it_applied(backend: Backend) {
     let Some(test_db) = TestDb::empty(backend).await else {
         return;

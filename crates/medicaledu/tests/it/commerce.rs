@@ -136,7 +136,7 @@ async fn codes_are_scoped_previewed_and_applied(backend: Backend) {
             )
             .await;
         if expected == "promo_out_of_scope" {
-            // Issue #13: another instructor's code previews as an unknown one.
+            // Another instructor's code previews as an unknown one.
             assert_eq!(refused.status(), 404, "{code}");
             assert_eq!(json_of(refused).await["code"], "promo_not_found");
         } else {

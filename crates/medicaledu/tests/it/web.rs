@@ -17,6 +17,7 @@ both_backends!(
     pages_speak_german_when_asked,
     a_student_books_a_free_session_sees_it_and_cancels_it,
     a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it,
+    nul_characters_never_reach_the_database_from_pages,
 );
 
 /// A browser's cookie jar, kept by hand so the test sees every cookie.
@@ -330,6 +331,14 @@ async fn cross_site_and_tokenless_posts_change_nothing(backend: Backend) {
     )
     .await;
     assert_eq!(cross_site.status(), 403);
+    assert!(
+        cross_site
+            .text()
+            .await
+            .expect("html")
+            .contains("The form expired"),
+        "a refused form says why"
+    );
     // Same host, other scheme: not this origin either.
     let other_scheme = app.address.replace("http://", "https://");
     let scheme = post_form(&app, &mut jar, "/signup", &fields, Some(&other_scheme)).await;
@@ -656,5 +665,36 @@ async fn a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it(ba
     assert!(
         cancel.contains("the payment of USD 50.00 is refunded in full"),
         "{cancel}"
+    );
+}
+
+async fn nul_characters_never_reach_the_database_from_pages(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    assert_eq!(app.get("/courses?q=%00").await.status(), 400);
+    assert_eq!(app.get("/courses/a%00b").await.status(), 404);
+    let mut jar = Jar::default();
+    let (_, form) = page(&app, &mut jar, "/signin").await;
+    let token = csrf_of(&form);
+    let refused = post_form(
+        &app,
+        &mut jar,
+        "/signin",
+        &[
+            ("csrf", &token),
+            ("email", "a\u{0}b@example.org"),
+            ("password", "whatever it is"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("could not be read")
     );
 }

@@ -1,4 +1,4 @@
-//! Issue #13, money and lockout holes: the refund window cannot be dodged by
+//! Money and lockout holes: the refund window cannot be dodged by
 //! rescheduling, a reschedule keeps its price, a booking's enrollment ends
 //! with the last paid booking, and password guesses cannot outrun the lockout
 //! (at sign-in or when changing the password).
