@@ -11,10 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Change};
 use crate::notify::{self, Notice};
-use crate::{
-    Actor, AppContext, Clock, ErrorCode, Failure, FieldError, Fields, Internal, Invalid,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Clock, FieldError, Fields, Internal, Invalid, RequestMeta};
 
 /// A new account, checked and ready to store.
 pub struct NewAccount {
@@ -45,21 +42,11 @@ pub enum CreateAccountError {
 
 crate::internal_from!(CreateAccountError);
 
-impl Failure for CreateAccountError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            CreateAccountError::EmailTaken => ErrorCode::EmailTaken,
-            CreateAccountError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            CreateAccountError::Internal(e) => Some(e),
-            CreateAccountError::EmailTaken => None,
-        }
-    }
-}
+crate::failure!(CreateAccountError {
+    EmailTaken => EmailTaken,
+} wraps {
+    Internal(Internal),
+});
 
 /// Stores a new account with its audit entry in one transaction, for the
 /// operator's `medicaledu admin create-user` (which runs before any server,
@@ -150,29 +137,12 @@ pub enum RegisterError {
 
 crate::internal_from!(RegisterError);
 
-impl Failure for RegisterError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RegisterError::Invalid(e) => e.code(),
-            RegisterError::EmailTaken => ErrorCode::EmailTaken,
-            RegisterError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            RegisterError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RegisterError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RegisterError {
+    EmailTaken => EmailTaken,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 impl From<CreateAccountError> for RegisterError {
     fn from(e: CreateAccountError) -> Self {
@@ -303,29 +273,12 @@ pub enum UpdateProfileError {
 
 crate::internal_from!(UpdateProfileError);
 
-impl Failure for UpdateProfileError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            UpdateProfileError::Invalid(e) => e.code(),
-            UpdateProfileError::NotFound => ErrorCode::NotFound,
-            UpdateProfileError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            UpdateProfileError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            UpdateProfileError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(UpdateProfileError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 /// Changes the actor's profile; absent fields stay as they are. Only
 /// instructors have a professional profile (headline, bio, specialty,
@@ -467,28 +420,11 @@ pub enum ChangePasswordError {
 
 crate::internal_from!(ChangePasswordError);
 
-impl Failure for ChangePasswordError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            ChangePasswordError::Invalid(e) => e.code(),
-            ChangePasswordError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            ChangePasswordError::Invalid(e) => e.fields(),
-            ChangePasswordError::Internal(_) => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            ChangePasswordError::Internal(e) => Some(e),
-            ChangePasswordError::Invalid(_) => None,
-        }
-    }
-}
+crate::failure!(ChangePasswordError {
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 fn wrong_current_password() -> FieldError {
     FieldError::new(

@@ -2,7 +2,7 @@
 
 use medicaledu_store::Backend;
 
-use crate::{AppContext, ErrorCode, Failure};
+use crate::AppContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadyError {
@@ -11,11 +11,9 @@ pub enum ReadyError {
     DatabaseUnavailable(#[source] sqlx::Error),
 }
 
-impl Failure for ReadyError {
-    fn code(&self) -> ErrorCode {
-        ErrorCode::DatabaseUnavailable
-    }
-}
+crate::failure!(ReadyError {
+    DatabaseUnavailable(_) => DatabaseUnavailable,
+} wraps {});
 
 /// Answers once the database has; names the backend it runs on.
 pub async fn ready(ctx: &AppContext) -> Result<Backend, ReadyError> {

@@ -35,6 +35,7 @@ pub mod slots;
 
 pub use actor::Actor;
 pub use context::{AppContext, Clock, ContextError};
+pub(crate) use error::failure;
 pub use error::{ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid, ReadError};
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest, page};
 pub use settings::Settings;

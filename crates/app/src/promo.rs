@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid, Page,
-    PageRequest, ReadError, RequestMeta, page,
+    Actor, AppContext, Fields, Forbidden, Internal, Invalid, Page, PageRequest, ReadError,
+    RequestMeta, page,
 };
 
 const MAX_FIXED_MINOR: i64 = 10_000_000_000;
@@ -56,32 +56,15 @@ pub enum PromoError {
 
 crate::internal_from!(PromoError);
 
-impl Failure for PromoError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            PromoError::Forbidden(e) => e.code(),
-            PromoError::NotFound => ErrorCode::NotFound,
-            PromoError::Invalid(e) => e.code(),
-            PromoError::CodeTaken => ErrorCode::PromoCodeTaken,
-            PromoError::Constraint => ErrorCode::PromoConstraint,
-            PromoError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            PromoError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            PromoError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(PromoError {
+    NotFound => NotFound,
+    CodeTaken => PromoCodeTaken,
+    Constraint => PromoConstraint,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 impl From<PromoWriteError> for PromoError {
     fn from(e: PromoWriteError) -> Self {

@@ -10,9 +10,7 @@ use medicaledu_store::users;
 use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Change};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Internal, Invalid, RequestMeta};
 
 /// A course's fields as the caller sends them. For a change, absent fields
 /// (`None`) stay as they are; `specialty: Some(None)` clears it.
@@ -52,29 +50,12 @@ pub enum CreateCourseError {
 
 crate::internal_from!(CreateCourseError);
 
-impl Failure for CreateCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::Forbidden => ErrorCode::Forbidden,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(CreateCourseError {
+    Forbidden => Forbidden,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateCourseError {
@@ -88,29 +69,12 @@ pub enum UpdateCourseError {
 
 crate::internal_from!(UpdateCourseError);
 
-impl Failure for UpdateCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(UpdateCourseError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeleteCourseError {
@@ -122,21 +86,11 @@ pub enum DeleteCourseError {
 
 crate::internal_from!(DeleteCourseError);
 
-impl Failure for DeleteCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(DeleteCourseError {
+    NotFound => NotFound,
+} wraps {
+    Internal(Internal),
+});
 
 fn slug_taken() -> Invalid {
     Invalid::one("slug", "taken", "another course already uses this slug")

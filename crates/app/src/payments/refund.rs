@@ -7,10 +7,7 @@ use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRo
 use serde_json::{Value, json};
 
 use super::{ProviderFailure, display, notify, record};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Forbidden, Internal, Invalid, RequestMeta};
 
 /// Why a refund was not made.
 #[derive(Debug, thiserror::Error)]
@@ -39,35 +36,18 @@ pub enum RefundError {
 
 crate::internal_from!(RefundError);
 
-impl Failure for RefundError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RefundError::Forbidden(e) => e.code(),
-            RefundError::NotFound => ErrorCode::NotFound,
-            RefundError::NotRefundable => ErrorCode::NotRefundable,
-            RefundError::Invalid(e) => e.code(),
-            RefundError::NothingLeft | RefundError::ExceedsCharge => ErrorCode::RefundExceedsCharge,
-            RefundError::Duplicate => ErrorCode::DuplicateRefund,
-            RefundError::Provider(e) => e.code(),
-            RefundError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            RefundError::Invalid(e) => e.fields(),
-            RefundError::Provider(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RefundError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RefundError {
+    NotFound => NotFound,
+    NotRefundable => NotRefundable,
+    NothingLeft => RefundExceedsCharge,
+    ExceedsCharge => RefundExceedsCharge,
+    Duplicate => DuplicateRefund,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Provider(ProviderFailure),
+    Internal(Internal),
+});
 
 /// An administrator's refund of (part of) a charge.
 #[derive(Clone, Debug)]

@@ -14,7 +14,7 @@ use super::settle::{
     SettleError, paypal_capture_key, settle_failure_now, settle_paypal_capture, settle_success,
 };
 use super::{display, notify, record};
-use crate::{AppContext, ErrorCode, Failure, FieldError, Internal, RequestMeta};
+use crate::{AppContext, Internal, RequestMeta};
 
 /// Why an event could not be handled; the provider delivers it again.
 #[derive(Debug, thiserror::Error)]
@@ -30,36 +30,16 @@ pub enum WebhookError {
 
 crate::internal_from!(WebhookError);
 
-impl Failure for WebhookError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            WebhookError::Capture(e) => match e {
-                ProviderError::NotConfigured(_) => ErrorCode::ProviderNotConfigured,
-                ProviderError::Rejected { .. } => ErrorCode::ProviderRejected,
-                ProviderError::InvalidRequest(_) => ErrorCode::InvalidPaymentRequest,
-                ProviderError::InvalidResponse(_) => ErrorCode::ProviderInvalidResponse,
-                ProviderError::Unavailable(_) => ErrorCode::ProviderUnavailable,
-            },
-            WebhookError::Settle(e) => e.code(),
-            WebhookError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            WebhookError::Settle(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            WebhookError::Settle(e) => e.internal(),
-            WebhookError::Internal(e) => Some(e),
-            WebhookError::Capture(_) => None,
-        }
-    }
-}
+crate::failure!(WebhookError {
+    Capture(ProviderError::NotConfigured(_)) => ProviderNotConfigured,
+    Capture(ProviderError::Rejected { .. }) => ProviderRejected,
+    Capture(ProviderError::InvalidRequest(_)) => InvalidPaymentRequest,
+    Capture(ProviderError::InvalidResponse(_)) => ProviderInvalidResponse,
+    Capture(ProviderError::Unavailable(_)) => ProviderUnavailable,
+} wraps {
+    Settle(SettleError),
+    Internal(Internal),
+});
 
 /// How payment rows name the providers whose events arrive here.
 const STRIPE: &str = ProviderName::Stripe.as_str();
