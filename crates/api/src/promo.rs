@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
@@ -25,6 +26,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_promo, list_promos))
         .routes(routes!(get_promo, update_promo, delete_promo))
         .routes(routes!(validate_promo))
+}
+
+crate::problem::problem_codes! {
+    create_promo => Answers::route().signed_in_write().json_body().failure::<PromoError>(),
+    list_promos => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    get_promo => Answers::route().signed_in().path_ids().failure::<medicaledu_app::ReadError>(),
+    update_promo => Answers::route().signed_in_write().path_ids().json_body().failure::<PromoError>(),
+    delete_promo => Answers::route().signed_in_write().path_ids().failure::<PromoError>(),
+    validate_promo => Answers::route().signed_in_write().json_body().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
