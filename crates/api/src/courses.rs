@@ -116,7 +116,7 @@ impl From<CourseRow> for Course {
             category: row.category,
             specialty: row.specialty,
             tags: row.tags.0,
-            level: row.level,
+            level: row.level.as_str().to_owned(),
             language: row.language,
             price_minor: row.price_minor,
             currency: row.currency,

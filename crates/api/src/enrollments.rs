@@ -91,7 +91,7 @@ impl From<EnrollmentRow> for Enrollment {
             course_id: row.course_id,
             student_id: row.student_id,
             status: row.status,
-            source: row.source,
+            source: row.source.as_str().to_owned(),
             progress_percent: row.progress_percent,
             enrolled_at: row.enrolled_at,
             completed_at: row.completed_at,

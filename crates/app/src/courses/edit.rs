@@ -137,7 +137,9 @@ pub async fn create_course(
         category: String::new(),
         specialty: None,
         tags: Vec::new(),
-        level: String::new(),
+        // Never kept: creation always checks the input's level, so a missing
+        // one is refused rather than defaulted.
+        level: CourseLevel::Beginner,
         language: "en".into(),
         price_minor: 0,
         currency: String::new(),
@@ -313,6 +315,13 @@ fn course_fields(fields: &mut Fields, input: &CourseInput, current: &CourseField
             .unwrap_or_default(),
         None => current.tags.clone(),
     };
+    // A refused level keeps the current one; the refusal fails the whole input.
+    let level = match &input.level {
+        Some(v) => fields
+            .check("level", v.parse::<CourseLevel>())
+            .unwrap_or(current.level),
+        None => current.level,
+    };
     let price_minor = match input.price_minor {
         Some(v) => fields
             .check("price_minor", PriceMinor::parse(v))
@@ -360,14 +369,7 @@ fn course_fields(fields: &mut Fields, input: &CourseInput, current: &CourseField
         ),
         specialty,
         tags,
-        level: text(
-            fields,
-            "level",
-            &input.level,
-            &current.level,
-            str::parse::<CourseLevel>,
-            |v| v.as_str().to_owned(),
-        ),
+        level,
         language: text(
             fields,
             "language",

@@ -115,9 +115,7 @@ async fn move_status(
 ) -> Result<Option<CourseRow>, Internal> {
     let from = course.status;
     let published_at = (to == CourseStatus::Published).then_some(now);
-    let Some(after) =
-        courses::set_status(tx, course.id, from.as_str(), to.as_str(), published_at, now).await?
-    else {
+    let Some(after) = courses::set_status(tx, course.id, from, to, published_at, now).await? else {
         return Ok(None);
     };
     audit::record(
