@@ -100,7 +100,7 @@ impl From<PaymentRow> for Payment {
             display_amount: payments::display(row.amount_minor, &row.currency),
             id: row.id,
             booking_id: row.booking_id,
-            provider: row.provider,
+            provider: row.provider.as_str().to_owned(),
             kind: row.kind.as_str().to_owned(),
             status: row.status.as_str().to_owned(),
             amount_minor: row.amount_minor,

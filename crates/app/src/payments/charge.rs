@@ -116,7 +116,7 @@ pub async fn create_charge(
         &NewPayment {
             id: payment_id,
             booking_id: booking.id,
-            provider: provider.as_str(),
+            provider,
             kind: PaymentKind::Charge,
             refund_of: None,
             amount_minor: booking.total_minor,
@@ -248,7 +248,7 @@ pub async fn capture(
             return Err(CaptureError::NotFound);
         }
     }
-    if charge.kind != PaymentKind::Charge || charge.provider != ProviderName::Paypal.as_str() {
+    if charge.kind != PaymentKind::Charge || charge.provider != ProviderName::Paypal {
         return Err(CaptureError::NotCapturable(
             "Only PayPal charges are captured.".into(),
         ));
@@ -332,7 +332,7 @@ pub async fn mark(
     let payment = payments::find(&ctx.db, payment_id)
         .await?
         .ok_or(MarkError::NotFound)?;
-    if payment.provider != ProviderName::Manual.as_str() || payment.kind != PaymentKind::Charge {
+    if payment.provider != ProviderName::Manual || payment.kind != PaymentKind::Charge {
         return Err(MarkError::NotManual);
     }
     let to = input

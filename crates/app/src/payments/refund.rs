@@ -1,7 +1,7 @@
 //! Refunds: money back on a succeeded charge, never more than was charged.
 
 use medicaledu_domain::{Id, NotificationKind, PaymentKind, PaymentStatus};
-use medicaledu_payments::{ChargeStatus, ProviderName, RefundRequest};
+use medicaledu_payments::{ChargeStatus, RefundRequest};
 use medicaledu_store::bookings;
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
 use serde_json::{Value, json};
@@ -136,7 +136,7 @@ pub(super) async fn refund(
         &NewPayment {
             id: Id::generate(),
             booking_id: charge.booking_id,
-            provider: &charge.provider,
+            provider: charge.provider,
             kind: PaymentKind::Refund,
             refund_of: Some(charge.id),
             amount_minor: amount,
@@ -164,10 +164,7 @@ pub(super) async fn refund(
     .await?;
     tx.commit().await?;
 
-    let provider: ProviderName = charge
-        .provider
-        .parse()
-        .map_err(|_| Internal::invariant("unknown provider"))?;
+    let provider = charge.provider;
     let target = charge
         .provider_metadata
         .0

@@ -42,10 +42,10 @@ crate::failure!(WebhookError {
 });
 
 /// How payment rows name the providers whose events arrive here.
-const STRIPE: &str = ProviderName::Stripe.as_str();
-const PAYPAL: &str = ProviderName::Paypal.as_str();
+const STRIPE: ProviderName = ProviderName::Stripe;
+const PAYPAL: ProviderName = ProviderName::Paypal;
 
-fn meta(provider: &str, event_id: &str) -> RequestMeta {
+fn meta(provider: ProviderName, event_id: &str) -> RequestMeta {
     RequestMeta {
         user_agent: Some(format!("{provider} webhook")),
         request_id: Some(event_id.to_owned()),
@@ -56,13 +56,13 @@ fn meta(provider: &str, event_id: &str) -> RequestMeta {
 /// The charge a provider event is about, if it is ours and its amount agrees.
 async fn our_charge(
     ctx: &AppContext,
-    provider: &str,
+    provider: ProviderName,
     provider_id: &str,
     amount_minor: Option<(i64, &str)>,
 ) -> Result<Option<PaymentRow>, Internal> {
     let Some(charge) = payments::find_by_provider_id(&ctx.db, provider, provider_id).await? else {
         tracing::info!(
-            provider,
+            %provider,
             provider_id,
             "webhook about a payment this server does not know; ignored"
         );
@@ -72,7 +72,7 @@ async fn our_charge(
         && (amount != charge.amount_minor || currency != charge.currency)
     {
         tracing::error!(
-            provider,
+            %provider,
             provider_id,
             amount,
             currency,
@@ -153,7 +153,7 @@ async fn external_refund(
         &NewPayment {
             id: Id::generate(),
             booking_id: charge.booking_id,
-            provider: &charge.provider,
+            provider: charge.provider,
             kind: PaymentKind::Refund,
             refund_of: Some(charge.id),
             amount_minor: missing,
@@ -353,7 +353,7 @@ pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), W
             if let Some(refunded) = refunded
                 && let Ok(id) = payment_id.parse::<Id>()
                 && let Some(charge) = payments::find(&ctx.db, id).await?
-                && charge.provider == ProviderName::Paypal.as_str()
+                && charge.provider == ProviderName::Paypal
             {
                 if *currency == charge.currency {
                     external_refund(
