@@ -399,7 +399,7 @@ fn fields_of(row: &CourseRow) -> CourseFields {
         category: row.category.clone(),
         specialty: row.specialty.clone(),
         tags: row.tags.0.clone(),
-        level: row.level.clone(),
+        level: row.level,
         language: row.language.clone(),
         price_minor: row.price_minor,
         currency: row.currency.clone(),

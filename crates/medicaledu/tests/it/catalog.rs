@@ -1587,7 +1587,7 @@ async fn text_search_follows_course_changes(backend: Backend) {
         category: row.category.clone(),
         specialty: row.specialty.clone(),
         tags: vec!["poisons".to_owned()],
-        level: row.level.clone(),
+        level: row.level,
         language: row.language.clone(),
         price_minor: row.price_minor,
         currency: row.currency.clone(),
