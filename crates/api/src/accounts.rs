@@ -14,6 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta, clear_session_cookie};
+use crate::problem::Answers;
 use crate::users::User;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Json};
@@ -29,6 +30,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
+}
+
+crate::problem::problem_codes! {
+    register => Answers::route().rate_limited().json_body().failure::<RegisterError>(),
+    get_me => Answers::route().signed_in(),
+    update_me => Answers::route().signed_in_write().json_body().failure::<UpdateProfileError>(),
+    change_password => Answers::route().signed_in_write().json_body().failure::<ChangePasswordError>(),
+    delete_me => Answers::route().signed_in_write(),
 }
 
 /// Registration is rate limited per client IP, so it is mounted separately.

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::Page;
+use crate::problem::Answers;
 use crate::users::AdminUser;
 use crate::{ApiError, AppState, Ids, Json};
 
@@ -23,6 +24,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_user))
         .routes(routes!(unlock_user))
         .routes(routes!(list_audit_logs))
+}
+
+crate::problem::problem_codes! {
+    list_users => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    update_user => Answers::route()
+        .signed_in_write()
+        .path_ids()
+        .json_body()
+        .failure::<medicaledu_app::ReadError>(),
+    unlock_user => Answers::route().signed_in_write().path_ids().failure::<medicaledu_app::ReadError>(),
+    list_audit_logs => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::Page;
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, IdempotencyKey, Ids, Json};
 
@@ -30,6 +31,25 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(no_show_booking))
         .routes(routes!(my_bookings))
         .routes(routes!(instructor_bookings))
+}
+
+crate::problem::problem_codes! {
+    create_booking => Answers::route()
+        .signed_in_write()
+        .idempotency_key()
+        .json_body()
+        .failure::<BookError>(),
+    get_booking => Answers::route().signed_in().path_ids().failure::<medicaledu_app::ReadError>(),
+    cancel_booking => Answers::route().signed_in_write().path_ids().json_body().failure::<CancelError>(),
+    reschedule_booking => Answers::route()
+        .signed_in_write()
+        .path_ids()
+        .json_body()
+        .failure::<RescheduleError>(),
+    complete_booking => Answers::route().signed_in_write().path_ids().failure::<AttendanceError>(),
+    no_show_booking => Answers::route().signed_in_write().path_ids().failure::<AttendanceError>(),
+    my_bookings => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    instructor_bookings => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

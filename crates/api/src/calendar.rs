@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, Json};
 
@@ -20,6 +21,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(calendar_feed))
         .routes(routes!(new_calendar_token, revoke_calendar_token))
+}
+
+crate::problem::problem_codes! {
+    new_calendar_token => Answers::route().signed_in_write(),
+    revoke_calendar_token => Answers::route().signed_in_write().failure::<medicaledu_app::Internal>(),
+    calendar_feed => Answers::route().query().failure::<FeedError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

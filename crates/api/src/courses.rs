@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, MaybeAuthenticated, Meta};
 use crate::materials::MaterialView;
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
@@ -33,6 +34,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_course, update_course, delete_course))
         .routes(routes!(publish_course))
         .routes(routes!(archive_course))
+}
+
+crate::problem::problem_codes! {
+    create_course => Answers::route().signed_in_write().json_body().failure::<app::CreateCourseError>(),
+    update_course => Answers::route()
+        .signed_in_write()
+        .path_ids()
+        .json_body()
+        .failure::<app::UpdateCourseError>(),
+    publish_course => Answers::route().signed_in_write().path_ids().failure::<app::PublishCourseError>(),
+    archive_course => Answers::route().signed_in_write().path_ids().failure::<app::ArchiveCourseError>(),
+    delete_course => Answers::route().signed_in_write().path_ids().failure::<app::DeleteCourseError>(),
+    list_catalog => Answers::route().query().failure::<medicaledu_app::ReadError>(),
+    get_course => Answers::route().signed_in().failure::<medicaledu_app::ReadError>(),
 }
 
 /// A course as clients see it.
@@ -101,7 +116,7 @@ impl From<CourseRow> for Course {
             category: row.category,
             specialty: row.specialty,
             tags: row.tags.0,
-            level: row.level,
+            level: row.level.as_str().to_owned(),
             language: row.language,
             price_minor: row.price_minor,
             currency: row.currency,

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, IdempotencyKey, Ids, Json};
 
@@ -31,6 +32,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_enrollment))
         .routes(routes!(record_progress))
         .routes(routes!(list_progress))
+}
+
+crate::problem::problem_codes! {
+    enroll => Answers::route().signed_in_write().path_ids().parsed_body().failure::<app::EnrollError>(),
+    my_enrollments => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    cancel_enrollment => Answers::route()
+        .signed_in_write()
+        .path_ids()
+        .failure::<app::CancelEnrollmentError>(),
+    record_progress => Answers::route()
+        .signed_in_write()
+        .idempotency_key()
+        .path_ids()
+        .json_body()
+        .failure::<app::RecordProgressError>(),
+    list_progress => Answers::route().signed_in().path_ids().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,7 +91,7 @@ impl From<EnrollmentRow> for Enrollment {
             course_id: row.course_id,
             student_id: row.student_id,
             status: row.status,
-            source: row.source,
+            source: row.source.as_str().to_owned(),
             progress_percent: row.progress_percent,
             enrolled_at: row.enrolled_at,
             completed_at: row.completed_at,

@@ -7,12 +7,18 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::problem::Answers;
 use crate::{ApiError, AppState, Json};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
+}
+
+crate::problem::problem_codes! {
+    healthz => Answers::route(),
+    readyz => Answers::route().failure::<health::ReadyError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::Page;
+use crate::problem::Answers;
 use crate::{ApiError, AppState, Ids, Json};
 
 crate::problem::problems!(PreferencesError);
@@ -28,6 +29,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_read))
         .routes(routes!(mark_all_read))
         .routes(routes!(get_preferences, put_preferences))
+}
+
+crate::problem::problem_codes! {
+    list_notifications => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    unread_count => Answers::route().signed_in(),
+    mark_read => Answers::route().signed_in_write().path_ids().failure::<medicaledu_app::ReadError>(),
+    mark_all_read => Answers::route().signed_in_write().failure::<medicaledu_app::ReadError>(),
+    get_preferences => Answers::route().signed_in().failure::<medicaledu_app::ReadError>(),
+    put_preferences => Answers::route().signed_in_write().json_body().failure::<PreferencesError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -38,11 +38,12 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::Modify;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use extract::{IdempotencyKey, Ids, Json};
 pub use medicaledu_app::{AppContext as AppState, Settings};
-pub use problem::{ApiError, FieldError, Problem};
+pub use problem::{ApiError, FieldError, Problem, status_of};
 pub use request_id::with_request_id;
 
 /// The whole application: every route, the OpenAPI document and the middleware.
@@ -51,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         accounts::public_routes().merge(sessions::public_routes()),
         &state.settings,
     );
-    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+    let (api, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(health::routes())
         .merge(openapi::routes())
         .merge(credentials)
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(outbox::routes())
         .merge(schema_view::routes())
         .split_for_parts();
+    openapi::ProblemCodes(problem_codes()).modify(&mut openapi);
 
     let api = api
         .layer(axum::Extension(std::sync::Arc::new(openapi)))
@@ -86,6 +88,31 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_id::make_span));
     with_request_id(api)
+}
+
+/// The problem codes of every operation, by operation id.
+fn problem_codes() -> Vec<(&'static str, problem::Answers)> {
+    [
+        health::problem_codes(),
+        openapi::problem_codes(),
+        accounts::problem_codes(),
+        sessions::problem_codes(),
+        admin::problem_codes(),
+        courses::problem_codes(),
+        materials::problem_codes(),
+        enrollments::problem_codes(),
+        ratings::problem_codes(),
+        slots::problem_codes(),
+        bookings::problem_codes(),
+        promo::problem_codes(),
+        payments::problem_codes(),
+        webhooks::problem_codes(),
+        calendar::problem_codes(),
+        inbox::problem_codes(),
+        outbox::problem_codes(),
+        schema_view::problem_codes(),
+    ]
+    .concat()
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
@@ -24,6 +25,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_material))
         .routes(routes!(update_material, delete_material))
         .routes(routes!(reorder_materials))
+}
+
+crate::problem::problem_codes! {
+    create_material => Answers::route().signed_in_write().path_ids().json_body().failure::<app::MaterialError>(),
+    update_material => Answers::route().signed_in_write().path_ids().json_body().failure::<app::MaterialError>(),
+    delete_material => Answers::route().signed_in_write().path_ids().failure::<app::MaterialError>(),
+    reorder_materials => Answers::route()
+        .signed_in_write()
+        .path_ids()
+        .json_body()
+        .failure::<app::MaterialError>(),
 }
 
 /// A material; `content_url` and `body` are null (and `locked` true) for

@@ -1,15 +1,21 @@
 //! The OpenAPI 3.1 document, assembled from the `#[utoipa::path]` docs of the
 //! routes actually mounted.
 
+use std::collections::HashMap;
+use std::collections::btree_map::Entry;
 use std::sync::Arc;
 
 use axum::Extension;
-use utoipa::OpenApi;
+use axum::http::StatusCode;
 use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::problem::{Answers, PROBLEM_JSON};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,6 +40,90 @@ pub fn base() -> Document {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(openapi_json))
+}
+
+crate::problem::problem_codes! {
+    openapi_json => Answers::route(),
+}
+
+/// Lists on each operation the problem codes it answers: the extension
+/// `x-problem-codes` (every code, so clients can check they handle them all)
+/// and, for each status those codes are answered with, a problem response
+/// whose description names the codes.
+pub struct ProblemCodes(pub Vec<(&'static str, Answers)>);
+
+impl Modify for ProblemCodes {
+    fn modify(&self, openapi: &mut Document) {
+        let table: HashMap<&str, &Answers> = self.0.iter().map(|(id, a)| (*id, a)).collect();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let answers = operation
+                    .operation_id
+                    .as_deref()
+                    .and_then(|id| table.get(id));
+                if let Some(answers) = answers {
+                    describe(operation, answers);
+                }
+            }
+        }
+    }
+}
+
+fn describe(operation: &mut Operation, answers: &Answers) {
+    let codes: Vec<&str> = answers.codes().into_iter().map(|c| c.as_str()).collect();
+    operation
+        .extensions
+        .get_or_insert_with(Default::default)
+        .insert("x-problem-codes".to_owned(), serde_json::json!(codes));
+    for (status, codes) in answers.by_status() {
+        let listed = codes
+            .iter()
+            .map(|code| format!("`{code}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let listed = format!("Problem codes: {listed}.");
+        match operation.responses.responses.entry(status.to_string()) {
+            Entry::Occupied(entry) => {
+                if let RefOr::T(response) = entry.into_mut() {
+                    response.description = if response.description.is_empty() {
+                        listed
+                    } else {
+                        format!("{} {listed}", response.description)
+                    };
+                    response
+                        .content
+                        .entry(PROBLEM_JSON.to_owned())
+                        .or_insert_with(|| RefOr::T(problem_content()));
+                }
+            }
+            Entry::Vacant(entry) => {
+                let reason = StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Error");
+                entry.insert(RefOr::T(
+                    ResponseBuilder::new()
+                        .description(format!("{reason}. {listed}"))
+                        .content(PROBLEM_JSON, problem_content())
+                        .build(),
+                ));
+            }
+        }
+    }
+}
+
+fn problem_content() -> Content {
+    Content::new(Some(Ref::from_schema_name("Problem")))
 }
 
 /// This document: the OpenAPI 3.1 description of every route.

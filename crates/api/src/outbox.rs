@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::Page;
+use crate::problem::Answers;
 use crate::{ApiError, AppState, Ids, Json};
 
 crate::problem::problems!(RetryError);
@@ -21,6 +22,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_outbox))
         .routes(routes!(retry_notification))
+}
+
+crate::problem::problem_codes! {
+    list_outbox => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    retry_notification => Answers::route().signed_in_write().path_ids().failure::<RetryError>(),
 }
 
 /// One notification on one channel, with its delivery record.

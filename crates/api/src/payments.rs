@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::Page;
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, IdempotencyKey, Ids, Json};
 
@@ -36,6 +37,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_refund))
         .routes(routes!(list_payments))
         .routes(routes!(revenue_report))
+}
+
+crate::problem::problem_codes! {
+    create_payment => Answers::route()
+        .signed_in_write()
+        .idempotency_key()
+        .path_ids()
+        .json_body()
+        .failure::<ChargeError>(),
+    booking_payments => Answers::route().signed_in().path_ids().failure::<medicaledu_app::ReadError>(),
+    mark_payment => Answers::route().signed_in_write().path_ids().json_body().failure::<MarkError>(),
+    capture_payment => Answers::route().signed_in_write().path_ids().failure::<CaptureError>(),
+    create_refund => Answers::route()
+        .signed_in_write()
+        .idempotency_key()
+        .path_ids()
+        .json_body()
+        .failure::<RefundError>(),
+    list_payments => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    revenue_report => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,7 +100,7 @@ impl From<PaymentRow> for Payment {
             display_amount: payments::display(row.amount_minor, &row.currency),
             id: row.id,
             booking_id: row.booking_id,
-            provider: row.provider,
+            provider: row.provider.as_str().to_owned(),
             kind: row.kind.as_str().to_owned(),
             status: row.status.as_str().to_owned(),
             amount_minor: row.amount_minor,

@@ -6,6 +6,7 @@
 //! wrong method, oversized body, timeout, panic) into a problem document too.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error as StdError;
 
 use axum::body::Body;
@@ -300,6 +301,119 @@ impl From<&medicaledu_app::FieldError> for FieldError {
         FieldError::new(e.field.clone(), e.code.clone(), e.message.clone())
     }
 }
+
+/// The problem codes one operation answers, each with the status it is
+/// answered with: what the adapter itself refuses (its extractors) and what
+/// its use cases fail with. The OpenAPI document lists them per operation
+/// (see each module's `problem_codes`).
+#[derive(Clone, Debug)]
+pub struct Answers(BTreeSet<(ErrorCode, u16)>);
+
+impl Answers {
+    /// What any route may answer: a panic, or another failure nobody
+    /// foresaw.
+    pub fn route() -> Self {
+        Self(BTreeSet::new()).code(ErrorCode::InternalError)
+    }
+
+    fn code(self, code: ErrorCode) -> Self {
+        self.code_as(code, status_of(code))
+    }
+
+    /// A code the adapter answers with a status of its own rather than the
+    /// one the code stands for (a webhook speaks to its provider's retries).
+    pub fn code_as(mut self, code: ErrorCode, status: StatusCode) -> Self {
+        self.0.insert((code, status.as_u16()));
+        self
+    }
+
+    /// Every code of the use-case error `E`.
+    pub fn failure<E: Failure>(self) -> Self {
+        E::codes().into_iter().fold(self, Self::code)
+    }
+
+    /// A body read with [`crate::Json`]: it must say it is JSON, arrive
+    /// whole and within the size limit, and parse.
+    pub fn json_body(self) -> Self {
+        self.code(ErrorCode::UnsupportedMediaType)
+            .code(ErrorCode::UnreadableBody)
+            .code_as(ErrorCode::UnreadableBody, StatusCode::PAYLOAD_TOO_LARGE)
+            .parsed_body()
+    }
+
+    /// A JSON document parsed with `extract::parse`.
+    pub fn parsed_body(self) -> Self {
+        self.code(ErrorCode::MalformedJson)
+            .code(ErrorCode::ValidationFailed)
+    }
+
+    /// A query string read with `axum::extract::Query`, whose rejection
+    /// answers 400.
+    pub fn query(self) -> Self {
+        self.code(ErrorCode::BadRequest)
+    }
+
+    /// A signed-in caller (`Authenticated`): no or a bad credential, and
+    /// the session lookup's own failures.
+    pub fn signed_in(self) -> Self {
+        self.code(ErrorCode::Unauthenticated)
+            .failure::<medicaledu_app::Internal>()
+    }
+
+    /// A signed-in caller changing data, whose cookie-carried session must
+    /// come from this site.
+    pub fn signed_in_write(self) -> Self {
+        self.signed_in().code(ErrorCode::CsrfRejected)
+    }
+
+    /// Typed path ids (`Ids`): a malformed one names nothing.
+    pub fn path_ids(self) -> Self {
+        self.code(ErrorCode::NotFound)
+    }
+
+    /// An `Idempotency-Key` header.
+    pub fn idempotency_key(self) -> Self {
+        self.code(ErrorCode::InvalidIdempotencyKey)
+    }
+
+    /// A route limited per client IP.
+    pub fn rate_limited(self) -> Self {
+        self.code(ErrorCode::RateLimited)
+    }
+
+    /// The codes, each once.
+    pub fn codes(&self) -> Vec<ErrorCode> {
+        let mut codes: Vec<ErrorCode> = self.0.iter().map(|(code, _)| *code).collect();
+        codes.dedup();
+        codes
+    }
+
+    /// The codes answered with each status.
+    pub fn by_status(&self) -> BTreeMap<u16, Vec<ErrorCode>> {
+        let mut statuses: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
+        for (code, status) in &self.0 {
+            statuses.entry(*status).or_default().push(*code);
+        }
+        statuses
+    }
+}
+
+/// Names, per operation of a module (its operation id: the handler's name),
+/// the problem codes it answers, as the module's `problem_codes()`.
+macro_rules! problem_codes {
+    ($($operation:ident => $answers:expr),+ $(,)?) => {
+        /// The problem codes of this module's operations, by operation id.
+        pub(crate) fn problem_codes() -> Vec<(&'static str, $crate::problem::Answers)> {
+            vec![$({
+                // Names the handler itself, so an entry cannot outlive it.
+                let _ = $operation;
+                (stringify!($operation), $answers)
+            }),+]
+        }
+    };
+}
+
+pub(crate) use problem_codes;
 
 /// `?` on a use case's result answers its failure as a problem document.
 macro_rules! problems {

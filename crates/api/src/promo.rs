@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::rate_limit::PerUser;
 use crate::validate::nullable;
@@ -35,6 +36,19 @@ pub fn routes(settings: &Settings) -> OpenApiRouter<AppState> {
                 .routes(routes!(validate_promo))
                 .layer(Extension(previews)),
         )
+}
+
+crate::problem::problem_codes! {
+    create_promo => Answers::route().signed_in_write().json_body().failure::<PromoError>(),
+    list_promos => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
+    get_promo => Answers::route().signed_in().path_ids().failure::<medicaledu_app::ReadError>(),
+    update_promo => Answers::route().signed_in_write().path_ids().json_body().failure::<PromoError>(),
+    delete_promo => Answers::route().signed_in_write().path_ids().failure::<PromoError>(),
+    validate_promo => Answers::route()
+        .signed_in_write()
+        .json_body()
+        .rate_limited()
+        .failure::<medicaledu_app::promo::PreviewError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

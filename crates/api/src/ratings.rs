@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta};
 use crate::pagination::{Page, PageParams};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, Ids, Json};
 
@@ -25,6 +26,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(course_ratings))
         .routes(routes!(rate_instructor, unrate_instructor))
         .routes(routes!(instructor_ratings))
+}
+
+crate::problem::problem_codes! {
+    rate_course => Answers::route().signed_in_write().path_ids().json_body().failure::<app::RatingError>(),
+    unrate_course => Answers::route().signed_in_write().path_ids().failure::<app::UnrateError>(),
+    rate_instructor => Answers::route().signed_in_write().path_ids().json_body().failure::<app::RatingError>(),
+    unrate_instructor => Answers::route().signed_in_write().path_ids().failure::<app::UnrateError>(),
+    course_ratings => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
+    instructor_ratings => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -26,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::problem::Answers;
 use crate::{ApiError, AppState, FieldError};
 
 crate::problem::problems!(SchemaError);
@@ -43,6 +44,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .layer(Extension(Arc::new(Rendered::default())))
         .route("/schema", get(viewer))
         .route("/schema/fonts/{file}", get(font))
+}
+
+crate::problem::problem_codes! {
+    // Options are checked by hand (422); the diagram renders from the live schema.
+    schema_export => Answers::route().query().parsed_body().failure::<SchemaError>(),
 }
 
 /// Every format `GET /api/v1/schema` serves.

@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, Meta, clear_session_cookie, session_cookie};
+use crate::problem::Answers;
 use crate::users::User;
 use crate::{ApiError, AppState, Ids, Json};
 
@@ -22,6 +23,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(list_sessions))
         .routes(routes!(revoke_session))
+}
+
+crate::problem::problem_codes! {
+    login => Answers::route().rate_limited().json_body().failure::<LoginError>(),
+    logout => Answers::route().signed_in_write().failure::<medicaledu_app::ReadError>(),
+    list_sessions => Answers::route().signed_in(),
+    revoke_session => Answers::route().signed_in_write().path_ids(),
 }
 
 /// Login is rate limited per client IP, so it is mounted separately.

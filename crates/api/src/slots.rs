@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Authenticated, MaybeAuthenticated, Meta};
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::validate::nullable;
 use crate::{ApiError, AppState, Ids, Json};
@@ -23,6 +24,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_slots, course_slots))
         .routes(routes!(instructor_slots))
         .routes(routes!(update_slot, cancel_slot))
+}
+
+crate::problem::problem_codes! {
+    create_slots => Answers::route().signed_in_write().path_ids().json_body().failure::<SlotError>(),
+    update_slot => Answers::route().signed_in_write().path_ids().json_body().failure::<SlotError>(),
+    cancel_slot => Answers::route().signed_in_write().path_ids().query().failure::<SlotError>(),
+    course_slots => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
+    instructor_slots => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

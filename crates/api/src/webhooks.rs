@@ -6,13 +6,15 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
-use medicaledu_app::payments::{self as webhooks, WebhookError};
+use medicaledu_app::payments::{self as webhooks, SettleError, WebhookError};
+use medicaledu_app::{ErrorCode, Internal};
 use medicaledu_payments::{PaypalWebhookHeaders, parse_paypal_event};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::problem::Answers;
 use crate::problem::problems;
 use crate::{ApiError, AppState, Json};
 
@@ -22,6 +24,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stripe_webhook))
         .routes(routes!(paypal_webhook))
+}
+
+crate::problem::problem_codes! {
+    // Providers are answered in the statuses that steer their retries: a
+    // refused delivery is 400, a capture PayPal did not take 502, whatever
+    // its code. A `WebhookError` is either such a capture (PayPal only), a
+    // settlement's failure or an internal one.
+    stripe_webhook => Answers::route()
+        .code_as(ErrorCode::ProviderNotConfigured, StatusCode::BAD_REQUEST)
+        .code_as(ErrorCode::InvalidSignature, StatusCode::BAD_REQUEST)
+        .failure::<SettleError>()
+        .failure::<Internal>(),
+    paypal_webhook => Answers::route()
+        .code_as(ErrorCode::ProviderNotConfigured, StatusCode::BAD_REQUEST)
+        .code_as(ErrorCode::InvalidSignature, StatusCode::BAD_REQUEST)
+        .code_as(ErrorCode::UnreadableEvent, StatusCode::BAD_REQUEST)
+        .code_as(ErrorCode::ProviderUnavailable, StatusCode::SERVICE_UNAVAILABLE)
+        .code_as(ErrorCode::ProviderNotConfigured, StatusCode::BAD_GATEWAY)
+        .code_as(ErrorCode::ProviderRejected, StatusCode::BAD_GATEWAY)
+        .code_as(ErrorCode::InvalidPaymentRequest, StatusCode::BAD_GATEWAY)
+        .code_as(ErrorCode::ProviderInvalidResponse, StatusCode::BAD_GATEWAY)
+        .code_as(ErrorCode::ProviderUnavailable, StatusCode::BAD_GATEWAY)
+        .failure::<SettleError>()
+        .failure::<Internal>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

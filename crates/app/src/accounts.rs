@@ -12,10 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::audit::{self, Change};
 use crate::lockout::{self, Locked};
 use crate::notify::{self, Notice};
-use crate::{
-    Actor, AppContext, Clock, ErrorCode, Failure, FieldError, Fields, Internal, Invalid,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Clock, FieldError, Fields, Internal, Invalid, RequestMeta};
 
 /// A new account, checked and ready to store.
 pub struct NewAccount {
@@ -46,21 +43,11 @@ pub enum CreateAccountError {
 
 crate::internal_from!(CreateAccountError);
 
-impl Failure for CreateAccountError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            CreateAccountError::EmailTaken => ErrorCode::EmailTaken,
-            CreateAccountError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            CreateAccountError::Internal(e) => Some(e),
-            CreateAccountError::EmailTaken => None,
-        }
-    }
-}
+crate::failure!(CreateAccountError {
+    EmailTaken => EmailTaken,
+} wraps {
+    Internal(Internal),
+});
 
 /// Stores a new account with its audit entry in one transaction, for the
 /// operator's `medicaledu admin create-user` (which runs before any server,
@@ -151,29 +138,12 @@ pub enum RegisterError {
 
 crate::internal_from!(RegisterError);
 
-impl Failure for RegisterError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RegisterError::Invalid(e) => e.code(),
-            RegisterError::EmailTaken => ErrorCode::EmailTaken,
-            RegisterError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            RegisterError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RegisterError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RegisterError {
+    EmailTaken => EmailTaken,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 impl From<CreateAccountError> for RegisterError {
     fn from(e: CreateAccountError) -> Self {
@@ -304,29 +274,12 @@ pub enum UpdateProfileError {
 
 crate::internal_from!(UpdateProfileError);
 
-impl Failure for UpdateProfileError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            UpdateProfileError::Invalid(e) => e.code(),
-            UpdateProfileError::NotFound => ErrorCode::NotFound,
-            UpdateProfileError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            UpdateProfileError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            UpdateProfileError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(UpdateProfileError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 /// Changes the actor's profile; absent fields stay as they are. Only
 /// instructors have a professional profile (headline, bio, specialty,
@@ -474,36 +427,19 @@ pub enum ChangePasswordError {
 
 crate::internal_from!(ChangePasswordError);
 
-impl Failure for ChangePasswordError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            ChangePasswordError::Invalid(e) => e.code(),
-            ChangePasswordError::Locked { .. } => ErrorCode::AccountLocked,
-            ChangePasswordError::Internal(e) => e.code(),
-        }
-    }
+crate::failure!(ChangePasswordError {
+    Locked { .. } => AccountLocked,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+} retry_after = locked_retry_after);
 
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            ChangePasswordError::Invalid(e) => e.fields(),
-            _ => &[],
+fn locked_retry_after(e: &ChangePasswordError) -> Option<std::time::Duration> {
+    match e {
+        ChangePasswordError::Locked { retry_after } => {
+            Some(std::time::Duration::from_secs(*retry_after))
         }
-    }
-
-    fn retry_after(&self) -> Option<std::time::Duration> {
-        match self {
-            ChangePasswordError::Locked { retry_after } => {
-                Some(std::time::Duration::from_secs(*retry_after))
-            }
-            _ => None,
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            ChangePasswordError::Internal(e) => Some(e),
-            _ => None,
-        }
+        _ => None,
     }
 }
 

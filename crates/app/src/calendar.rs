@@ -9,7 +9,7 @@ use medicaledu_store::{bookings, courses, slots, users};
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::{Actor, AppContext, ErrorCode, Failure, Internal, RequestMeta};
+use crate::{Actor, AppContext, Internal, RequestMeta};
 
 /// Past sessions stay in the feed this long.
 const HISTORY: Duration = Duration::days(90);
@@ -80,21 +80,11 @@ pub enum FeedError {
 
 crate::internal_from!(FeedError);
 
-impl Failure for FeedError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            FeedError::UnknownToken => ErrorCode::Unauthenticated,
-            FeedError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            FeedError::Internal(e) => Some(e),
-            FeedError::UnknownToken => None,
-        }
-    }
-}
+crate::failure!(FeedError {
+    UnknownToken => Unauthenticated,
+} wraps {
+    Internal(Internal),
+});
 
 /// The token owner's sessions (as a student, and on their slots as an
 /// instructor) as an RFC 5545 calendar: times in UTC, one event per booking

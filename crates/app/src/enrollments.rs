@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::notify::{self, Notice};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Internal, Invalid, Page, PageRequest,
-    ReadError, RequestMeta, page,
+    Actor, AppContext, FieldError, Internal, Invalid, Page, PageRequest, ReadError, RequestMeta,
+    page,
 };
 
 /// Ensures the student's enrollment in a course whose booking was just
@@ -51,7 +51,7 @@ pub(crate) async fn revoke_unpaid(
     let Some(enrollment) = enrollments::find_live_for_tx(tx, student_id, course_id).await? else {
         return Ok(());
     };
-    if !matches!(enrollment.source.parse(), Ok(EnrollmentSource::Booking))
+    if enrollment.source != EnrollmentSource::Booking
         || enrollments::booking_still_pays(tx, student_id, course_id).await?
     {
         return Ok(());
@@ -99,38 +99,6 @@ pub async fn audit_enrolled(
     .await
 }
 
-/// Generates the `Failure` of an error enum whose variants other than
-/// `Invalid` and `Internal` each name one code.
-macro_rules! failure {
-    ($t:ty { $($variant:ident => $code:ident),* $(,)? }) => {
-        crate::internal_from!($t);
-
-        impl Failure for $t {
-            fn code(&self) -> ErrorCode {
-                match self {
-                    $(Self::$variant => ErrorCode::$code,)*
-                    Self::Invalid(e) => e.code(),
-                    Self::Internal(e) => e.code(),
-                }
-            }
-
-            fn fields(&self) -> &[FieldError] {
-                match self {
-                    Self::Invalid(e) => e.fields(),
-                    _ => &[],
-                }
-            }
-
-            fn internal(&self) -> Option<&Internal> {
-                match self {
-                    Self::Internal(e) => Some(e),
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum EnrollError {
     #[error("Course not found.")]
@@ -145,10 +113,15 @@ pub enum EnrollError {
     Internal(Internal),
 }
 
-failure!(EnrollError {
+crate::internal_from!(EnrollError);
+
+crate::failure!(EnrollError {
     NotFound => NotFound,
     Forbidden => Forbidden,
     PaymentRequired => PaymentRequired,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
 });
 
 /// An enrollment to make: a student enrolls themselves in a free published
@@ -245,22 +218,12 @@ pub enum CancelEnrollmentError {
 
 crate::internal_from!(CancelEnrollmentError);
 
-impl Failure for CancelEnrollmentError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::NotLive => ErrorCode::NotLive,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(CancelEnrollmentError {
+    NotFound => NotFound,
+    NotLive => NotLive,
+} wraps {
+    Internal(Internal),
+});
 
 /// Cancel an enrollment: its student or an administrator.
 pub async fn cancel_enrollment(
@@ -309,10 +272,15 @@ pub enum RecordProgressError {
     Internal(Internal),
 }
 
-failure!(RecordProgressError {
+crate::internal_from!(RecordProgressError);
+
+crate::failure!(RecordProgressError {
     NotFound => NotFound,
     MaterialNotFound => NotFound,
     NotLive => NotLive,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
 });
 
 /// A student's report on one material of their enrollment.

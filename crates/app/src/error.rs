@@ -316,7 +316,82 @@ pub trait Failure: StdError + Send + Sync + 'static {
     fn internal(&self) -> Option<&Internal> {
         None
     }
+
+    /// Every code a failure of this type can have, sorted, each once: the
+    /// API's description lists them per operation.
+    fn codes() -> Vec<ErrorCode>
+    where
+        Self: Sized;
 }
+
+/// Implements [`Failure`] for an error enum from one table, so the code of
+/// each variant and the list of codes the enum can answer ([`Failure::codes`])
+/// cannot drift apart.
+///
+/// The first block maps variants (with a pattern for their fields, which may
+/// look inside them) to codes; the `wraps` block names the variants that hold
+/// another failure and answer exactly as it does: its code, fields, retry
+/// delay and internal cause. An optional `retry_after` function gives the
+/// delay of the enum's own variants.
+///
+/// ```ignore
+/// failure!(LoginError {
+///     InvalidCredentials => InvalidCredentials,
+///     Locked { .. } => AccountLocked,
+/// } wraps {
+///     Invalid(Invalid),
+///     Internal(Internal),
+/// } retry_after = locked_for);
+/// ```
+macro_rules! failure {
+    (
+        $t:ty {
+            $($variant:ident $(($($tuple:tt)*))? $({$($named:tt)*})? => $code:ident),* $(,)?
+        } wraps {
+            $($wrap:ident($inner:ty)),* $(,)?
+        } $(retry_after = $retry:path)?
+    ) => {
+        impl $crate::Failure for $t {
+            fn code(&self) -> $crate::ErrorCode {
+                match self {
+                    $(Self::$variant $(($($tuple)*))? $({$($named)*})? => $crate::ErrorCode::$code,)*
+                    $(Self::$wrap(e) => $crate::Failure::code(e),)*
+                }
+            }
+
+            fn fields(&self) -> &[$crate::FieldError] {
+                $(if let Self::$wrap(e) = self {
+                    return $crate::Failure::fields(e);
+                })*
+                &[]
+            }
+
+            fn retry_after(&self) -> Option<std::time::Duration> {
+                $(if let Self::$wrap(e) = self {
+                    return $crate::Failure::retry_after(e);
+                })*
+                None $(.or_else(|| $retry(self)))?
+            }
+
+            fn internal(&self) -> Option<&$crate::Internal> {
+                $(if let Self::$wrap(e) = self {
+                    return $crate::Failure::internal(e);
+                })*
+                None
+            }
+
+            fn codes() -> Vec<$crate::ErrorCode> {
+                let mut codes: Vec<$crate::ErrorCode> = vec![$($crate::ErrorCode::$code),*];
+                $(codes.extend(<$inner as $crate::Failure>::codes());)*
+                codes.sort_unstable();
+                codes.dedup();
+                codes
+            }
+        }
+    };
+}
+
+pub(crate) use failure;
 
 impl Failure for Internal {
     fn code(&self) -> ErrorCode {
@@ -325,6 +400,10 @@ impl Failure for Internal {
 
     fn internal(&self) -> Option<&Internal> {
         Some(self)
+    }
+
+    fn codes() -> Vec<ErrorCode> {
+        vec![ErrorCode::InternalError, ErrorCode::DatabaseUnavailable]
     }
 }
 
@@ -335,6 +414,10 @@ impl Failure for Invalid {
 
     fn fields(&self) -> &[FieldError] {
         &self.0
+    }
+
+    fn codes() -> Vec<ErrorCode> {
+        vec![ErrorCode::ValidationFailed]
     }
 }
 
@@ -370,6 +453,10 @@ impl Failure for Forbidden {
     fn code(&self) -> ErrorCode {
         ErrorCode::Forbidden
     }
+
+    fn codes() -> Vec<ErrorCode> {
+        vec![ErrorCode::Forbidden]
+    }
 }
 
 /// The commonest error: the thing asked for is not there (or the actor may
@@ -389,30 +476,13 @@ pub enum ReadError {
 
 internal_from!(ReadError);
 
-impl Failure for ReadError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            ReadError::NotFound(_) => ErrorCode::NotFound,
-            ReadError::Forbidden(e) => e.code(),
-            ReadError::Invalid(e) => e.code(),
-            ReadError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            ReadError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            ReadError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+failure!(ReadError {
+    NotFound(_) => NotFound,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[cfg(test)]
 mod tests {
@@ -429,6 +499,24 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_failure_lists_its_own_codes_and_those_of_what_it_wraps() {
+        assert_eq!(
+            ReadError::codes(),
+            [
+                ErrorCode::ValidationFailed,
+                ErrorCode::NotFound,
+                ErrorCode::Forbidden,
+                ErrorCode::InternalError,
+                ErrorCode::DatabaseUnavailable,
+            ]
+        );
+        let failure = ReadError::Invalid(Invalid::one("email", "invalid", "not an email"));
+        assert_eq!(failure.code(), ErrorCode::ValidationFailed);
+        assert_eq!(failure.fields().len(), 1);
+        assert!(ReadError::NotFound("Course").internal().is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use medicaledu_store::Backend;
 
-use crate::{AppContext, ErrorCode, Failure};
+use crate::AppContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadyError {
@@ -17,14 +17,13 @@ pub enum ReadyError {
 /// How long the readiness probe waits for the database.
 pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-impl Failure for ReadyError {
-    fn code(&self) -> ErrorCode {
-        ErrorCode::DatabaseUnavailable
-    }
+crate::failure!(ReadyError {
+    DatabaseUnavailable(_) => DatabaseUnavailable,
+    TimedOut => DatabaseUnavailable,
+} wraps {} retry_after = database_retry_after);
 
-    fn retry_after(&self) -> Option<std::time::Duration> {
-        Some(crate::error::DATABASE_RETRY_AFTER)
-    }
+fn database_retry_after(_: &ReadyError) -> Option<std::time::Duration> {
+    Some(crate::error::DATABASE_RETRY_AFTER)
 }
 
 /// Answers once the database has; names the backend it runs on.

@@ -8,8 +8,7 @@ use medicaledu_store::notifications::{self, NotificationRow};
 
 use crate::audit::{self, Change};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Internal, Invalid, Page, PageRequest,
-    ReadError, RequestMeta, page,
+    Actor, AppContext, Internal, Invalid, Page, PageRequest, ReadError, RequestMeta, page,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -87,29 +86,12 @@ pub enum PreferencesError {
 
 crate::internal_from!(PreferencesError);
 
-impl Failure for PreferencesError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            PreferencesError::Invalid(e) => e.code(),
-            PreferencesError::NotFound => ErrorCode::NotFound,
-            PreferencesError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            PreferencesError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            PreferencesError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(PreferencesError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 /// Replaces the actor's channel choices. Kinds and channels left out take
 /// their defaults; SMS needs a phone number on the account, and security

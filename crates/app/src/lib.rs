@@ -39,6 +39,7 @@ pub mod slots;
 pub use actor::Actor;
 pub use client::client_ip;
 pub use context::{AppContext, Clock, ContextError};
+pub(crate) use error::failure;
 pub use error::{
     DATABASE_RETRY_AFTER, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid,
     ReadError,

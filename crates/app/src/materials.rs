@@ -10,9 +10,7 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::courses::editable;
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Internal, Invalid, RequestMeta};
 
 /// Longest inline body (articles, quiz definitions), in characters.
 const MAX_BODY_CHARS: usize = 200_000;
@@ -47,29 +45,12 @@ pub enum MaterialError {
 
 crate::internal_from!(MaterialError);
 
-impl Failure for MaterialError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound(_) => ErrorCode::NotFound,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(MaterialError {
+    NotFound(_) => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 const COURSE: MaterialError = MaterialError::NotFound("Course");
 const MATERIAL: MaterialError = MaterialError::NotFound("Material");

@@ -7,8 +7,7 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, Fields, Forbidden, Internal, Page, PageRequest,
-    ReadError, RequestMeta, page,
+    Actor, AppContext, Fields, Forbidden, Internal, Page, PageRequest, ReadError, RequestMeta, page,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -81,24 +80,14 @@ pub enum RetryError {
 
 crate::internal_from!(RetryError);
 
-impl Failure for RetryError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RetryError::Forbidden(e) => e.code(),
-            RetryError::NotFound => ErrorCode::NotFound,
-            RetryError::Expired => ErrorCode::NotificationExpired,
-            RetryError::NotFailed(_) => ErrorCode::NotificationNotFailed,
-            RetryError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RetryError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RetryError {
+    NotFound => NotFound,
+    Expired => NotificationExpired,
+    NotFailed(_) => NotificationNotFailed,
+} wraps {
+    Forbidden(Forbidden),
+    Internal(Internal),
+});
 
 /// Sends a failed notification again, with a fresh set of attempts (after
 /// fixing what made it fail, such as the SMTP settings).

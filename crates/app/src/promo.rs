@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid, Page,
-    PageRequest, ReadError, RequestMeta, page,
+    Actor, AppContext, Fields, Forbidden, Internal, Invalid, Page, PageRequest, ReadError,
+    RequestMeta, page,
 };
 
 const MAX_FIXED_MINOR: i64 = 10_000_000_000;
@@ -56,32 +56,15 @@ pub enum PromoError {
 
 crate::internal_from!(PromoError);
 
-impl Failure for PromoError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            PromoError::Forbidden(e) => e.code(),
-            PromoError::NotFound => ErrorCode::NotFound,
-            PromoError::Invalid(e) => e.code(),
-            PromoError::CodeTaken => ErrorCode::PromoCodeTaken,
-            PromoError::Constraint => ErrorCode::PromoConstraint,
-            PromoError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            PromoError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            PromoError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(PromoError {
+    NotFound => NotFound,
+    CodeTaken => PromoCodeTaken,
+    Constraint => PromoConstraint,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 impl From<PromoWriteError> for PromoError {
     fn from(e: PromoWriteError) -> Self {
@@ -515,29 +498,12 @@ pub enum PreviewError {
 
 crate::internal_from!(PreviewError);
 
-impl Failure for PreviewError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            PreviewError::UnknownCode => ErrorCode::PromoNotFound,
-            PreviewError::Invalid(e) => e.code(),
-            PreviewError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            PreviewError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            PreviewError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(PreviewError {
+    UnknownCode => PromoNotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 /// Previews what a code would take off a booking of a slot, or why it would
 /// not apply. Nothing is redeemed.

@@ -10,8 +10,7 @@ pub use medicaledu_store::ratings::Target;
 
 use crate::audit::{self, Change};
 use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, Page,
-    PageRequest, ReadError, RequestMeta, page,
+    Actor, AppContext, Fields, Internal, Invalid, Page, PageRequest, ReadError, RequestMeta, page,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -31,31 +30,14 @@ pub enum RatingError {
 
 crate::internal_from!(RatingError);
 
-impl Failure for RatingError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound(_) => ErrorCode::NotFound,
-            Self::NotEligible(_) => ErrorCode::NotEligible,
-            Self::ConcurrentRating => ErrorCode::ConcurrentRating,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RatingError {
+    NotFound(_) => NotFound,
+    NotEligible(_) => NotEligible,
+    ConcurrentRating => ConcurrentRating,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum UnrateError {
@@ -67,21 +49,11 @@ pub enum UnrateError {
 
 crate::internal_from!(UnrateError);
 
-impl Failure for UnrateError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(UnrateError {
+    NotFound => NotFound,
+} wraps {
+    Internal(Internal),
+});
 
 /// A rating to give: 1 to 5 stars and an optional review.
 #[derive(Clone, Debug)]

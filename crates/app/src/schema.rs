@@ -2,7 +2,7 @@
 
 use medicaledu_schema::Schema;
 
-use crate::{AppContext, ErrorCode, Failure, Internal};
+use crate::{AppContext, Internal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -14,21 +14,11 @@ pub enum SchemaError {
 
 crate::internal_from!(SchemaError);
 
-impl Failure for SchemaError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            SchemaError::Empty => ErrorCode::SchemaEmpty,
-            SchemaError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            SchemaError::Internal(e) => Some(e),
-            SchemaError::Empty => None,
-        }
-    }
-}
+crate::failure!(SchemaError {
+    Empty => SchemaEmpty,
+} wraps {
+    Internal(Internal),
+});
 
 /// The schema read from the database; refused while it has no tables.
 pub async fn live(ctx: &AppContext) -> Result<Schema, SchemaError> {

@@ -9,10 +9,7 @@ use serde_json::json;
 use crate::accounts::{account_notice, verify_password};
 use crate::audit::{self, Change};
 use crate::lockout::{self, Locked};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, ReadError,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Internal, Invalid, ReadError, RequestMeta};
 
 /// Activity is written back at most this often per session.
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
@@ -51,38 +48,20 @@ pub enum LoginError {
 
 crate::internal_from!(LoginError);
 
-impl Failure for LoginError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            LoginError::Invalid(e) => e.code(),
-            LoginError::InvalidCredentials => ErrorCode::InvalidCredentials,
-            LoginError::Locked { .. } => ErrorCode::AccountLocked,
-            LoginError::Suspended => ErrorCode::AccountSuspended,
-            LoginError::Internal(e) => e.code(),
-        }
-    }
+crate::failure!(LoginError {
+    InvalidCredentials => InvalidCredentials,
+    Locked { .. } => AccountLocked,
+    Suspended => AccountSuspended,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+} retry_after = locked_for);
 
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            LoginError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn retry_after(&self) -> Option<std::time::Duration> {
-        match self {
-            LoginError::Locked { retry_after } => {
-                Some(std::time::Duration::from_secs(*retry_after))
-            }
-            _ => None,
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            LoginError::Internal(e) => Some(e),
-            _ => None,
-        }
+/// How long a locked account stays locked.
+fn locked_for(e: &LoginError) -> Option<std::time::Duration> {
+    match e {
+        LoginError::Locked { retry_after } => Some(std::time::Duration::from_secs(*retry_after)),
+        _ => None,
     }
 }
 

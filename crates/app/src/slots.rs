@@ -13,10 +13,7 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::courses::may_edit;
 use crate::payments::{RefundError, refund_booking};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, ReadError,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Internal, Invalid, ReadError, RequestMeta};
 
 /// Sessions last between these; the upper bound also bounds the overlap check.
 pub const MIN_SLOT: Duration = Duration::minutes(5);
@@ -46,34 +43,15 @@ pub enum SlotError {
 
 crate::internal_from!(SlotError);
 
-impl Failure for SlotError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            SlotError::NotFound(_) => ErrorCode::NotFound,
-            SlotError::Invalid(e) => e.code(),
-            SlotError::Overlap(_) => ErrorCode::SlotOverlap,
-            SlotError::CapacityBelowBooked(_) => ErrorCode::CapacityBelowBooked,
-            SlotError::Refund(e) => e.code(),
-            SlotError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            SlotError::Invalid(e) => e.fields(),
-            SlotError::Refund(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            SlotError::Refund(e) => e.internal(),
-            SlotError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(SlotError {
+    NotFound(_) => NotFound,
+    Overlap(_) => SlotOverlap,
+    CapacityBelowBooked(_) => CapacityBelowBooked,
+} wraps {
+    Invalid(Invalid),
+    Refund(RefundError),
+    Internal(Internal),
+});
 
 fn parse_instant(fields: &mut Fields, name: &str, value: &str) -> Option<DateTime<Utc>> {
     match DateTime::parse_from_rfc3339(value) {

@@ -7,7 +7,7 @@
 
 use anyhow::{Context as _, bail, ensure};
 use chrono::DateTime;
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{CourseLevel, Id, Timestamp};
 use medicaledu_store::Db;
 use medicaledu_store::courses::{self, CatalogFilter, CatalogKey, CatalogSort};
 use serde_json::Value;
@@ -164,7 +164,13 @@ impl Query {
         let filter = CatalogFilter {
             category: self.category.as_deref().map(|v| v.trim().to_owned()),
             specialty: self.specialty.as_deref().map(|v| v.trim().to_owned()),
-            level: self.level.clone(),
+            // The API refuses a level outside the vocabulary before it queries.
+            level: self
+                .level
+                .as_deref()
+                .map(str::parse::<CourseLevel>)
+                .transpose()
+                .map_err(|issue| anyhow::anyhow!("level: {}", issue.message))?,
             language: self.language.clone(),
             instructor_id: self.instructor,
             currency: self.currency.clone(),

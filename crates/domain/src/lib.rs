@@ -24,7 +24,8 @@ pub use catalog::{
     publish_check,
 };
 pub use commerce::{
-    DiscountType, PaymentKind, PaymentStatus, PromoCheck, PromoRefusal, PromoTerms, discount_minor,
+    DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,
+    PromoTerms, discount_minor,
 };
 pub use id::{Id, ParseIdError};
 pub use identity::{

@@ -160,5 +160,6 @@ text_column!(
     crate::NotificationKind,
     crate::PaymentStatus,
     crate::PaymentKind,
+    crate::PaymentProvider,
     crate::DiscountType,
 );

@@ -27,7 +27,7 @@ pub use paypal::{
 };
 pub use provider::{
     ChargeRequest, ChargeStatus, ConfigError, EventParseError, PaymentProvider, ProviderCharge,
-    ProviderError, ProviderName, ProviderRefund, Providers, RefundRequest, UnknownProvider,
+    ProviderError, ProviderName, ProviderRefund, Providers, RefundRequest,
 };
 pub use stripe::{
     DEFAULT_TOLERANCE_SECS as STRIPE_SIGNATURE_TOLERANCE_SECS, SignatureError, Stripe,

@@ -1,9 +1,7 @@
 //! What every provider shares: its name, the requests it takes, what it
 //! answers, how it fails, and [`Providers`], which picks one by name.
 
-use std::fmt;
 use std::future::Future;
-use std::str::FromStr;
 
 use crate::manual::Manual;
 use crate::money::minor_digits;
@@ -11,49 +9,9 @@ use crate::paypal::{Paypal, PaypalConfig};
 use crate::stripe::{Stripe, StripeConfig};
 
 /// A payment provider, as stored in `payments.provider` and named in
-/// `POST /bookings/{id}/payments {provider}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProviderName {
-    Stripe,
-    Paypal,
-    Manual,
-}
-
-impl ProviderName {
-    pub const ALL: [ProviderName; 3] = [Self::Stripe, Self::Paypal, Self::Manual];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Stripe => "stripe",
-            Self::Paypal => "paypal",
-            Self::Manual => "manual",
-        }
-    }
-}
-
-impl fmt::Display for ProviderName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A provider name that is none of [`ProviderName::ALL`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown payment provider {0:?}: expected stripe, paypal or manual")]
-pub struct UnknownProvider(pub String);
-
-impl FromStr for ProviderName {
-    type Err = UnknownProvider;
-
-    /// Exact lowercase only, like every other enumeration in the API: one
-    /// spelling per value keeps stored rows and filters comparable.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|name| name.as_str() == s)
-            .ok_or_else(|| UnknownProvider(s.to_owned()))
-    }
-}
+/// `POST /bookings/{id}/payments {provider}`: the domain's vocabulary, under
+/// the name this crate has always used.
+pub use medicaledu_domain::PaymentProvider as ProviderName;
 
 /// Where a charge or refund stands after a provider call.
 ///
@@ -372,10 +330,8 @@ mod tests {
         for name in ProviderName::ALL {
             assert_eq!(name.as_str().parse::<ProviderName>(), Ok(name));
         }
-        assert_eq!(
-            "Stripe".parse::<ProviderName>(),
-            Err(UnknownProvider("Stripe".to_owned()))
-        );
+        // Exact lowercase only, like every vocabulary of the domain.
+        assert!("Stripe".parse::<ProviderName>().is_err());
         assert!("".parse::<ProviderName>().is_err());
     }
 

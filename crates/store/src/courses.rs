@@ -1,6 +1,6 @@
 //! Courses and the public catalog.
 
-use medicaledu_domain::{CourseStatus, Id, Timestamp};
+use medicaledu_domain::{CourseLevel, CourseStatus, Id, Timestamp};
 use sqlx::types::Json;
 
 use crate::params::{Params, bind_params, like_contains};
@@ -28,7 +28,7 @@ pub struct CourseRow {
     pub category: String,
     pub specialty: Option<String>,
     pub tags: Json<Vec<String>>,
-    pub level: String,
+    pub level: CourseLevel,
     pub language: String,
     pub price_minor: i64,
     pub currency: String,
@@ -52,7 +52,7 @@ pub struct CourseFields {
     pub category: String,
     pub specialty: Option<String>,
     pub tags: Vec<String>,
-    pub level: String,
+    pub level: CourseLevel,
     pub language: String,
     pub price_minor: i64,
     pub currency: String,
@@ -97,7 +97,7 @@ pub enum CatalogKey {
 pub struct CatalogFilter {
     pub category: Option<String>,
     pub specialty: Option<String>,
-    pub level: Option<String>,
+    pub level: Option<CourseLevel>,
     pub language: Option<String>,
     pub instructor_id: Option<Id>,
     pub currency: Option<String>,
@@ -156,7 +156,7 @@ pub async fn insert(
             .bind(&fields.category)
             .bind(fields.specialty.as_deref())
             .bind(Json(&fields.tags))
-            .bind(&fields.level)
+            .bind(fields.level)
             .bind(&fields.language)
             .bind(fields.price_minor)
             .bind(&fields.currency)
@@ -211,7 +211,7 @@ pub async fn update(
             .bind(&fields.category)
             .bind(fields.specialty.as_deref())
             .bind(Json(&fields.tags))
-            .bind(&fields.level)
+            .bind(fields.level)
             .bind(&fields.language)
             .bind(fields.price_minor)
             .bind(&fields.currency)
@@ -228,8 +228,8 @@ pub async fn update(
 pub async fn set_status(
     tx: &mut Tx,
     id: Id,
-    from: &str,
-    to: &str,
+    from: CourseStatus,
+    to: CourseStatus,
     published_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Option<CourseRow>, sqlx::Error> {
@@ -402,8 +402,8 @@ fn build_catalog_statement(
     if let Some(v) = &filter.specialty {
         equal(&mut sql, "c.specialty", Param::Text(v.clone()));
     }
-    if let Some(v) = &filter.level {
-        equal(&mut sql, "c.level", Param::Text(v.clone()));
+    if let Some(v) = filter.level {
+        equal(&mut sql, "c.level", Param::Text(v.as_str().to_owned()));
     }
     if let Some(v) = &filter.language {
         equal(&mut sql, "c.language", Param::Text(v.clone()));

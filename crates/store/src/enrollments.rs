@@ -19,7 +19,7 @@ pub struct EnrollmentRow {
     pub status: EnrollmentStatus,
     /// The stored text of an [`EnrollmentSource`]; kept as text because the
     /// integration tests compare it with literals.
-    pub source: String,
+    pub source: EnrollmentSource,
     pub progress_percent: i64,
     pub enrolled_at: Timestamp,
     pub completed_at: Option<Timestamp>,

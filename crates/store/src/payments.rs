@@ -2,7 +2,7 @@
 //! charge's `refunded_minor` only grows through a conditional update that
 //! never lets it pass the charged amount; the CHECK is the backstop.
 
-use medicaledu_domain::{Id, PaymentKind, PaymentStatus, Timestamp};
+use medicaledu_domain::{Id, PaymentKind, PaymentProvider, PaymentStatus, Timestamp};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -17,7 +17,7 @@ const PAYMENT_COLUMNS: &str = "id, booking_id, provider, provider_payment_id, ki
 pub struct PaymentRow {
     pub id: Id,
     pub booking_id: Id,
-    pub provider: String,
+    pub provider: PaymentProvider,
     pub provider_payment_id: Option<String>,
     pub kind: PaymentKind,
     pub refund_of: Option<Id>,
@@ -37,7 +37,7 @@ pub struct PaymentRow {
 pub struct NewPayment<'a> {
     pub id: Id,
     pub booking_id: Id,
-    pub provider: &'a str,
+    pub provider: PaymentProvider,
     pub kind: PaymentKind,
     pub refund_of: Option<Id>,
     pub amount_minor: i64,
@@ -128,7 +128,7 @@ pub async fn find_by_key(
 
 pub async fn find_by_provider_id(
     db: &Db,
-    provider: &str,
+    provider: PaymentProvider,
     provider_payment_id: &str,
 ) -> Result<Option<PaymentRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(

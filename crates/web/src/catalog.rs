@@ -38,7 +38,7 @@ impl CourseCard {
             summary: row.summary.clone(),
             category: row.category.clone(),
             specialty: row.specialty.clone(),
-            level: level_name(&row.level, tr),
+            level: level_name(row.level.as_str(), tr),
             rating: rating_text(row.rating_sum, row.rating_count, tr),
             price: view::money(row.price_minor, &row.currency, tr),
             cme: view::cme_hours(row.cme_credit_hundredths)

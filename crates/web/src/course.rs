@@ -176,7 +176,7 @@ pub async fn page(
         reviews,
         can_enroll,
         course: CourseCard {
-            level: level_name(&course.level, tr),
+            level: level_name(course.level.as_str(), tr),
             ..CourseCard::new(&course, tr)
         },
     };

@@ -5,9 +5,9 @@ use medicaledu_store::bookings::{self, BookingRow, Transition};
 use medicaledu_store::slots;
 use serde_json::json;
 
-use super::{Party, participant, rule_code};
+use super::{Party, participant};
 use crate::payments::confirm::record_booking;
-use crate::{Actor, AppContext, ErrorCode, Failure, Forbidden, Internal, RequestMeta};
+use crate::{Actor, AppContext, Forbidden, Internal, RequestMeta};
 
 /// Why attendance was not marked.
 #[derive(Debug, thiserror::Error)]
@@ -24,23 +24,13 @@ pub enum AttendanceError {
 
 crate::internal_from!(AttendanceError);
 
-impl Failure for AttendanceError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            AttendanceError::NotFound => ErrorCode::NotFound,
-            AttendanceError::Forbidden(e) => e.code(),
-            AttendanceError::Rule(e) => rule_code(e),
-            AttendanceError::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            AttendanceError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(AttendanceError {
+    NotFound => NotFound,
+} wraps {
+    Forbidden(Forbidden),
+    Rule(BookingRuleError),
+    Internal(Internal),
+});
 
 /// Marks a session as attended (the instructor or an admin, once it has started).
 pub async fn complete(

@@ -9,12 +9,10 @@ use medicaledu_store::slots::{self, SlotRow};
 use medicaledu_store::{Tx, promo};
 use serde_json::json;
 
-use super::{participant, rule_code};
+use super::participant;
 use crate::payments::confirm::{booking_notice, record_booking, session};
 use crate::payments::{RefundError, refund_booking};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Internal, Invalid, RequestMeta, Settings,
-};
+use crate::{Actor, AppContext, Internal, Invalid, RequestMeta, Settings};
 
 /// Why a booking was not cancelled.
 #[derive(Debug, thiserror::Error)]
@@ -34,33 +32,14 @@ pub enum CancelError {
 
 crate::internal_from!(CancelError);
 
-impl Failure for CancelError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            CancelError::NotFound => ErrorCode::NotFound,
-            CancelError::Invalid(e) => e.code(),
-            CancelError::Rule(e) => rule_code(e),
-            CancelError::Refund(e) => e.code(),
-            CancelError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            CancelError::Invalid(e) => e.fields(),
-            CancelError::Refund(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            CancelError::Refund(e) => e.internal(),
-            CancelError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(CancelError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Rule(BookingRuleError),
+    Refund(RefundError),
+    Internal(Internal),
+});
 
 /// Cancels a live booking. Its status is read under the booking's lock, so
 /// refund eligibility and the promo release are judged from the status the

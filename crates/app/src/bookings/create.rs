@@ -9,11 +9,8 @@ use medicaledu_store::{courses, promo, slots, users};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::rule_code;
 use crate::payments::confirm::{confirmed, record_booking};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Forbidden, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Forbidden, Internal, Invalid, RequestMeta};
 
 /// A seat asked for.
 #[derive(Clone, Debug)]
@@ -58,35 +55,18 @@ pub enum BookError {
 
 crate::internal_from!(BookError);
 
-impl Failure for BookError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            BookError::Forbidden(e) => e.code(),
-            BookError::Invalid(e) => e.code(),
-            BookError::SlotNotFound => ErrorCode::NotFound,
-            BookError::SlotNotOpen => ErrorCode::SlotNotOpen,
-            BookError::Rule(e) => rule_code(e),
-            BookError::AlreadyBooked => ErrorCode::AlreadyBooked,
-            BookError::SlotFull => ErrorCode::SlotFull,
-            BookError::TooManyPending(_) => ErrorCode::TooManyPendingBookings,
-            BookError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            BookError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            BookError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(BookError {
+    SlotNotFound => NotFound,
+    SlotNotOpen => SlotNotOpen,
+    AlreadyBooked => AlreadyBooked,
+    SlotFull => SlotFull,
+    TooManyPending(_) => TooManyPendingBookings,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Rule(BookingRuleError),
+    Internal(Internal),
+});
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -24,18 +24,17 @@ use medicaledu_store::bookings::{self, BookingRow};
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::slots::{self, SlotRow};
 
-use crate::{Actor, AppContext, ErrorCode, Internal};
+use crate::{Actor, AppContext, Internal};
 
-/// The problem code of a broken booking rule.
-fn rule_code(e: &BookingRuleError) -> ErrorCode {
-    match e {
-        BookingRuleError::TooLate { .. } => ErrorCode::TooLate,
-        BookingRuleError::RescheduleLimit { .. } => ErrorCode::RescheduleLimit,
-        BookingRuleError::NotStarted => ErrorCode::NotStarted,
-        BookingRuleError::InvalidTransition => ErrorCode::InvalidTransition,
-        BookingRuleError::NotLive { .. } => ErrorCode::NotLive,
-    }
-}
+// A broken booking rule answers as a failure of its own, which the
+// operations' errors wrap.
+crate::failure!(BookingRuleError {
+    TooLate { .. } => TooLate,
+    RescheduleLimit { .. } => RescheduleLimit,
+    NotStarted => NotStarted,
+    InvalidTransition => InvalidTransition,
+    NotLive { .. } => NotLive,
+} wraps {});
 
 /// Who is looking at a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

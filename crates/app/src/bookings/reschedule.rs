@@ -8,11 +8,9 @@ use medicaledu_store::bookings::{self, BookingRow, InsertBookingError, NewBookin
 use medicaledu_store::{promo, slots};
 use serde_json::json;
 
-use super::{Party, participant, rule_code};
+use super::{Party, participant};
 use crate::payments::confirm::{booking_notice, record_booking, session};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Forbidden, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Forbidden, Internal, Invalid, RequestMeta};
 
 /// Why a booking was not moved.
 #[derive(Debug, thiserror::Error)]
@@ -44,36 +42,19 @@ pub enum RescheduleError {
 
 crate::internal_from!(RescheduleError);
 
-impl Failure for RescheduleError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RescheduleError::NotFound => ErrorCode::NotFound,
-            RescheduleError::Forbidden(e) => e.code(),
-            RescheduleError::Rule(e) => rule_code(e),
-            RescheduleError::Invalid(e) => e.code(),
-            RescheduleError::SlotNotOpen => ErrorCode::SlotNotOpen,
-            RescheduleError::SlotFull => ErrorCode::SlotFull,
-            RescheduleError::AlreadyBooked => ErrorCode::AlreadyBooked,
-            RescheduleError::TooLate => ErrorCode::RescheduleTooLate,
-            RescheduleError::PriceDiffers => ErrorCode::ReschedulePriceDiffers,
-            RescheduleError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            RescheduleError::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RescheduleError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RescheduleError {
+    NotFound => NotFound,
+    SlotNotOpen => SlotNotOpen,
+    SlotFull => SlotFull,
+    AlreadyBooked => AlreadyBooked,
+    TooLate => RescheduleTooLate,
+    PriceDiffers => ReschedulePriceDiffers,
+} wraps {
+    Forbidden(Forbidden),
+    Rule(BookingRuleError),
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 /// Moves a booking to another open slot of the same course. The new seat is
 /// taken and the old one freed in one transaction; the new booking links to

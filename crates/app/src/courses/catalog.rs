@@ -138,7 +138,7 @@ fn parse(params: CatalogQuery) -> Result<(CatalogFilter, i64), crate::Invalid> {
     let filter = CatalogFilter {
         category: params.category.map(|c| c.trim().to_owned()),
         specialty: params.specialty.map(|s| s.trim().to_owned()),
-        level: level.map(|l| l.as_str().to_owned()),
+        level,
         language: params.language,
         instructor_id,
         currency: currency.map(|c| c.as_str().to_owned()),

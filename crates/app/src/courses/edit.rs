@@ -10,9 +10,7 @@ use medicaledu_store::users;
 use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Change};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Internal, Invalid, RequestMeta};
 
 /// A course's fields as the caller sends them. For a change, absent fields
 /// (`None`) stay as they are; `specialty: Some(None)` clears it.
@@ -52,29 +50,12 @@ pub enum CreateCourseError {
 
 crate::internal_from!(CreateCourseError);
 
-impl Failure for CreateCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::Forbidden => ErrorCode::Forbidden,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(CreateCourseError {
+    Forbidden => Forbidden,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateCourseError {
@@ -88,29 +69,12 @@ pub enum UpdateCourseError {
 
 crate::internal_from!(UpdateCourseError);
 
-impl Failure for UpdateCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::Invalid(e) => e.code(),
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            Self::Invalid(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(UpdateCourseError {
+    NotFound => NotFound,
+} wraps {
+    Invalid(Invalid),
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeleteCourseError {
@@ -122,21 +86,11 @@ pub enum DeleteCourseError {
 
 crate::internal_from!(DeleteCourseError);
 
-impl Failure for DeleteCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(DeleteCourseError {
+    NotFound => NotFound,
+} wraps {
+    Internal(Internal),
+});
 
 fn slug_taken() -> Invalid {
     Invalid::one("slug", "taken", "another course already uses this slug")
@@ -183,7 +137,9 @@ pub async fn create_course(
         category: String::new(),
         specialty: None,
         tags: Vec::new(),
-        level: String::new(),
+        // Never kept: creation always checks the input's level, so a missing
+        // one is refused rather than defaulted.
+        level: CourseLevel::Beginner,
         language: "en".into(),
         price_minor: 0,
         currency: String::new(),
@@ -359,6 +315,13 @@ fn course_fields(fields: &mut Fields, input: &CourseInput, current: &CourseField
             .unwrap_or_default(),
         None => current.tags.clone(),
     };
+    // A refused level keeps the current one; the refusal fails the whole input.
+    let level = match &input.level {
+        Some(v) => fields
+            .check("level", v.parse::<CourseLevel>())
+            .unwrap_or(current.level),
+        None => current.level,
+    };
     let price_minor = match input.price_minor {
         Some(v) => fields
             .check("price_minor", PriceMinor::parse(v))
@@ -406,14 +369,7 @@ fn course_fields(fields: &mut Fields, input: &CourseInput, current: &CourseField
         ),
         specialty,
         tags,
-        level: text(
-            fields,
-            "level",
-            &input.level,
-            &current.level,
-            str::parse::<CourseLevel>,
-            |v| v.as_str().to_owned(),
-        ),
+        level,
         language: text(
             fields,
             "language",
@@ -443,7 +399,7 @@ fn fields_of(row: &CourseRow) -> CourseFields {
         category: row.category.clone(),
         specialty: row.specialty.clone(),
         tags: row.tags.0.clone(),
-        level: row.level.clone(),
+        level: row.level,
         language: row.language.clone(),
         price_minor: row.price_minor,
         currency: row.currency.clone(),

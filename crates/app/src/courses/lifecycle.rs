@@ -7,7 +7,7 @@ use medicaledu_store::materials;
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::{Actor, AppContext, ErrorCode, Failure, Internal, RequestMeta};
+use crate::{Actor, AppContext, Internal, RequestMeta};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishCourseError {
@@ -25,24 +25,14 @@ pub enum PublishCourseError {
 
 crate::internal_from!(PublishCourseError);
 
-impl Failure for PublishCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::AlreadyPublished => ErrorCode::AlreadyPublished,
-            Self::NoMaterials => ErrorCode::NoMaterials,
-            Self::StatusChanged => ErrorCode::StatusChanged,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(PublishCourseError {
+    NotFound => NotFound,
+    AlreadyPublished => AlreadyPublished,
+    NoMaterials => NoMaterials,
+    StatusChanged => StatusChanged,
+} wraps {
+    Internal(Internal),
+});
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveCourseError {
@@ -58,23 +48,13 @@ pub enum ArchiveCourseError {
 
 crate::internal_from!(ArchiveCourseError);
 
-impl Failure for ArchiveCourseError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            Self::NotFound => ErrorCode::NotFound,
-            Self::AlreadyArchived => ErrorCode::AlreadyArchived,
-            Self::StatusChanged => ErrorCode::StatusChanged,
-            Self::Internal(e) => e.code(),
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            Self::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(ArchiveCourseError {
+    NotFound => NotFound,
+    AlreadyArchived => AlreadyArchived,
+    StatusChanged => StatusChanged,
+} wraps {
+    Internal(Internal),
+});
 
 /// Publish a course: it appears in the catalog. It needs at least one
 /// required material.
@@ -135,9 +115,7 @@ async fn move_status(
 ) -> Result<Option<CourseRow>, Internal> {
     let from = course.status;
     let published_at = (to == CourseStatus::Published).then_some(now);
-    let Some(after) =
-        courses::set_status(tx, course.id, from.as_str(), to.as_str(), published_at, now).await?
-    else {
+    let Some(after) = courses::set_status(tx, course.id, from, to, published_at, now).await? else {
         return Ok(None);
     };
     audit::record(

@@ -14,9 +14,7 @@ use super::settle::{
     settle_success,
 };
 use super::{ProviderFailure, record};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Forbidden, Internal, Invalid, RequestMeta,
-};
+use crate::{Actor, AppContext, Forbidden, Internal, Invalid, RequestMeta};
 
 /// Why a charge was not created.
 #[derive(Debug, thiserror::Error)]
@@ -39,34 +37,16 @@ pub enum ChargeError {
 
 crate::internal_from!(ChargeError);
 
-impl Failure for ChargeError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            ChargeError::Invalid(e) => e.code(),
-            ChargeError::NotFound => ErrorCode::NotFound,
-            ChargeError::NotPayable => ErrorCode::NotPayable,
-            ChargeError::AlreadyPaid => ErrorCode::AlreadyPaid,
-            ChargeError::Duplicate => ErrorCode::DuplicatePayment,
-            ChargeError::Provider(e) => e.code(),
-            ChargeError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            ChargeError::Invalid(e) => e.fields(),
-            ChargeError::Provider(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            ChargeError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(ChargeError {
+    NotFound => NotFound,
+    NotPayable => NotPayable,
+    AlreadyPaid => AlreadyPaid,
+    Duplicate => DuplicatePayment,
+} wraps {
+    Invalid(Invalid),
+    Provider(ProviderFailure),
+    Internal(Internal),
+});
 
 /// A charge as created, with what the payer needs next.
 #[derive(Clone, Debug)]
@@ -136,7 +116,7 @@ pub async fn create_charge(
         &NewPayment {
             id: payment_id,
             booking_id: booking.id,
-            provider: provider.as_str(),
+            provider,
             kind: PaymentKind::Charge,
             refund_of: None,
             amount_minor: booking.total_minor,
@@ -239,34 +219,15 @@ pub enum CaptureError {
 
 crate::internal_from!(CaptureError);
 
-impl Failure for CaptureError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            CaptureError::NotFound => ErrorCode::NotFound,
-            CaptureError::NotCapturable(_) => ErrorCode::NotCapturable,
-            CaptureError::NotApproved => ErrorCode::PaymentNotApproved,
-            CaptureError::Provider(e) => e.code(),
-            CaptureError::Settle(e) => e.code(),
-            CaptureError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            CaptureError::Provider(e) => e.fields(),
-            CaptureError::Settle(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            CaptureError::Settle(e) => e.internal(),
-            CaptureError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(CaptureError {
+    NotFound => NotFound,
+    NotCapturable(_) => NotCapturable,
+    NotApproved => PaymentNotApproved,
+} wraps {
+    Provider(ProviderFailure),
+    Settle(SettleError),
+    Internal(Internal),
+});
 
 /// Captures a PayPal charge once the payer has approved its order, and
 /// settles it as PayPal's approval webhook does, whichever comes first. A
@@ -287,7 +248,7 @@ pub async fn capture(
             return Err(CaptureError::NotFound);
         }
     }
-    if charge.kind != PaymentKind::Charge || charge.provider != ProviderName::Paypal.as_str() {
+    if charge.kind != PaymentKind::Charge || charge.provider != ProviderName::Paypal {
         return Err(CaptureError::NotCapturable(
             "Only PayPal charges are captured.".into(),
         ));
@@ -349,34 +310,15 @@ pub enum MarkError {
 
 crate::internal_from!(MarkError);
 
-impl Failure for MarkError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            MarkError::Forbidden(e) => e.code(),
-            MarkError::NotFound => ErrorCode::NotFound,
-            MarkError::NotManual => ErrorCode::NotManual,
-            MarkError::Invalid(e) => e.code(),
-            MarkError::Settle(e) => e.code(),
-            MarkError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            MarkError::Invalid(e) => e.fields(),
-            MarkError::Settle(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            MarkError::Settle(e) => e.internal(),
-            MarkError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(MarkError {
+    NotFound => NotFound,
+    NotManual => NotManual,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Settle(SettleError),
+    Internal(Internal),
+});
 
 /// Settles a manual payment (bank transfer, cash): admins only.
 pub async fn mark(
@@ -390,7 +332,7 @@ pub async fn mark(
     let payment = payments::find(&ctx.db, payment_id)
         .await?
         .ok_or(MarkError::NotFound)?;
-    if payment.provider != ProviderName::Manual.as_str() || payment.kind != PaymentKind::Charge {
+    if payment.provider != ProviderName::Manual || payment.kind != PaymentKind::Charge {
         return Err(MarkError::NotManual);
     }
     let to = input

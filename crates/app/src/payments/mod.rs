@@ -35,7 +35,7 @@ use medicaledu_store::payments::PaymentRow;
 use serde_json::{Value, json};
 
 use crate::audit::{self, Change};
-use crate::{ErrorCode, Failure, FieldError, Internal, Invalid, RequestMeta};
+use crate::{Internal, Invalid, RequestMeta};
 
 /// An amount as people read it, e.g. `EUR 49.90`.
 pub fn display(amount_minor: i64, currency: &str) -> String {
@@ -81,26 +81,14 @@ impl From<ProviderError> for ProviderFailure {
     }
 }
 
-impl Failure for ProviderFailure {
-    fn code(&self) -> ErrorCode {
-        match self {
-            ProviderFailure::NotConfigured(e) => e.code(),
-            ProviderFailure::Rejected { .. } => ErrorCode::PaymentRejected,
-            ProviderFailure::InvalidRequest(_) => ErrorCode::InvalidPaymentRequest,
-            ProviderFailure::Unavailable(ProviderError::InvalidResponse(_)) => {
-                ErrorCode::ProviderInvalidResponse
-            }
-            ProviderFailure::Unavailable(_) => ErrorCode::ProviderUnavailable,
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            ProviderFailure::NotConfigured(e) => e.fields(),
-            _ => &[],
-        }
-    }
-}
+crate::failure!(ProviderFailure {
+    Rejected { .. } => PaymentRejected,
+    InvalidRequest(_) => InvalidPaymentRequest,
+    Unavailable(ProviderError::InvalidResponse(_)) => ProviderInvalidResponse,
+    Unavailable(_) => ProviderUnavailable,
+} wraps {
+    NotConfigured(Invalid),
+});
 
 /// Queues a payment notice for the booking's student.
 async fn notify(

@@ -1,16 +1,13 @@
 //! Refunds: money back on a succeeded charge, never more than was charged.
 
 use medicaledu_domain::{Id, NotificationKind, PaymentKind, PaymentStatus};
-use medicaledu_payments::{ChargeStatus, ProviderName, RefundRequest};
+use medicaledu_payments::{ChargeStatus, RefundRequest};
 use medicaledu_store::payments::{self, InsertPaymentError, NewPayment, PaymentRow};
 use medicaledu_store::{bookings, slots};
 use serde_json::{Value, json};
 
 use super::{ProviderFailure, display, notify, record};
-use crate::{
-    Actor, AppContext, ErrorCode, Failure, FieldError, Fields, Forbidden, Internal, Invalid,
-    RequestMeta,
-};
+use crate::{Actor, AppContext, Fields, Forbidden, Internal, Invalid, RequestMeta};
 
 /// Why a refund was not made.
 #[derive(Debug, thiserror::Error)]
@@ -39,35 +36,18 @@ pub enum RefundError {
 
 crate::internal_from!(RefundError);
 
-impl Failure for RefundError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            RefundError::Forbidden(e) => e.code(),
-            RefundError::NotFound => ErrorCode::NotFound,
-            RefundError::NotRefundable => ErrorCode::NotRefundable,
-            RefundError::Invalid(e) => e.code(),
-            RefundError::NothingLeft | RefundError::ExceedsCharge => ErrorCode::RefundExceedsCharge,
-            RefundError::Duplicate => ErrorCode::DuplicateRefund,
-            RefundError::Provider(e) => e.code(),
-            RefundError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            RefundError::Invalid(e) => e.fields(),
-            RefundError::Provider(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            RefundError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(RefundError {
+    NotFound => NotFound,
+    NotRefundable => NotRefundable,
+    NothingLeft => RefundExceedsCharge,
+    ExceedsCharge => RefundExceedsCharge,
+    Duplicate => DuplicateRefund,
+} wraps {
+    Forbidden(Forbidden),
+    Invalid(Invalid),
+    Provider(ProviderFailure),
+    Internal(Internal),
+});
 
 /// An administrator's refund of (part of) a charge.
 #[derive(Clone, Debug)]
@@ -156,7 +136,7 @@ pub(super) async fn refund(
         &NewPayment {
             id: Id::generate(),
             booking_id: charge.booking_id,
-            provider: &charge.provider,
+            provider: charge.provider,
             kind: PaymentKind::Refund,
             refund_of: Some(charge.id),
             amount_minor: amount,
@@ -184,10 +164,7 @@ pub(super) async fn refund(
     .await?;
     tx.commit().await?;
 
-    let provider: ProviderName = charge
-        .provider
-        .parse()
-        .map_err(|_| Internal::invariant("unknown provider"))?;
+    let provider = charge.provider;
     let target = charge
         .provider_metadata
         .0

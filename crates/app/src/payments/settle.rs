@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::confirm::confirm_paid_booking;
 use super::refund::{RefundError, refund};
 use super::{display, notify, record};
-use crate::{AppContext, ErrorCode, Failure, FieldError, Internal, RequestMeta};
+use crate::{AppContext, Internal, RequestMeta};
 
 /// Why settling a charge failed.
 #[derive(Debug, thiserror::Error)]
@@ -27,30 +27,12 @@ pub enum SettleError {
 
 crate::internal_from!(SettleError);
 
-impl Failure for SettleError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            SettleError::AmountMismatch => ErrorCode::ProviderInvalidResponse,
-            SettleError::Refund(e) => e.code(),
-            SettleError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            SettleError::Refund(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            SettleError::Refund(e) => e.internal(),
-            SettleError::Internal(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+crate::failure!(SettleError {
+    AmountMismatch => ProviderInvalidResponse,
+} wraps {
+    Refund(RefundError),
+    Internal(Internal),
+});
 
 /// Records a charge's success once, however often it is reported, and
 /// confirms its booking. If the booking's hold ran out meanwhile, the seat is

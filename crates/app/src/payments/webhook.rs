@@ -14,7 +14,7 @@ use super::settle::{
     SettleError, paypal_capture_key, settle_failure_now, settle_paypal_capture, settle_success,
 };
 use super::{display, notify, record};
-use crate::{AppContext, ErrorCode, Failure, FieldError, Internal, RequestMeta};
+use crate::{AppContext, Internal, RequestMeta};
 
 /// Why an event could not be handled; the provider delivers it again.
 #[derive(Debug, thiserror::Error)]
@@ -30,42 +30,22 @@ pub enum WebhookError {
 
 crate::internal_from!(WebhookError);
 
-impl Failure for WebhookError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            WebhookError::Capture(e) => match e {
-                ProviderError::NotConfigured(_) => ErrorCode::ProviderNotConfigured,
-                ProviderError::Rejected { .. } => ErrorCode::ProviderRejected,
-                ProviderError::InvalidRequest(_) => ErrorCode::InvalidPaymentRequest,
-                ProviderError::InvalidResponse(_) => ErrorCode::ProviderInvalidResponse,
-                ProviderError::Unavailable(_) => ErrorCode::ProviderUnavailable,
-            },
-            WebhookError::Settle(e) => e.code(),
-            WebhookError::Internal(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> &[FieldError] {
-        match self {
-            WebhookError::Settle(e) => e.fields(),
-            _ => &[],
-        }
-    }
-
-    fn internal(&self) -> Option<&Internal> {
-        match self {
-            WebhookError::Settle(e) => e.internal(),
-            WebhookError::Internal(e) => Some(e),
-            WebhookError::Capture(_) => None,
-        }
-    }
-}
+crate::failure!(WebhookError {
+    Capture(ProviderError::NotConfigured(_)) => ProviderNotConfigured,
+    Capture(ProviderError::Rejected { .. }) => ProviderRejected,
+    Capture(ProviderError::InvalidRequest(_)) => InvalidPaymentRequest,
+    Capture(ProviderError::InvalidResponse(_)) => ProviderInvalidResponse,
+    Capture(ProviderError::Unavailable(_)) => ProviderUnavailable,
+} wraps {
+    Settle(SettleError),
+    Internal(Internal),
+});
 
 /// How payment rows name the providers whose events arrive here.
-const STRIPE: &str = ProviderName::Stripe.as_str();
-const PAYPAL: &str = ProviderName::Paypal.as_str();
+const STRIPE: ProviderName = ProviderName::Stripe;
+const PAYPAL: ProviderName = ProviderName::Paypal;
 
-fn meta(provider: &str, event_id: &str) -> RequestMeta {
+fn meta(provider: ProviderName, event_id: &str) -> RequestMeta {
     RequestMeta {
         user_agent: Some(format!("{provider} webhook")),
         request_id: Some(event_id.to_owned()),
@@ -76,13 +56,13 @@ fn meta(provider: &str, event_id: &str) -> RequestMeta {
 /// The charge a provider event is about, if it is ours and its amount agrees.
 async fn our_charge(
     ctx: &AppContext,
-    provider: &str,
+    provider: ProviderName,
     provider_id: &str,
     amount_minor: Option<(i64, &str)>,
 ) -> Result<Option<PaymentRow>, Internal> {
     let Some(charge) = payments::find_by_provider_id(&ctx.db, provider, provider_id).await? else {
         tracing::info!(
-            provider,
+            %provider,
             provider_id,
             "webhook about a payment this server does not know; ignored"
         );
@@ -92,7 +72,7 @@ async fn our_charge(
         && (amount != charge.amount_minor || currency != charge.currency)
     {
         tracing::error!(
-            provider,
+            %provider,
             provider_id,
             amount,
             currency,
@@ -173,7 +153,7 @@ async fn external_refund(
         &NewPayment {
             id: Id::generate(),
             booking_id: charge.booking_id,
-            provider: &charge.provider,
+            provider: charge.provider,
             kind: PaymentKind::Refund,
             refund_of: Some(charge.id),
             amount_minor: missing,
@@ -396,7 +376,7 @@ pub async fn paypal_event(ctx: &AppContext, event: &PaypalEvent) -> Result<(), W
             if let Some(refunded) = refunded
                 && let Ok(id) = payment_id.parse::<Id>()
                 && let Some(charge) = payments::find(&ctx.db, id).await?
-                && charge.provider == ProviderName::Paypal.as_str()
+                && charge.provider == ProviderName::Paypal
             {
                 if *currency == charge.currency {
                     external_refund(

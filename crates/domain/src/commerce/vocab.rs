@@ -17,9 +17,32 @@ text_enum!(
 );
 
 text_enum!(
+    /// Who moves the money: stored in `payments.provider` and named by a
+    /// client asking to pay.
+    PaymentProvider {
+        Stripe => "stripe",
+        Paypal => "paypal",
+        /// A bank transfer or cash, settled by an administrator.
+        Manual => "manual",
+    }
+);
+
+text_enum!(
     /// Money in (a charge) or back out (a refund of a charge).
     PaymentKind {
         Charge => "charge",
         Refund => "refund",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text_enum::round_trips;
+
+    #[test]
+    fn providers_round_trip() {
+        round_trips(&PaymentProvider::ALL);
+        assert!("Stripe".parse::<PaymentProvider>().is_err());
+    }
+}

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use medicaledu_domain::{Id, Timestamp};
+use medicaledu_domain::{CourseLevel, CourseStatus, EnrollmentSource, Id, Timestamp};
 use medicaledu_store::courses::{self, CatalogFilter, CatalogSort, CourseFields, CourseRow};
 use medicaledu_store::{Backend, Db, users};
 use reqwest::Method;
@@ -1025,7 +1025,7 @@ async fn confirmed_booking_enrollment_is_ensured_once(backend: Backend) {
         .expect("ensure");
         tx.commit().await.expect("commit");
         assert_eq!(created, expect_new);
-        assert_eq!(row.source, "booking");
+        assert_eq!(row.source, EnrollmentSource::Booking);
         ids.push(row.id);
     }
     assert_eq!(ids[0], ids[1]);
@@ -1219,7 +1219,7 @@ async fn seed_search_courses(db: &Db) -> Vec<Id> {
             category: "Search".to_owned(),
             specialty: None,
             tags: search_tags(course),
-            level: "beginner".to_owned(),
+            level: CourseLevel::Beginner,
             language: "en".to_owned(),
             price_minor: i64::try_from((i * 7919) % 13).expect("small") * 100,
             currency: "USD".to_owned(),
@@ -1243,15 +1243,29 @@ async fn seed_search_courses(db: &Db) -> Vec<Id> {
             ids.push(id);
             continue;
         }
-        courses::set_status(&mut tx, id, "draft", "published", Some(at), now)
-            .await
-            .expect("publish")
-            .expect("published");
+        courses::set_status(
+            &mut tx,
+            id,
+            CourseStatus::Draft,
+            CourseStatus::Published,
+            Some(at),
+            now,
+        )
+        .await
+        .expect("publish")
+        .expect("published");
         if course.summary.contains("archived") {
-            courses::set_status(&mut tx, id, "published", "archived", None, now)
-                .await
-                .expect("archive")
-                .expect("archived");
+            courses::set_status(
+                &mut tx,
+                id,
+                CourseStatus::Published,
+                CourseStatus::Archived,
+                None,
+                now,
+            )
+            .await
+            .expect("archive")
+            .expect("archived");
         }
         if course.summary.contains("deleted") {
             assert!(
@@ -1429,7 +1443,7 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
             category: if i % 2 == 0 { "Even" } else { "Odd" }.to_owned(),
             specialty: None,
             tags: Vec::new(),
-            level: "beginner".to_owned(),
+            level: CourseLevel::Beginner,
             language: "en".to_owned(),
             price_minor: (i * 37) % 1000,
             currency: "USD".to_owned(),
@@ -1448,10 +1462,17 @@ async fn text_search_of_a_common_word_pages_in_order(backend: Backend) {
         let at = Timestamp::from(
             chrono::DateTime::from_timestamp(1_700_000_000 + 60 * (i / 2), 0).expect("time"),
         );
-        let published = courses::set_status(&mut tx, id, "draft", "published", Some(at), now)
-            .await
-            .expect("publish")
-            .expect("published");
+        let published = courses::set_status(
+            &mut tx,
+            id,
+            CourseStatus::Draft,
+            CourseStatus::Published,
+            Some(at),
+            now,
+        )
+        .await
+        .expect("publish")
+        .expect("published");
         if common {
             expected.push(published);
         } else {
@@ -1566,7 +1587,7 @@ async fn text_search_follows_course_changes(backend: Backend) {
         category: row.category.clone(),
         specialty: row.specialty.clone(),
         tags: vec!["poisons".to_owned()],
-        level: row.level.clone(),
+        level: row.level,
         language: row.language.clone(),
         price_minor: row.price_minor,
         currency: row.currency.clone(),
@@ -1597,19 +1618,33 @@ async fn text_search_follows_course_changes(backend: Backend) {
     assert_eq!(found(db, "toxicology").await, [id]);
 
     let mut tx = db.begin_write().await.expect("begin");
-    courses::set_status(&mut tx, id, "published", "archived", None, now)
-        .await
-        .expect("archive")
-        .expect("archived");
+    courses::set_status(
+        &mut tx,
+        id,
+        CourseStatus::Published,
+        CourseStatus::Archived,
+        None,
+        now,
+    )
+    .await
+    .expect("archive")
+    .expect("archived");
     tx.commit().await.expect("commit");
     assert_search_table_in_step(db).await;
     assert!(found(db, "toxicology").await.is_empty());
 
     let mut tx = db.begin_write().await.expect("begin");
-    courses::set_status(&mut tx, id, "archived", "published", None, now)
-        .await
-        .expect("republish")
-        .expect("republished");
+    courses::set_status(
+        &mut tx,
+        id,
+        CourseStatus::Archived,
+        CourseStatus::Published,
+        None,
+        now,
+    )
+    .await
+    .expect("republish")
+    .expect("republished");
     tx.commit().await.expect("commit");
     assert_search_table_in_step(db).await;
     assert_eq!(found(db, "toxicology").await, [id]);

@@ -1,5 +1,7 @@
 //! The HTTP skeleton: probes, the OpenAPI document, and the one error model.
 
+use medicaledu_api::status_of;
+use medicaledu_app::ErrorCode;
 use medicaledu_store::Backend;
 use serde_json::Value;
 
@@ -106,7 +108,121 @@ async fn openapi_document_covers_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"].get("Problem").is_some());
 }
 
+/// The codes an operation's document lists (`x-problem-codes`).
+fn problem_codes(operation: &Value) -> Vec<&str> {
+    operation["x-problem-codes"]
+        .as_array()
+        .expect("x-problem-codes")
+        .iter()
+        .map(|code| code.as_str().expect("a code string"))
+        .collect()
+}
+
+async fn openapi_lists_the_problem_codes_of_every_operation(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let doc: Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let known: std::collections::HashMap<&str, ErrorCode> = ErrorCode::ALL
+        .iter()
+        .map(|code| (code.as_str(), *code))
+        .collect();
+    let mut operations = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let id = operation["operationId"].as_str().expect("operation id");
+            let codes = problem_codes(operation);
+            let responses = operation["responses"].as_object().expect("responses");
+            for code in &codes {
+                let known = known
+                    .get(code)
+                    .unwrap_or_else(|| panic!("{method} {path}: unknown code {code}"));
+                let status = status_of(*known).as_u16().to_string();
+                // Webhooks answer their providers in statuses of their own.
+                if !id.ends_with("_webhook") {
+                    assert!(
+                        responses.contains_key(&status),
+                        "{method} {path}: {code} needs a {status} response"
+                    );
+                }
+                let described = responses.iter().any(|(status, response)| {
+                    status.starts_with(['4', '5'])
+                        && response["description"]
+                            .as_str()
+                            .is_some_and(|d| d.contains(&format!("`{code}`")))
+                        && response["content"][PROBLEM_JSON]["schema"]["$ref"]
+                            == "#/components/schemas/Problem"
+                });
+                assert!(
+                    described,
+                    "{method} {path}: a problem response names {code}"
+                );
+            }
+            operations.insert(
+                id.to_owned(),
+                codes.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+            );
+        }
+    }
+    let codes_of = |id: &str| {
+        operations
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} is documented"))
+    };
+    for code in [
+        "slot_full",
+        "already_booked",
+        "too_late",
+        "unauthenticated",
+        "csrf_rejected",
+        "invalid_idempotency_key",
+        "malformed_json",
+        "internal_error",
+    ] {
+        assert!(
+            codes_of("create_booking").iter().any(|c| c == code),
+            "create_booking: {code}"
+        );
+    }
+    for code in [
+        "account_locked",
+        "invalid_credentials",
+        "account_suspended",
+        "rate_limited",
+        "validation_failed",
+    ] {
+        assert!(codes_of("login").iter().any(|c| c == code), "login: {code}");
+    }
+    // Reading asks for a session but never for a same-site origin.
+    assert!(codes_of("get_booking").iter().any(|c| c == "not_found"));
+    assert!(!codes_of("get_booking").iter().any(|c| c == "csrf_rejected"));
+    assert!(
+        !codes_of("list_catalog")
+            .iter()
+            .any(|c| c == "unauthenticated")
+    );
+    assert_eq!(codes_of("healthz"), &["internal_error"]);
+    assert!(
+        codes_of("paypal_webhook")
+            .iter()
+            .any(|c| c == "invalid_signature")
+    );
+    let locked = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["423"];
+    assert!(
+        locked["description"].as_str().is_some_and(|d| d
+            .starts_with("Locked after failed attempts")
+            && d.contains("`account_locked`")),
+        "{locked}"
+    );
+}
+
 both_backends!(
+    openapi_lists_the_problem_codes_of_every_operation,
     healthz_and_readyz_answer,
     readyz_is_503_problem_when_database_is_gone,
     unknown_route_is_a_404_problem_document,
