@@ -22,7 +22,8 @@ pub struct Settings {
     pub trusted_proxy_hops: u32,
     /// Promo code previews per user and minute; 0 disables the limit.
     pub promo_rate_limit_per_minute: u32,
-    /// Unpaid (pending) bookings a student may hold at once.
+    /// Unpaid (pending) bookings a student may hold at once; 0 turns the
+    /// limit off.
     pub max_pending_bookings: u32,
     /// Notice, payment hold, refund window and reschedule limit.
     pub booking: BookingPolicy,

@@ -172,7 +172,7 @@ pub struct SchedulingArgs {
     /// Hours before the start within which a cancellation is no longer refunded [default: 24].
     #[arg(long, env = "MEDICALEDU_REFUND_WINDOW_HOURS", global = true)]
     pub refund_window_hours: Option<u32>,
-    /// Unpaid (pending) bookings one student may hold at once [default: 3].
+    /// Unpaid (pending) bookings one student may hold at once; 0 turns the limit off [default: 3].
     #[arg(long, env = "MEDICALEDU_MAX_PENDING_BOOKINGS", global = true)]
     pub max_pending_bookings: Option<u32>,
     /// How often one booking may be rescheduled [default: 2].

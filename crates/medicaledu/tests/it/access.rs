@@ -588,8 +588,31 @@ both_backends!(
     meeting_links_are_for_the_instructor_admins_and_confirmed_students,
     a_student_holds_at_most_three_unpaid_bookings_even_when_racing,
     the_pending_limit_is_a_setting,
+    a_pending_limit_of_zero_is_off,
     promo_previews_do_not_reveal_other_codes_and_are_rate_limited,
     calendar_tokens_end_with_password_changes_suspensions_and_deletion,
     unacceptable_request_ids_are_replaced,
     stripe_events_of_the_other_mode_change_nothing,
 );
+
+async fn a_pending_limit_of_zero_is_off(backend: Backend) {
+    let mut settings = test_settings();
+    settings.max_pending_bookings = 0;
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let instructor = app.user("zero@example.com", "instructor").await;
+    let paid = app
+        .published_course(&instructor, "Unlimited Skills Lab", 5000)
+        .await;
+    let student = app.user("many@example.com", "student").await;
+    for hour in [8, 10, 12, 14, 16] {
+        let slot = app
+            .slot(&instructor, &paid)
+            .in_days(5)
+            .at_hour(hour)
+            .create()
+            .await;
+        assert_eq!(app.book(&student, &slot).await.status(), 201);
+    }
+}
