@@ -175,6 +175,7 @@ async fn account_page(
             .hint(tr.t("account-timezone-hint"))
             .errors(errors, tr),
         zones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        // Each language is named in itself, so it can be found from any.
         languages: [("en", "English"), ("de", "Deutsch")]
             .into_iter()
             .map(|(value, label)| LanguageChoice {

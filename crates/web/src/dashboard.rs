@@ -51,8 +51,8 @@ struct DashboardPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DashboardQuery {
-    /// `stopped` after "Stop the feed".
-    feed: Option<String>,
+    /// Set after "Stop the feed".
+    feed_stopped: Option<String>,
 }
 
 fn line(detail: &BookingDetail, visitor: &Visitor) -> BookingLine {
@@ -121,7 +121,7 @@ pub async fn page(
     let live =
         |status: BookingStatus| matches!(status, BookingStatus::Pending | BookingStatus::Confirmed);
     let mut chrome = Chrome::new(&ctx, &visitor, tr.t("nav-dashboard")).await?;
-    if query.feed.as_deref() == Some("stopped") {
+    if query.feed_stopped.is_some() {
         chrome.flash.push(tr.t("feed-stopped"));
     }
     let page = DashboardPage {

@@ -58,7 +58,7 @@ pub async fn stop(
         return Ok(Redirect::to(BACK).into_response());
     };
     medicaledu_app::calendar::revoke_token(&ctx, actor, &visitor.meta).await?;
-    Ok(Redirect::to("/me?feed=stopped#calendar").into_response())
+    Ok(Redirect::to("/me?feed_stopped=1#calendar").into_response())
 }
 
 /// The feed's address to show once, from the cookie `create` set, as the
