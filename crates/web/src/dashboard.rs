@@ -1,13 +1,16 @@
 //! `/me`: a student's upcoming and past sessions and their courses.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::dashboard::BookingDetail;
 use medicaledu_app::{AppContext, PageRequest};
 use medicaledu_domain::BookingStatus;
+use serde::Deserialize;
 
 use crate::error::PageError;
+use crate::feed;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
 use crate::view;
@@ -42,6 +45,14 @@ struct DashboardPage {
     upcoming: Vec<BookingLine>,
     past: Vec<BookingLine>,
     enrollments: Vec<EnrollmentLine>,
+    /// The calendar feed's address, right after it was created.
+    feed_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    /// Set after "Stop the feed".
+    feed_stopped: Option<String>,
 }
 
 fn line(detail: &BookingDetail, visitor: &Visitor) -> BookingLine {
@@ -81,7 +92,12 @@ fn line(detail: &BookingDetail, visitor: &Visitor) -> BookingLine {
 }
 
 /// `GET /me`.
-pub async fn page(State(ctx): State<AppContext>, visitor: Visitor) -> Result<Response, PageError> {
+pub async fn page(
+    State(ctx): State<AppContext>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
     let Some(actor) = &visitor.actor else {
         return Ok(Redirect::to("/signin?next=/me").into_response());
     };
@@ -104,8 +120,13 @@ pub async fn page(State(ctx): State<AppContext>, visitor: Visitor) -> Result<Res
     let tr = &visitor.tr;
     let live =
         |status: BookingStatus| matches!(status, BookingStatus::Pending | BookingStatus::Confirmed);
+    let mut chrome = Chrome::new(&ctx, &visitor, tr.t("nav-dashboard")).await?;
+    if query.feed_stopped.is_some() {
+        chrome.flash.push(tr.t("feed-stopped"));
+    }
     let page = DashboardPage {
-        chrome: Chrome::new(&ctx, &visitor, tr.t("nav-dashboard")).await?,
+        chrome,
+        feed_url: feed::new_feed_url(&ctx, &headers),
         upcoming: upcoming
             .iter()
             .filter(|d| live(d.booking.status))
@@ -129,5 +150,7 @@ pub async fn page(State(ctx): State<AppContext>, visitor: Visitor) -> Result<Res
             })
             .collect(),
     };
-    Ok(respond(&ctx, &visitor, &page))
+    let mut response = respond(&ctx, &visitor, &page);
+    feed::forget_new_feed(&ctx, &headers, &mut response);
+    Ok(response)
 }

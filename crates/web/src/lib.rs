@@ -4,19 +4,23 @@
 //! (compiled, escaping by default), texts come from the message catalog,
 //! and static assets are embedded in the binary.
 
+mod account;
 mod assets;
 mod auth;
 mod booking;
 mod catalog;
 mod course;
 mod dashboard;
+mod devices;
 mod error;
+mod feed;
 mod fields;
 mod form;
 mod i18n;
 mod inbox;
 mod markdown;
 mod page;
+mod preferences;
 mod view;
 mod visitor;
 
@@ -48,6 +52,16 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/me", get(dashboard::page))
         .route("/me/notifications", get(inbox::page))
         .route("/me/notifications/read", post(inbox::mark_all_read))
+        .route("/me/account", get(account::page).post(account::save))
+        .route("/me/password", post(account::change_password))
+        .route("/me/sessions", get(devices::page))
+        .route("/me/sessions/{id}/revoke", post(devices::revoke))
+        .route(
+            "/me/notifications/settings",
+            get(preferences::page).post(preferences::save),
+        )
+        .route("/me/calendar-feed", post(feed::create))
+        .route("/me/calendar-feed/stop", post(feed::stop))
         .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
         .route("/signout", post(auth::sign_out))

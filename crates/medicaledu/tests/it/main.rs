@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod account_pages;
 mod catalog;
 mod cli;
 mod commerce;
