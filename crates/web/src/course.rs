@@ -96,8 +96,7 @@ pub async fn render(
     slug: &str,
     sent: &Sent,
 ) -> Result<Response, PageError> {
-    let ctx = ctx.clone();
-    let detail = medicaledu_app::courses::get_course(&ctx, visitor.actor.as_ref(), slug)
+    let detail = medicaledu_app::courses::get_course(ctx, visitor.actor.as_ref(), slug)
         .await
         .map_err(|e| PageError::from_failure(&e))?;
     let CourseDetail {
@@ -110,7 +109,7 @@ pub async fn render(
     let to =
         Timestamp::from(*ctx.now().as_datetime() + chrono::Duration::days(SESSIONS_AHEAD_DAYS));
     let slots = match medicaledu_app::slots::for_course(
-        &ctx,
+        ctx,
         course.id,
         WindowInput {
             from: None,
@@ -147,7 +146,7 @@ pub async fn render(
         }
     }
     let reviews = medicaledu_app::ratings::list_ratings(
-        &ctx,
+        ctx,
         Target::Course,
         course.id,
         PageRequest {
@@ -169,13 +168,14 @@ pub async fn render(
     // instructor here (the use case refuses an instructor rating without a
     // completed session, in words on the form).
     let learning = match visitor.actor.as_ref().filter(|a| a.is(Role::Student)) {
-        Some(actor) => medicaledu_app::dashboard::learning_in(&ctx, actor, course.clone()).await?,
+        Some(actor) => medicaledu_app::dashboard::learning_in(ctx, actor, course.clone()).await?,
         None => None,
     };
+    // A refused form is shown with its refusal even to a student who may
+    // not rate at all, so they read why.
     let rating_form = |target| {
-        learning
-            .as_ref()
-            .map(|_| RatingForm::new(target, &course.slug, visitor, sent))
+        (learning.is_some() || sent.target == Some(target))
+            .then(|| RatingForm::new(target, &course.slug, visitor, sent))
     };
     let can_enroll = learning.is_none()
         && course.price_minor == 0
@@ -184,7 +184,7 @@ pub async fn render(
             .as_ref()
             .is_none_or(|actor| actor.is(Role::Student));
     let page = CoursePage {
-        chrome: Chrome::new(&ctx, visitor, course.title.clone()).await?,
+        chrome: Chrome::new(ctx, visitor, course.title.clone()).await?,
         language: course.language.clone(),
         instructor: InstructorView {
             name: instructor.full_name.clone(),
@@ -218,7 +218,7 @@ pub async fn render(
             ..CourseCard::new(&course, tr)
         },
     };
-    Ok(respond(&ctx, visitor, &page))
+    Ok(respond(ctx, visitor, &page))
 }
 
 /// `POST /courses/{slug}/enroll`: enrolls in a free course (signing in

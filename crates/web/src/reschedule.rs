@@ -44,14 +44,28 @@ struct ReschedulePage {
     problem: Option<String>,
 }
 
-/// The signed-in student, or where anyone else goes: sign in first, or the
-/// 403 page for instructors and administrators (their bookings are moved
-/// through the API).
-fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Response> {
+/// Where a visitor who is not a signed-in student goes instead.
+enum Detour {
+    /// Sign in first, then come back here.
+    SignIn(String),
+    /// Instructors and administrators move bookings through the API.
+    Forbidden,
+}
+
+impl IntoResponse for Detour {
+    fn into_response(self) -> Response {
+        match self {
+            Detour::SignIn(back) => Redirect::to(&format!("/signin?next={back}")).into_response(),
+            Detour::Forbidden => PageError::Forbidden.into_response(),
+        }
+    }
+}
+
+fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
     match &visitor.actor {
-        None => Err(Redirect::to(&format!("/signin?next={back}")).into_response()),
+        None => Err(Detour::SignIn(back.to_owned())),
         Some(actor) if actor.is(Role::Student) => Ok(actor),
-        Some(_) => Err(PageError::Forbidden.into_response()),
+        Some(_) => Err(Detour::Forbidden),
     }
 }
 
@@ -132,7 +146,7 @@ pub async fn page(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}/reschedule")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     draw(&ctx, &visitor, actor, id, None).await
 }
@@ -153,7 +167,7 @@ pub async fn move_booking(
     let id = parse_id(&id)?;
     let actor = match student(&visitor, &format!("/bookings/{id}/reschedule")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let tr = &visitor.tr;
     // A slot id that is not one names no session of the course.
