@@ -5,9 +5,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use medicaledu_app::AppContext;
 use medicaledu_app::dashboard::Learning;
 use medicaledu_app::enrollments::RecordProgress;
+use medicaledu_app::{Actor, AppContext};
 use medicaledu_domain::{HttpsUrl, Id, MaterialKind, ProgressUpdate};
 use serde::Deserialize;
 
@@ -65,19 +65,19 @@ pub fn learn_href(slug: &str, material: Id) -> String {
 
 /// The signed-in visitor's learning in `slug`, or where they go instead:
 /// sign in first, or to the course's outline when not enrolled.
-async fn learning_of(
+async fn learning_of<'a>(
     ctx: &AppContext,
-    visitor: &Visitor,
+    visitor: &'a Visitor,
     slug: &str,
     back: &str,
-) -> Result<Result<Learning, Response>, PageError> {
+) -> Result<Result<(&'a Actor, Learning), Response>, PageError> {
     let Some(actor) = &visitor.actor else {
         return Ok(Err(
             Redirect::to(&format!("/signin?next={back}")).into_response()
         ));
     };
     match medicaledu_app::dashboard::learning(ctx, actor, slug).await {
-        Ok(Some(learning)) => Ok(Ok(learning)),
+        Ok(Some(learning)) => Ok(Ok((actor, learning))),
         Ok(None) => Ok(Err(
             Redirect::to(&format!("/courses/{slug}#materials")).into_response()
         )),
@@ -97,7 +97,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let id = parse_id(&material_id)?;
     let learning = match learning_of(&ctx, &visitor, &slug, &learn_href(&slug, id)).await? {
-        Ok(learning) => learning,
+        Ok((_, learning)) => learning,
         Err(detour) => return Ok(detour),
     };
     let index = learning
@@ -172,12 +172,9 @@ pub async fn complete(
 ) -> Result<Response, PageError> {
     let id = parse_id(&material_id)?;
     let back = learn_href(&slug, id);
-    let learning = match learning_of(&ctx, &visitor, &slug, &back).await? {
-        Ok(learning) => learning,
+    let (actor, learning) = match learning_of(&ctx, &visitor, &slug, &back).await? {
+        Ok(found) => found,
         Err(detour) => return Ok(detour),
-    };
-    let Some(actor) = &visitor.actor else {
-        return Err(PageError::Forbidden);
     };
     let input = RecordProgress {
         enrollment_id: learning.enrollment.id,
