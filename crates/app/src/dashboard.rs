@@ -1,10 +1,15 @@
 //! What a student's own pages show: their bookings with the session and the
-//! course each is for, and what cancelling one would mean for their money.
-//! Reads only; the changes go through `bookings` and `payments`.
+//! course each is for, what cancelling one would mean for their money, and
+//! where they stand in the courses they learn. Reads only; the changes go
+//! through `bookings`, `payments` and `enrollments`.
 
-use medicaledu_domain::{BookingStatus, Id, Timestamp, refund_eligible};
+use std::collections::HashSet;
+
+use medicaledu_domain::{BookingStatus, Id, ProgressStatus, Timestamp, refund_eligible};
 use medicaledu_store::bookings::{self, BookingRow};
 use medicaledu_store::courses::{self, CourseRow};
+use medicaledu_store::enrollments::{self, EnrollmentRow};
+use medicaledu_store::materials::{self, MaterialRow};
 use medicaledu_store::slots::{self, SlotRow};
 
 use crate::bookings::BookingListInput;
@@ -117,4 +122,63 @@ pub async fn offer(ctx: &AppContext, slot_id: Id) -> Result<(SlotRow, CourseRow)
         .filter(|c| c.status == medicaledu_domain::CourseStatus::Published)
         .ok_or(ReadError::NotFound("Session"))?;
     Ok((slot, course))
+}
+
+/// A student's place in a course they learn: the course's live materials in
+/// order, their live enrollment, and the materials they completed.
+#[derive(Clone, Debug)]
+pub struct Learning {
+    pub course: CourseRow,
+    pub enrollment: EnrollmentRow,
+    pub materials: Vec<MaterialRow>,
+    pub completed: HashSet<Id>,
+}
+
+impl Learning {
+    /// Where to go on: the first material not completed yet, or the first
+    /// material once every one is done (to review); none in an empty course.
+    pub fn next_to_learn(&self) -> Option<&MaterialRow> {
+        self.materials
+            .iter()
+            .find(|m| !self.completed.contains(&m.id))
+            .or_else(|| self.materials.first())
+    }
+}
+
+/// What the actor learns in the course `slug`: `None` when they hold no live
+/// enrollment in it (they see its outline only); a course they may not see
+/// is not found.
+pub async fn learning(
+    ctx: &AppContext,
+    actor: &Actor,
+    slug: &str,
+) -> Result<Option<Learning>, ReadError> {
+    let course = crate::courses::get_course(ctx, Some(actor), slug)
+        .await?
+        .course;
+    Ok(learning_in(ctx, actor, course).await?)
+}
+
+/// [`learning`] for a course already read.
+pub async fn learning_in(
+    ctx: &AppContext,
+    actor: &Actor,
+    course: CourseRow,
+) -> Result<Option<Learning>, Internal> {
+    let Some(enrollment) = enrollments::find_live_for(&ctx.db, actor.id(), course.id).await? else {
+        return Ok(None);
+    };
+    let materials = materials::list_live(&ctx.db, course.id).await?;
+    let completed = enrollments::list_progress(&ctx.db, enrollment.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == ProgressStatus::Completed)
+        .map(|p| p.material_id)
+        .collect();
+    Ok(Some(Learning {
+        course,
+        enrollment,
+        materials,
+        completed,
+    }))
 }

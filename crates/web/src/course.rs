@@ -17,8 +17,9 @@ use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::Arg;
 use crate::page::{Chrome, respond};
+use crate::rating::{RatingForm, Sent};
 use crate::visitor::Visitor;
-use crate::{markdown, view};
+use crate::{learn, markdown, view};
 
 const SESSIONS_AHEAD_DAYS: i64 = 28;
 const REVIEWS_SHOWN: i64 = 10;
@@ -33,6 +34,8 @@ pub struct InstructorView {
 
 pub struct MaterialLine {
     pub title: String,
+    /// The material's learning page, for enrolled students.
+    pub href: Option<String>,
     pub kind: String,
     pub required: bool,
     pub preview: bool,
@@ -70,6 +73,10 @@ struct CoursePage {
     days: Vec<Day>,
     reviews: Vec<Review>,
     can_enroll: bool,
+    /// "Continue learning", for enrolled students.
+    continue_href: Option<String>,
+    rate_course: Option<RatingForm>,
+    rate_instructor: Option<RatingForm>,
 }
 
 /// `GET /courses/{slug}`.
@@ -78,7 +85,18 @@ pub async fn page(
     visitor: Visitor,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let detail = medicaledu_app::courses::get_course(&ctx, visitor.actor.as_ref(), &slug)
+    render(&ctx, &visitor, &slug, &Sent::default()).await
+}
+
+/// The course page, with a rating form sent back as `sent` when it was
+/// refused.
+pub async fn render(
+    ctx: &AppContext,
+    visitor: &Visitor,
+    slug: &str,
+    sent: &Sent,
+) -> Result<Response, PageError> {
+    let detail = medicaledu_app::courses::get_course(ctx, visitor.actor.as_ref(), slug)
         .await
         .map_err(|e| PageError::from_failure(&e))?;
     let CourseDetail {
@@ -91,7 +109,7 @@ pub async fn page(
     let to =
         Timestamp::from(*ctx.now().as_datetime() + chrono::Duration::days(SESSIONS_AHEAD_DAYS));
     let slots = match medicaledu_app::slots::for_course(
-        &ctx,
+        ctx,
         course.id,
         WindowInput {
             from: None,
@@ -128,7 +146,7 @@ pub async fn page(
         }
     }
     let reviews = medicaledu_app::ratings::list_ratings(
-        &ctx,
+        ctx,
         Target::Course,
         course.id,
         PageRequest {
@@ -146,13 +164,27 @@ pub async fn page(
         text: r.rating.review,
     })
     .collect();
-    let can_enroll = course.price_minor == 0
+    // A student enrolled in the course learns it and rates it and its
+    // instructor here (the use case refuses an instructor rating without a
+    // completed session, in words on the form).
+    let learning = match visitor.actor.as_ref().filter(|a| a.is(Role::Student)) {
+        Some(actor) => medicaledu_app::dashboard::learning_in(ctx, actor, course.clone()).await?,
+        None => None,
+    };
+    // A refused form is shown with its refusal even to a student who may
+    // not rate at all, so they read why.
+    let rating_form = |target| {
+        (learning.is_some() || sent.target == Some(target))
+            .then(|| RatingForm::new(target, &course.slug, visitor, sent))
+    };
+    let can_enroll = learning.is_none()
+        && course.price_minor == 0
         && visitor
             .actor
             .as_ref()
             .is_none_or(|actor| actor.is(Role::Student));
     let page = CoursePage {
-        chrome: Chrome::new(&ctx, &visitor, course.title.clone()).await?,
+        chrome: Chrome::new(ctx, visitor, course.title.clone()).await?,
         language: course.language.clone(),
         instructor: InstructorView {
             name: instructor.full_name.clone(),
@@ -166,6 +198,9 @@ pub async fn page(
             .iter()
             .map(|item| MaterialLine {
                 title: item.material.title.clone(),
+                href: learning
+                    .as_ref()
+                    .map(|_| learn::learn_href(&course.slug, item.material.id)),
                 kind: item.material.kind.to_string(),
                 required: item.material.is_required,
                 preview: item.material.is_preview,
@@ -175,12 +210,15 @@ pub async fn page(
         days,
         reviews,
         can_enroll,
+        continue_href: learning.as_ref().and_then(learn::continue_href),
+        rate_course: rating_form(Target::Course),
+        rate_instructor: rating_form(Target::Instructor),
         course: CourseCard {
             level: level_name(course.level.as_str(), tr),
             ..CourseCard::new(&course, tr)
         },
     };
-    Ok(respond(&ctx, &visitor, &page))
+    Ok(respond(ctx, visitor, &page))
 }
 
 /// `POST /courses/{slug}/enroll`: enrolls in a free course (signing in

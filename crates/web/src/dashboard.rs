@@ -28,6 +28,7 @@ pub struct BookingLine {
     pub hold: Option<String>,
     pub meeting_url: Option<String>,
     pub cancel_label: String,
+    pub reschedule_label: String,
 }
 
 pub struct EnrollmentLine {
@@ -36,6 +37,8 @@ pub struct EnrollmentLine {
     pub course_slug: String,
     pub percent: i64,
     pub progress_label: String,
+    /// The first material not completed yet (or the first, once all are).
+    pub learn_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -87,6 +90,13 @@ fn line(detail: &BookingDetail, visitor: &Visitor) -> BookingLine {
                 ("when", Arg::Text(when.clone())),
             ],
         ),
+        reschedule_label: tr.t_with(
+            "dashboard-reschedule-label",
+            &[
+                ("course", Arg::Text(detail.course.title.clone())),
+                ("when", Arg::Text(when.clone())),
+            ],
+        ),
         when,
     }
 }
@@ -118,6 +128,25 @@ pub async fn page(
     .await
     .map_err(|e| PageError::from_failure(&e))?;
     let tr = &visitor.tr;
+    let mut lines = Vec::with_capacity(enrollments.items.len());
+    for e in enrollments.items {
+        let Some(course) = e.course else { continue };
+        let percent = e.enrollment.progress_percent.clamp(0, 100);
+        // Only a live enrollment opens the course's materials.
+        let learning = if e.enrollment.status.is_live() {
+            medicaledu_app::dashboard::learning_in(&ctx, actor, course.clone()).await?
+        } else {
+            None
+        };
+        lines.push(EnrollmentLine {
+            id: e.enrollment.id.to_string(),
+            course_title: course.title,
+            course_slug: course.slug,
+            percent,
+            progress_label: tr.t_with("dashboard-progress", &[("percent", Arg::Number(percent))]),
+            learn_href: learning.as_ref().and_then(crate::learn::continue_href),
+        });
+    }
     let live =
         |status: BookingStatus| matches!(status, BookingStatus::Pending | BookingStatus::Confirmed);
     let mut chrome = Chrome::new(&ctx, &visitor, tr.t("nav-dashboard")).await?;
@@ -133,22 +162,7 @@ pub async fn page(
             .map(|d| line(d, &visitor))
             .collect(),
         past: past.iter().map(|d| line(d, &visitor)).collect(),
-        enrollments: enrollments
-            .items
-            .iter()
-            .filter_map(|e| {
-                let course = e.course.as_ref()?;
-                let percent = e.enrollment.progress_percent.clamp(0, 100);
-                Some(EnrollmentLine {
-                    id: e.enrollment.id.to_string(),
-                    course_title: course.title.clone(),
-                    course_slug: course.slug.clone(),
-                    percent,
-                    progress_label: tr
-                        .t_with("dashboard-progress", &[("percent", Arg::Number(percent))]),
-                })
-            })
-            .collect(),
+        enrollments: lines,
     };
     let mut response = respond(&ctx, &visitor, &page);
     feed::forget_new_feed(&ctx, &headers, &mut response);

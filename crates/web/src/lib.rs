@@ -18,9 +18,12 @@ mod fields;
 mod form;
 mod i18n;
 mod inbox;
+mod learn;
 mod markdown;
 mod page;
 mod preferences;
+mod rating;
+mod reschedule;
 mod view;
 mod visitor;
 
@@ -42,12 +45,26 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/courses", get(catalog::catalog))
         .route("/courses/{slug}", get(course::page))
         .route("/courses/{slug}/enroll", post(course::enroll))
+        .route("/courses/{slug}/rate", post(rating::rate_course))
+        .route(
+            "/courses/{slug}/rate-instructor",
+            post(rating::rate_instructor),
+        )
+        .route("/learn/{slug}/{material_id}", get(learn::page))
+        .route(
+            "/learn/{slug}/{material_id}/complete",
+            post(learn::complete),
+        )
         .route("/book/{slot_id}", get(booking::page).post(booking::book))
         .route("/bookings/{id}", get(booking::status))
         .route("/bookings/{id}/pay", post(booking::pay))
         .route(
             "/bookings/{id}/cancel",
             get(booking::cancel_page).post(booking::cancel),
+        )
+        .route(
+            "/bookings/{id}/reschedule",
+            get(reschedule::page).post(reschedule::move_booking),
         )
         .route("/me", get(dashboard::page))
         .route("/me/notifications", get(inbox::page))

@@ -14,6 +14,7 @@ mod http;
 mod identity;
 mod inbox;
 mod jobs;
+mod learning;
 mod migrations;
 mod money;
 mod notify;

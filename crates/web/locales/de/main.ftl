@@ -257,3 +257,53 @@ feed-stop = Feed beenden
 feed-url = Feed-Adresse
 feed-url-hint = Kopieren Sie sie jetzt in Ihre Kalender-App: Sie wird nur einmal angezeigt. Wer sie hat, sieht Ihre Sitzungen.
 feed-stopped = Der Kalender-Feed ist beendet; seine Adresse funktioniert nicht mehr.
+# Learning, ratings and rescheduling
+learn-kind-video = Video
+learn-kind-document = Dokument
+learn-kind-article = Artikel
+learn-kind-quiz = Quiz
+learn-kind-link = Link
+learn-position = Material { $number } von { $total }
+learn-pager = Kursmaterialien
+learn-previous = Zurück
+learn-next = Weiter
+learn-previous-label = Zurück: { $title }
+learn-next-label = Weiter: { $title }
+learn-open = Material öffnen
+learn-nothing = Dieses Material kann hier nicht angezeigt werden.
+learn-complete = Als erledigt markieren
+learn-done = Sie haben dieses Material abgeschlossen.
+learn-course-complete = Sie haben diesen Kurs abgeschlossen: Alle Pflichtmaterialien sind erledigt.
+rate-course-legend = Ihre Bewertung
+rate-instructor-legend = Ihre Bewertung der Lehrkraft
+rate-review = Rezension
+rate-instructor-review = Rezension der Lehrkraft
+rate-course = Diesen Kurs bewerten
+rate-instructor = Die Lehrkraft bewerten
+rate-stars = { $count ->
+    [one] 1 Stern
+   *[other] { $count } Sterne
+}
+rate-choose = Wählen Sie 1 bis 5 Sterne.
+rate-course-not-eligible = Nur in diesem Kurs eingeschriebene Studierende können ihn bewerten.
+rate-instructor-not-eligible = Sie können die Lehrkraft bewerten, nachdem Sie an einer ihrer Sitzungen teilgenommen haben.
+rate-try-again = Ihre Bewertung wurde gleichzeitig anderswo geändert; bitte senden Sie sie erneut.
+dashboard-reschedule = Verschieben
+dashboard-reschedule-label = Die Buchung von { $course } am { $when } verschieben
+reschedule-title = Zu einer anderen Sitzung wechseln
+reschedule-choices = Sitzungen, zu denen Sie wechseln können
+reschedule-none = Keine andere Sitzung dieses Kurses zum gleichen Preis ist buchbar.
+reschedule-move = Hierher wechseln
+reschedule-move-label = Hierher wechseln: die Sitzung am { $when }
+reschedule-keep = Meine Sitzung behalten
+reschedule-too-late = Ihre Sitzung beginnt zu bald, um sie zu verschieben, oder die neue.
+reschedule-limit = { $max ->
+    [one] Eine Buchung kann nur einmal verschoben werden, und diese wurde bereits verschoben.
+   *[other] Eine Buchung kann höchstens { $max }-mal verschoben werden, und diese wurde schon so oft verschoben.
+}
+reschedule-not-live = Diese Buchung hält keinen Platz mehr; es gibt nichts zu verschieben.
+reschedule-price-differs = Diese Sitzung hat einen anderen Preis; eine Buchung wechselt nur zu einer Sitzung mit gleichem Preis.
+reschedule-full = In dieser Sitzung sind keine Plätze mehr frei.
+reschedule-not-open = Diese Sitzung ist nicht mehr buchbar.
+reschedule-already = Sie haben für diese Sitzung bereits eine Buchung.
+reschedule-not-this-course = Das ist keine andere Sitzung dieses Kurses.

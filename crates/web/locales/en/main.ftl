@@ -257,3 +257,53 @@ feed-stop = Stop the feed
 feed-url = Feed address
 feed-url-hint = Copy it into your calendar app now: it is shown only once. Anyone with it can see your sessions.
 feed-stopped = The calendar feed is stopped; its address no longer works.
+# Learning, ratings and rescheduling
+learn-kind-video = Video
+learn-kind-document = Document
+learn-kind-article = Article
+learn-kind-quiz = Quiz
+learn-kind-link = Link
+learn-position = Material { $number } of { $total }
+learn-pager = Course materials
+learn-previous = Previous
+learn-next = Next
+learn-previous-label = Previous: { $title }
+learn-next-label = Next: { $title }
+learn-open = Open the material
+learn-nothing = This material cannot be shown here.
+learn-complete = Mark as complete
+learn-done = You completed this material.
+learn-course-complete = You completed this course: every required material is done.
+rate-course-legend = Your rating
+rate-instructor-legend = Your rating of the instructor
+rate-review = Review
+rate-instructor-review = Review of the instructor
+rate-course = Rate this course
+rate-instructor = Rate the instructor
+rate-stars = { $count ->
+    [one] 1 star
+   *[other] { $count } stars
+}
+rate-choose = Choose from 1 to 5 stars.
+rate-course-not-eligible = Only students enrolled in this course can rate it.
+rate-instructor-not-eligible = You can rate the instructor after you attended one of their sessions.
+rate-try-again = Your rating changed at the same moment elsewhere; please send it again.
+dashboard-reschedule = Reschedule
+dashboard-reschedule-label = Reschedule the booking of { $course } on { $when }
+reschedule-title = Move to another session
+reschedule-choices = Sessions you can move to
+reschedule-none = No other session of this course at the same price is open for booking.
+reschedule-move = Move here
+reschedule-move-label = Move here: the session on { $when }
+reschedule-keep = Keep my session
+reschedule-too-late = Your session starts too soon to be moved, or the new one does.
+reschedule-limit = { $max ->
+    [one] A booking can be moved only once, and this one was moved already.
+   *[other] A booking can be moved at most { $max } times, and this one was moved that often already.
+}
+reschedule-not-live = This booking no longer holds a seat, so there is nothing to move.
+reschedule-price-differs = That session has a different price; a booking moves only to a session of the same price.
+reschedule-full = No seats are left in that session.
+reschedule-not-open = That session is no longer open for booking.
+reschedule-already = You already hold a booking for that session.
+reschedule-not-this-course = That is not another session of this course.
