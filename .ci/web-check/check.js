@@ -172,6 +172,25 @@ async function journey(browser, run, { javaScript, record }) {
   check(await page.getByText('No upcoming sessions.').isVisible(), `the booking is gone from the dashboard (${mode})`);
   check((await seatsLeft(course)) === 3, `the seat is free again (${mode})`);
 
+  // Learning: enroll in the free course, open its material, complete it.
+  await page.goto(`${base}/courses/${course.slug}`);
+  await page.getByRole('button', { name: 'Enroll' }).click();
+  await page.waitForURL(/\/me$/);
+  await page.goto(`${base}/courses/${course.slug}`);
+  await page.getByRole('link', { name: 'Continue learning' }).click();
+  await page.waitForURL(/\/learn\//);
+  if (record) { await axe(page, 'a learning page'); await shoot(page, 'learn'); }
+  await page.getByRole('button', { name: 'Mark as complete' }).click();
+  check(await page.getByText('You completed this course').isVisible(), `completing the only required material completes the course (${mode})`);
+
+  if (record) {
+    for (const [route, name] of [['/me/account', 'the account page'], ['/me/sessions', 'the sessions page'], ['/me/notifications/settings', 'the notification settings']]) {
+      await page.goto(`${base}${route}`);
+      await axe(page, name);
+      await shoot(page, route.slice(1).replace(/\//g, '-'));
+    }
+  }
+
   check(errors.length === 0, `no script error or CSP violation (${errors.join(' | ')})`);
   // The browser reports the 404 document itself as a failed load.
   await page.goto(`${base}/no-such-page`);
