@@ -1,4 +1,5 @@
-use sqlx::migrate::Migrator;
+use sqlx::Connection;
+use sqlx::migrate::{MigrateError, Migrator};
 
 use crate::{Backend, Db};
 
@@ -15,7 +16,7 @@ pub struct AppliedMigration {
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     #[error("failed to apply migrations: {0}")]
-    Apply(#[from] sqlx::migrate::MigrateError),
+    Apply(#[from] MigrateError),
     #[error("failed to read the migration history: {0}")]
     History(#[from] sqlx::Error),
 }
@@ -27,7 +28,20 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<AppliedMigration>, MigrationError> {
         let before = self.applied_versions().await?;
         match self {
-            Db::Sqlite(pool) => SQLITE.run(pool).await?,
+            Db::Sqlite(pool) => {
+                // A migration that manages its own transaction changes state of
+                // the connection it runs on (0007 switches foreign-key
+                // enforcement off), and if it fails midway it leaves that state
+                // and its transaction open, unseen by the pool's check. So the
+                // migrations get a connection of their own, closed afterwards;
+                // closing rolls back whatever a failure left open. A failure to
+                // close changes nothing that was or was not applied, so only the
+                // migrations' own outcome is reported.
+                let mut conn = pool.acquire().await.map_err(MigrateError::from)?.detach();
+                let applied = SQLITE.run(&mut conn).await;
+                drop(conn.close().await);
+                applied?;
+            }
             Db::Postgres(pool) => POSTGRES.run(pool).await?,
         }
         let migrator = match self.backend() {

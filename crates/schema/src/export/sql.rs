@@ -148,6 +148,12 @@ fn sqlite_stand_in_checks(table: &Table) -> Vec<(String, String)> {
             let column_sql = quote_name(&column.name);
             let (suffix, expression) = match column.logical_type.as_str() {
                 "boolean" => ("bool", format!("{column_sql} IN (0, 1)")),
+                // Spelled out for a nullable column: SQLite before 3.45 gives
+                // json_valid(NULL) = 0, so the bare call would refuse NULL there.
+                "jsonb" | "json" if column.nullable => (
+                    "json",
+                    format!("{column_sql} IS NULL OR json_valid({column_sql})"),
+                ),
                 "jsonb" | "json" => ("json", format!("json_valid({column_sql})")),
                 _ => return None,
             };
