@@ -4,12 +4,21 @@
 // browser). Elements are found by their accessible names. It starts no
 // server: give it the server's base URL.
 //
-// Usage: node check.js http://127.0.0.1:PORT OUT_DIR
+// Usage: ADMIN_EMAIL=… ADMIN_PASSWORD=… node check.js http://127.0.0.1:PORT OUT_DIR
+// (the admin, made with `medicaledu admin create-user`, settles the manual
+// payment of the paid journey)
 //
 // It seeds a course with a free session through the JSON API, then:
 //  - with JavaScript: signs up, searches, opens the course, books the free
 //    session, finds it under "Upcoming sessions", cancels it and sees the
 //    seat free again;
+//  - works through the course's material to 100% and rates the course;
+//  - books a paid session with a promo code, pays at the venue, an admin
+//    settles the payment (through the API) and the booking's page turns
+//    confirmed by itself;
+//  - books a paid session and pays by card: Stripe's Payment Element from a
+//    local stand-in for Stripe (fake-stripe.js, which the server is
+//    configured to use), whose signed webhook confirms the booking;
 //  - without JavaScript: the same free booking, by forms alone;
 //  - with the keyboard alone: the free booking;
 //  - runs axe-core on every page and fails on a serious or critical
@@ -51,7 +60,7 @@ async function api(method, route, body, token) {
   return text ? JSON.parse(text) : null;
 }
 
-async function seed(run) {
+async function seed(run, { priceMinor = 0 } = {}) {
   const email = `teacher-${run}@example.org`;
   await api('POST', '/api/v1/auth/register', {
     email, password: PASSWORD, full_name: 'Dr. Grace Okafor', role: 'instructor', timezone: 'Europe/Berlin',
@@ -63,12 +72,17 @@ async function seed(run) {
     credentials: 'MD, FRCEM',
   }, token);
   const course = await api('POST', '/api/v1/courses', {
-    title: `Airway management essentials ${run}`,
+    title: priceMinor ? `Difficult airway workshop ${run}` : `Airway management essentials ${run}`,
     summary: 'Bag-mask ventilation, supraglottic devices and the first minutes of a difficult airway.',
     description: '## What you will practise\n\n- Two-person bag-mask ventilation\n- **Supraglottic** airways\n- Calling for help early',
     category: 'Emergency Medicine', specialty: 'Airway', level: 'beginner',
-    price_minor: 0, currency: 'EUR', cme_credit_hours: 1.5,
+    price_minor: priceMinor, currency: 'EUR', cme_credit_hours: 1.5,
   }, token);
+  if (priceMinor) {
+    await api('POST', '/api/v1/promo-codes', {
+      code: `AIRWAY${run}`.toUpperCase(), discount_type: 'percent', value: 25, course_id: course.id,
+    }, token);
+  }
   await api('POST', `/api/v1/courses/${course.id}/materials`, {
     title: 'Airway anatomy handout', kind: 'article', body: 'Read before the session.', is_required: true,
   }, token);
@@ -182,6 +196,13 @@ async function journey(browser, run, { javaScript, record }) {
   if (record) { await axe(page, 'a learning page'); await shoot(page, 'learn'); }
   await page.getByRole('button', { name: 'Mark as complete' }).click();
   check(await page.getByText('You completed this course').isVisible(), `completing the only required material completes the course (${mode})`);
+  await page.goto(`${base}/courses/${course.slug}`);
+  const rating = page.locator('form', { has: page.getByRole('button', { name: 'Rate this course' }) });
+  await rating.getByLabel('5 stars').check();
+  await rating.getByLabel('Review').fill(`Clear and practical ${run}`);
+  await rating.getByRole('button', { name: 'Rate this course' }).click();
+  await page.getByText(`Clear and practical ${run}`).waitFor();
+  check(await page.getByText(`Clear and practical ${run}`).isVisible(), `the course's rating and review show on its page (${mode})`);
 
   if (record) {
     for (const [route, name] of [['/me/account', 'the account page'], ['/me/sessions', 'the sessions page'], ['/me/notifications/settings', 'the notification settings']]) {
@@ -199,6 +220,64 @@ async function journey(browser, run, { javaScript, record }) {
   await page.goto(`${base}/signin`);
   if (record) { await axe(page, 'the sign-in page'); await shoot(page, 'signin'); }
   check(foreign.length === 0, `nothing is loaded from another origin (${foreign.join(', ')})`);
+  await context.close();
+}
+
+async function paidJourney(browser, run) {
+  const admin = await api('POST', '/api/v1/auth/login', { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD });
+  const course = await seed(run, { priceMinor: 4000 });
+  const code = `AIRWAY${run}`.toUpperCase();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  await signUp(page, `payer-${run}@example.org`);
+  await page.goto(`${base}/courses/${course.slug}`);
+  await page.getByRole('link', { name: /^Book the session on / }).first().click();
+  await page.getByLabel('Promo code').fill(code);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText(`Code ${code} applied`).waitFor();
+  check(await page.getByText('EUR 30.00').first().isVisible(), 'the promo code takes 25% off the EUR 40.00 price');
+  await axe(page, 'the booking page with a promo code');
+  await shoot(page, 'book-paid');
+  await page.getByRole('button', { name: 'Pay at the venue / by invoice' }).click();
+  await page.getByRole('heading', { name: 'Awaiting payment' }).waitFor();
+  check((await seatsLeft(course)) === 2, 'the pending booking holds a seat');
+  await axe(page, 'a pending booking');
+  await shoot(page, 'pending');
+  const bookingId = page.url().split('/').pop();
+  const payments = await api('GET', `/api/v1/bookings/${bookingId}/payments`, undefined, admin.token);
+  check(payments.items.length === 1 && payments.items[0].amount_minor === 3000, 'one manual charge of EUR 30.00');
+  await api('POST', `/api/v1/admin/payments/${payments.items[0].id}/mark`, { status: 'succeeded' }, admin.token);
+  // The pending page refreshes itself (htmx); no reload here.
+  await page.getByRole('heading', { name: 'Your session is booked' }).waitFor({ timeout: 15000 });
+  check(true, 'the booking turned confirmed once the admin recorded the payment');
+  await page.goto(`${base}/me`);
+  check(await page.getByRole('link', { name: /^Cancel the booking of / }).first().isVisible(), 'the paid session is under "Upcoming sessions"');
+  await context.close();
+}
+
+async function cardJourney(browser, run) {
+  const course = await seed(run, { priceMinor: 4000 });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await signUp(page, `card-${run}@example.org`);
+  await page.goto(`${base}/courses/${course.slug}`);
+  await page.getByRole('link', { name: /^Book the session on / }).first().click();
+  await page.getByRole('button', { name: 'Pay by card' }).click();
+  await page.waitForURL(/\/card$/);
+  await page.getByLabel('Card number').waitFor();
+  const pay = page.getByRole('button', { name: 'Pay EUR 40.00' });
+  await pay.waitFor();
+  check(await pay.isEnabled(), 'the card form is ready once the Payment Element is mounted');
+  await axe(page, 'the card payment page');
+  await shoot(page, 'card');
+  await pay.click();
+  await page.getByRole('heading', { name: 'Your session is booked' }).waitFor({ timeout: 15000 });
+  check(true, "paying by card confirms the booking through Stripe's signed webhook");
+  check((await seatsLeft(course)) === 2, 'the card-paid booking holds its seat');
+  check(errors.length === 0, `no script error or CSP violation on the card page (${errors.join(' | ')})`);
   await context.close();
 }
 
@@ -232,6 +311,8 @@ async function keyboardOnly(browser, run) {
   try {
     const run = Date.now().toString(36);
     await journey(browser, `${run}a`, { javaScript: true, record: true });
+    await paidJourney(browser, `${run}p`);
+    await cardJourney(browser, `${run}k`);
     await journey(browser, `${run}b`, { javaScript: false, record: false });
     await keyboardOnly(browser, `${run}c`);
   } finally {

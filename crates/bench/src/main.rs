@@ -1,13 +1,15 @@
 //! `catalog-bench`: seeds a large catalog on SQLite and/or PostgreSQL, serves
 //! the real API in-process and measures `GET /api/v1/courses` through HTTP,
 //! then prints the latency per scenario and the query plan of each scenario's
-//! SQL as Markdown on stdout (progress goes to stderr).
+//! SQL as Markdown on stdout (progress goes to stderr). With `--pages` it also
+//! measures the web pages over the same data: home, catalog and course pages.
 //!
 //! A benchmark, not a test: it asserts that every response is correct, never
 //! that it is fast. See `docs/benchmarks.md`.
 
 mod catalog;
 mod load;
+mod pages;
 mod plan;
 mod rng;
 mod seed;
@@ -67,18 +69,19 @@ struct Args {
     #[arg(long)]
     keep: bool,
     /// Run only the scenarios whose name starts with this (repeatable), e.g.
-    /// `--only q,` for the text searches; the others keep their seeds.
+    /// `--only q,` for the text searches, `--only page:` for the pages; the
+    /// others keep their seeds.
     #[arg(long)]
     only: Vec<String>,
+    /// Also render the web pages (home, catalog, course pages) over the same
+    /// data, through the real page router.
+    #[arg(long)]
+    pages: bool,
 }
 
 impl Args {
-    fn runs(&self, scenario: &load::Scenario) -> bool {
-        self.only.is_empty()
-            || self
-                .only
-                .iter()
-                .any(|p| scenario.name.starts_with(p.as_str()))
+    fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| name.starts_with(p.as_str()))
     }
 }
 
@@ -212,6 +215,11 @@ async fn run_backend(
     eprintln!("[{backend}] inserting…");
     let started = Instant::now();
     seed::insert(&db, data).await?;
+    let furnished = if args.pages {
+        pages::furnish(&db, data, args.seed).await?
+    } else {
+        Vec::new()
+    };
     let insert_secs = started.elapsed().as_secs_f64();
     let started = Instant::now();
     seed::analyze(&db).await?;
@@ -245,14 +253,40 @@ async fn run_backend(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(medicaledu_api::serve(listener, state, async {
+    let server = tokio::spawn(medicaledu_api::serve(listener, state.clone(), async {
         let _ = stopped.await;
     }));
+    // The pages on a listener of their own, as `medicaledu serve` routes them.
+    let web_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let web_base = format!("http://{}", web_listener.local_addr()?);
+    let (web_stop, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web_app =
+        medicaledu_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let web_server = tokio::spawn(async move {
+        axum::serve(web_listener, web_app)
+            .with_graceful_shutdown(async {
+                let _ = web_stopped.await;
+            })
+            .await
+    });
 
-    let outcome = measure(backend, &db, &base, ctx, args).await;
+    let mut outcome = measure(backend, &db, &base, ctx, args).await;
+    if args.pages
+        && let Ok((results, _)) = &mut outcome
+    {
+        match measure_pages(backend, &web_base, ctx, furnished, args).await {
+            Ok(mut pages) => results.append(&mut pages),
+            Err(e) => outcome = Err(e),
+        }
+    }
 
     let _ = stop.send(());
+    let _ = web_stop.send(());
     server.await.context("server task")?.context("server")?;
+    web_server
+        .await
+        .context("page server task")?
+        .context("page server")?;
     db.close().await;
     let (results, plans) = outcome?;
     Ok(BackendRun {
@@ -286,7 +320,7 @@ async fn measure(
     let warmup = (2 * args.concurrency).min(args.requests);
     let mut results = Vec::new();
     for (i, scenario) in scenarios.iter().enumerate() {
-        if !args.runs(scenario) {
+        if !args.runs(scenario.name) {
             continue;
         }
         let seed = args.seed.wrapping_add(i as u64 * 7919);
@@ -323,7 +357,7 @@ async fn measure(
     }
 
     let mut plans = Vec::new();
-    for scenario in scenarios.iter().filter(|s| args.runs(s)) {
+    for scenario in scenarios.iter().filter(|s| args.runs(s.name)) {
         let query = scenario.representative(ctx);
         let plan = plan::explain(db, &query)
             .await
@@ -331,6 +365,46 @@ async fn measure(
         plans.push((scenario.name, plan));
     }
     Ok((results, plans))
+}
+
+async fn measure_pages(
+    backend: Backend,
+    base: &str,
+    ctx: &Arc<Ctx>,
+    furnished: Vec<pages::Furnished>,
+    args: &Args,
+) -> anyhow::Result<Vec<(&'static str, Stats)>> {
+    let site = pages::Site {
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?,
+        base: base.to_owned(),
+        ctx: Arc::clone(ctx),
+        furnished: Arc::new(furnished),
+    };
+    let warmup = (2 * args.concurrency).min(args.requests);
+    let mut results = Vec::new();
+    for (i, scenario) in pages::scenarios().iter().enumerate() {
+        if !args.runs(scenario.name) {
+            continue;
+        }
+        let seed = args.seed.wrapping_add(1_000_003 + i as u64 * 7919);
+        pages::drive(&site, scenario, warmup, args.concurrency, !seed)
+            .await
+            .with_context(|| format!("warm-up of {:?}", scenario.name))?;
+        let stats = pages::drive(&site, scenario, args.requests, args.concurrency, seed)
+            .await
+            .with_context(|| format!("scenario {:?}", scenario.name))?;
+        eprintln!(
+            "[{backend}] {:<36} p50 {:>7.2} ms  p95 {:>7.2} ms  {:>7.1} req/s",
+            scenario.name,
+            stats.percentile_ms(50.0),
+            stats.percentile_ms(95.0),
+            stats.per_second()
+        );
+        results.push((scenario.name, stats));
+    }
+    Ok(results)
 }
 
 fn cell(text: &str) -> String {

@@ -656,7 +656,7 @@ pub fn generate(courses: usize, seed: u64) -> Dataset {
 /// SQLite gets anonymous `?` placeholders: sqlx looks up the name of every
 /// named (`$N`) parameter, which SQLite finds by a linear search, so binding
 /// thousands of `$N` parameters costs time quadratic in their number.
-fn insert_sql(db: &Db, table: &str, columns: &[&str], rows: usize) -> String {
+pub fn insert_sql(db: &Db, table: &str, columns: &[&str], rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let n = columns.len();
     for r in 0..rows {

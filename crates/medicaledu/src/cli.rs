@@ -142,6 +142,16 @@ pub struct PaymentArgs {
     /// Stripe API base URL [default: https://api.stripe.com].
     #[arg(long, env = "MEDICALEDU_STRIPE_API_BASE", global = true)]
     pub stripe_api_base: Option<String>,
+    /// Stripe publishable key (`pk_…`); with it, the booking page takes cards
+    /// through Stripe's Payment Element.
+    #[arg(long, env = "MEDICALEDU_STRIPE_PUBLISHABLE_KEY", global = true)]
+    pub stripe_publishable_key: Option<String>,
+    /// Where browsers load Stripe.js [default: https://js.stripe.com/v3/].
+    #[arg(long, env = "MEDICALEDU_STRIPE_JS_URL", global = true)]
+    pub stripe_js_url: Option<String>,
+    /// Where browsers load PayPal's JavaScript SDK [default: https://www.paypal.com/sdk/js].
+    #[arg(long, env = "MEDICALEDU_PAYPAL_SDK_URL", global = true)]
+    pub paypal_sdk_url: Option<String>,
     /// PayPal REST client id; enables PayPal together with the secret and webhook id.
     #[arg(long, env = "MEDICALEDU_PAYPAL_CLIENT_ID", global = true)]
     pub paypal_client_id: Option<String>,

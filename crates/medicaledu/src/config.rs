@@ -80,10 +80,13 @@ struct FileConfig {
     stripe_secret_key: Option<String>,
     stripe_webhook_secret: Option<String>,
     stripe_api_base: Option<String>,
+    stripe_publishable_key: Option<String>,
+    stripe_js_url: Option<String>,
     paypal_client_id: Option<String>,
     paypal_client_secret: Option<String>,
     paypal_webhook_id: Option<String>,
     paypal_api_base: Option<String>,
+    paypal_sdk_url: Option<String>,
     smtp_url: Option<String>,
     email_from: Option<String>,
     sms_webhook_url: Option<String>,
@@ -310,6 +313,10 @@ fn stripe(flags: &PaymentArgs, file: &FileConfig) -> Result<Option<StripeConfig>
     if let Some(base) = pick(&flags.stripe_api_base, &file.stripe_api_base) {
         config.api_base = base;
     }
+    config.publishable_key = pick(&flags.stripe_publishable_key, &file.stripe_publishable_key);
+    if let Some(js_url) = pick(&flags.stripe_js_url, &file.stripe_js_url) {
+        config.js_url = js_url;
+    }
     Ok(Some(config))
 }
 
@@ -332,6 +339,9 @@ fn paypal(flags: &PaymentArgs, file: &FileConfig) -> Result<Option<PaypalConfig>
     let mut config = PaypalConfig::new(client_id, secret, webhook_id);
     if let Some(base) = pick(&flags.paypal_api_base, &file.paypal_api_base) {
         config.api_base = base;
+    }
+    if let Some(sdk_url) = pick(&flags.paypal_sdk_url, &file.paypal_sdk_url) {
+        config.sdk_url = sdk_url;
     }
     Ok(Some(config))
 }

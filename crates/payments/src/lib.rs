@@ -31,6 +31,6 @@ pub use provider::{
 };
 pub use stripe::{
     DEFAULT_TOLERANCE_SECS as STRIPE_SIGNATURE_TOLERANCE_SECS, SignatureError, Stripe,
-    StripeCharge, StripeConfig, StripeEvent, StripeObject, StripePaymentIntent, StripeWebhookError,
-    parse_stripe_event, verify_stripe_signature,
+    StripeBrowser, StripeCharge, StripeConfig, StripeEvent, StripeObject, StripePaymentIntent,
+    StripeWebhookError, parse_stripe_event, verify_stripe_signature,
 };

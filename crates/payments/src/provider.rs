@@ -175,6 +175,12 @@ pub enum ConfigError {
         provider: ProviderName,
         value: String,
     },
+    #[error("{provider}: {field} {reason}")]
+    Invalid {
+        provider: ProviderName,
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("{provider}: cannot build the HTTP client: {message}")]
     HttpClient {
         provider: ProviderName,

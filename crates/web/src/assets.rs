@@ -26,6 +26,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     assets![
         ("app.css", "app.css", "text/css; charset=utf-8"),
         ("app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("card.js", "card.js", "text/javascript; charset=utf-8"),
+        ("paypal.js", "paypal.js", "text/javascript; charset=utf-8"),
         (
             "htmx.js",
             "vendor/htmx-2.0.11.min.js",

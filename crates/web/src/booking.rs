@@ -14,6 +14,7 @@ use medicaledu_payments::ProviderName;
 use serde::Deserialize;
 
 use crate::auth::Empty;
+use crate::checkout;
 use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
@@ -22,7 +23,7 @@ use crate::view;
 use crate::visitor::Visitor;
 
 /// Where a visitor who is not a signed-in student goes instead.
-enum Detour {
+pub(crate) enum Detour {
     /// Sign in first, then come back here.
     SignIn(String),
     /// Instructors and admins do not book.
@@ -38,7 +39,7 @@ impl IntoResponse for Detour {
     }
 }
 
-fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
+pub(crate) fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
     match &visitor.actor {
         None => Err(Detour::SignIn(back.to_owned())),
         Some(actor) if actor.is(Role::Student) => Ok(actor),
@@ -46,7 +47,7 @@ fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
     }
 }
 
-fn parse_id(id: &str) -> Result<Id, PageError> {
+pub(crate) fn parse_id(id: &str) -> Result<Id, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
 }
 
@@ -121,19 +122,23 @@ async fn book_page(
         }
     }
     let mut providers = Vec::new();
-    for (name, key) in [
-        (ProviderName::Stripe, "pay-stripe"),
-        (ProviderName::Paypal, "pay-paypal"),
-        (ProviderName::Manual, "pay-manual"),
-    ] {
-        // Card and PayPal checkouts need their scripts on this page; until
-        // they are here, the manual provider is the one offered.
-        if name == ProviderName::Manual && ctx.providers.is_configured(name) {
-            providers.push(ProviderChoice {
-                value: name.as_str(),
-                label: tr.t(key),
-            });
-        }
+    if checkout::card_available(ctx) {
+        providers.push(ProviderChoice {
+            value: ProviderName::Stripe.as_str(),
+            label: tr.t("pay-stripe"),
+        });
+    }
+    if checkout::paypal_available(ctx) {
+        providers.push(ProviderChoice {
+            value: ProviderName::Paypal.as_str(),
+            label: tr.t("pay-paypal"),
+        });
+    }
+    if ctx.providers.is_configured(ProviderName::Manual) {
+        providers.push(ProviderChoice {
+            value: ProviderName::Manual.as_str(),
+            label: tr.t("pay-manual"),
+        });
     }
     let page = BookPage {
         chrome: Chrome::new(ctx, visitor, tr.t("book-title")).await?,
@@ -221,8 +226,14 @@ pub async fn book(
             return Ok(response);
         }
     };
-    if booked.status == BookingStatus::Pending && data.pay == ProviderName::Manual.as_str() {
-        pay_manually(&ctx, &visitor, actor, booked.id).await?;
+    if booked.status == BookingStatus::Pending {
+        if data.pay == ProviderName::Manual.as_str() {
+            pay_manually(&ctx, &visitor, actor, booked.id).await?;
+        } else if data.pay == ProviderName::Stripe.as_str() && checkout::card_available(&ctx) {
+            return Ok(Redirect::to(&format!("/bookings/{}/card", booked.id)).into_response());
+        } else if data.pay == ProviderName::Paypal.as_str() && checkout::paypal_available(&ctx) {
+            return Ok(Redirect::to(&format!("/bookings/{}/paypal", booked.id)).into_response());
+        }
     }
     Ok(Redirect::to(&format!("/bookings/{}", booked.id)).into_response())
 }
@@ -261,6 +272,8 @@ struct BookingPage {
     status_text: String,
     total: String,
     pending: bool,
+    card: bool,
+    paypal: bool,
 }
 
 fn status_name(status: BookingStatus, tr: &Tr) -> String {
@@ -324,6 +337,8 @@ pub async fn status(
         status_text,
         total: view::money(booking.total_minor, &booking.currency, tr),
         pending,
+        card: pending && checkout::card_available(&ctx),
+        paypal: pending && checkout::paypal_available(&ctx),
     };
     Ok(respond(&ctx, &visitor, &page))
 }

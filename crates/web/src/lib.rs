@@ -9,6 +9,7 @@ mod assets;
 mod auth;
 mod booking;
 mod catalog;
+mod checkout;
 mod course;
 mod dashboard;
 mod devices;
@@ -58,6 +59,13 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/book/{slot_id}", get(booking::page).post(booking::book))
         .route("/bookings/{id}", get(booking::status))
         .route("/bookings/{id}/pay", post(booking::pay))
+        .route("/bookings/{id}/card", get(checkout::card))
+        .route("/bookings/{id}/paypal", get(checkout::paypal))
+        .route("/bookings/{id}/paypal/order", post(checkout::paypal_order))
+        .route(
+            "/bookings/{id}/paypal/capture",
+            post(checkout::paypal_capture),
+        )
         .route(
             "/bookings/{id}/cancel",
             get(booking::cancel_page).post(booking::cancel),

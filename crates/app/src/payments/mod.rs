@@ -11,6 +11,7 @@
 //! into this module, never the other way round.
 
 mod charge;
+mod checkout;
 pub mod confirm;
 mod read;
 mod refund;
@@ -20,6 +21,7 @@ mod webhook;
 pub use charge::{
     CaptureError, Charge, ChargeError, MarkError, MarkInput, capture, create_charge, mark,
 };
+pub use checkout::{CardCheckout, card_checkout, paypal_capture, paypal_order};
 pub use read::{
     PaymentListInput, RevenueInput, RevenueLine, RevenueReport, booking_payments, list,
     revenue_report,

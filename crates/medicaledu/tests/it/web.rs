@@ -6,7 +6,9 @@ use reqwest::header::{
     ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE,
 };
 
-use crate::support::{TestApp, both_backends, json_of, spawn_app};
+use crate::support::fake_paypal::{self, PAYPAL_CLIENT_ID};
+use crate::support::fake_stripe::{self, FakeStripe};
+use crate::support::{TestApp, both_backends, json_of, spawn_app, spawn_app_with, test_settings};
 
 both_backends!(
     pages_show_the_catalog_and_a_course,
@@ -17,6 +19,9 @@ both_backends!(
     pages_speak_german_when_asked,
     a_student_books_a_free_session_sees_it_and_cancels_it,
     a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it,
+    a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook,
+    cards_are_offered_only_with_a_publishable_key,
+    a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture,
     nul_characters_never_reach_the_database_from_pages,
 );
 
@@ -697,4 +702,306 @@ async fn nul_characters_never_reach_the_database_from_pages(backend: Backend) {
             .expect("html")
             .contains("could not be read")
     );
+}
+
+/// The app with Stripe on a fresh [`FakeStripe`], with a publishable key when
+/// `cards` is set (the booking page then takes cards); Stripe.js comes from
+/// the fake.
+async fn app_with_cards(backend: Backend, cards: bool) -> Option<(TestApp, FakeStripe)> {
+    let fake = FakeStripe::start().await;
+    let mut stripe =
+        medicaledu_payments::StripeConfig::new("sk_test_123", fake_stripe::WEBHOOK_SECRET);
+    stripe.api_base = fake.base().to_owned();
+    if cards {
+        stripe.publishable_key = Some("pk_test_123".to_owned());
+        stripe.js_url = format!("{}/v3/", fake.base());
+    }
+    let mut settings = test_settings();
+    settings.stripe = Some(stripe);
+    Some((spawn_app_with(backend, settings).await?, fake))
+}
+
+async fn a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook(backend: Backend) {
+    let Some((app, fake)) = app_with_cards(backend, true).await else {
+        return;
+    };
+    let instructor = app.user("card-teacher@example.org", "instructor").await;
+    let course = app
+        .course(&instructor)
+        .title("Suturing workshop")
+        .price(4000)
+        .create()
+        .await;
+    app.slot(&instructor, &course)
+        .in_days(9)
+        .price(4000)
+        .create()
+        .await;
+    let mut jar = Jar::default();
+    student_signed_up(&app, &mut jar, "card-payer@example.org").await;
+    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
+    let book_link = first_link(&course_page, "/book/");
+    let (_, book_page) = page(&app, &mut jar, &book_link).await;
+    assert!(book_page.contains(">Pay by card</button>"), "{book_page}");
+    let token = csrf_of(&book_page);
+    let booked = post_form(
+        &app,
+        &mut jar,
+        &book_link,
+        &[
+            ("csrf", token.as_str()),
+            ("key", "k-card"),
+            ("pay", "stripe"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(booked.status(), 303);
+    let card_path = booked.headers()[LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(card_path.ends_with("/card"), "{card_path}");
+    let status_path = card_path.trim_end_matches("/card").to_owned();
+
+    let shown = app
+        .client
+        .get(app.url(&card_path))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(shown.status(), 200);
+    let policy = shown.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        policy.contains(&format!(
+            "script-src 'self' https://js.stripe.com https://*.js.stripe.com {}",
+            fake.base()
+        )),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let html = shown.text().await.expect("html");
+    assert!(
+        html.contains("data-client-secret=\"pi_1_secret_x\""),
+        "{html}"
+    );
+    assert!(html.contains("data-stripe-key=\"pk_test_123\""));
+    assert!(html.contains(&format!("src=\"{}/v3/\"", fake.base())));
+    assert!(html.contains("Pay USD 40.00"));
+
+    // Showing the page again reuses the intent: Stripe is asked for its
+    // secret, and no second payment is started.
+    let (_, again) = page(&app, &mut jar, &card_path).await;
+    assert!(
+        again.contains("data-client-secret=\"pi_1_secret_x\""),
+        "{again}"
+    );
+    let calls = fake.calls();
+    let created = calls
+        .iter()
+        .filter(|c| c.path == "/v1/payment_intents")
+        .count();
+    assert_eq!(created, 1, "one payment intent: {calls:?}");
+    assert!(calls.iter().any(|c| c.path == "/v1/payment_intents/pi_1"));
+
+    // Another student cannot open this booking's card page.
+    let mut other = Jar::default();
+    student_signed_up(&app, &mut other, "someone-else@example.org").await;
+    let (status, _) = page(&app, &mut other, &card_path).await;
+    assert_eq!(status, 404);
+
+    let (_, pending) = page(&app, &mut jar, &status_path).await;
+    assert!(pending.contains("Awaiting payment"), "{pending}");
+    assert_eq!(
+        fake_stripe::signed_webhook(
+            &app,
+            &fake_stripe::succeeded_event("evt_card", "pi_1", 4000)
+        )
+        .await,
+        200
+    );
+    let (_, confirmed) = page(&app, &mut jar, &status_path).await;
+    assert!(confirmed.contains("Your session is booked"), "{confirmed}");
+    let after = app
+        .client
+        .get(app.url(&card_path))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        after.status(),
+        303,
+        "a paid booking's card page leads back to it"
+    );
+}
+
+async fn cards_are_offered_only_with_a_publishable_key(backend: Backend) {
+    let Some((app, _fake)) = app_with_cards(backend, false).await else {
+        return;
+    };
+    let instructor = app.user("nocard-teacher@example.org", "instructor").await;
+    let course = app.course(&instructor).price(4000).create().await;
+    app.slot(&instructor, &course)
+        .in_days(9)
+        .price(4000)
+        .create()
+        .await;
+    let mut jar = Jar::default();
+    student_signed_up(&app, &mut jar, "nocard@example.org").await;
+    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
+    let book_link = first_link(&course_page, "/book/");
+    let (_, book_page) = page(&app, &mut jar, &book_link).await;
+    assert!(!book_page.contains("Pay by card"), "{book_page}");
+    assert!(book_page.contains(">Pay at the venue / by invoice</button>"));
+}
+
+async fn a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture(backend: Backend) {
+    let Some((app, paypal)) = fake_paypal::app_with_paypal(backend).await else {
+        return;
+    };
+    let instructor = app.user("pp-teacher@example.org", "instructor").await;
+    let course = app
+        .course(&instructor)
+        .title("Wound care")
+        .price(2500)
+        .create()
+        .await;
+    app.slot(&instructor, &course)
+        .in_days(9)
+        .price(2500)
+        .create()
+        .await;
+    let mut jar = Jar::default();
+    student_signed_up(&app, &mut jar, "pp-payer@example.org").await;
+    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
+    let book_link = first_link(&course_page, "/book/");
+    let (_, book_page) = page(&app, &mut jar, &book_link).await;
+    assert!(
+        book_page.contains(">Pay with PayPal</button>"),
+        "{book_page}"
+    );
+    assert!(
+        !book_page.contains("Pay by card"),
+        "no publishable key, no cards"
+    );
+    let token = csrf_of(&book_page);
+    let booked = post_form(
+        &app,
+        &mut jar,
+        &book_link,
+        &[("csrf", token.as_str()), ("key", "k-pp"), ("pay", "paypal")],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(booked.status(), 303);
+    let paypal_path = booked.headers()[LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(paypal_path.ends_with("/paypal"), "{paypal_path}");
+    let status_path = paypal_path.trim_end_matches("/paypal").to_owned();
+
+    let shown = app
+        .client
+        .get(app.url(&paypal_path))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(shown.status(), 200);
+    let policy = shown.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let html = shown.text().await.expect("html");
+    assert!(
+        html.contains(&format!("https://www.paypal.com/sdk/js?client-id={PAYPAL_CLIENT_ID}&#38;currency=USD&#38;intent=capture")),
+        "{html}"
+    );
+    let nonce_at = html.find("data-csp-nonce=\"").expect("a nonce") + 16;
+    let nonce = html[nonce_at..].split('"').next().expect("nonce");
+    assert!(nonce.len() >= 22, "{nonce}");
+    assert!(
+        policy.contains(&format!("style-src 'self' 'nonce-{nonce}'")),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("script-src 'self' https://www.paypal.com"),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let token = csrf_of(&html);
+
+    // createOrder, twice: the same order comes back.
+    let order_path = format!("{paypal_path}/order");
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let answer = post_form(
+            &app,
+            &mut jar,
+            &order_path,
+            &[("csrf", token.as_str())],
+            Some(&app.address),
+        )
+        .await;
+        assert_eq!(answer.status(), 200);
+        orders.push(
+            json_of(answer).await["id"]
+                .as_str()
+                .expect("an order id")
+                .to_owned(),
+        );
+    }
+    assert_eq!(orders[0], orders[1]);
+    assert_eq!(paypal.calls("/v2/checkout/orders").len(), 1, "one order");
+    let order = orders[0].clone();
+
+    // onApprove before PayPal has the approval: refused, nothing captured.
+    let capture_path = format!("{paypal_path}/capture");
+    let early = post_form(
+        &app,
+        &mut jar,
+        &capture_path,
+        &[("csrf", token.as_str()), ("order_id", order.as_str())],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(early.status(), 409);
+    let (_, pending) = page(&app, &mut jar, &status_path).await;
+    assert!(pending.contains("Awaiting payment"), "{pending}");
+
+    // Someone else cannot capture it through their own session.
+    let mut other = Jar::default();
+    student_signed_up(&app, &mut other, "pp-other@example.org").await;
+    let (_, other_page) = page(&app, &mut other, "/me").await;
+    let other_token = csrf_of(&other_page);
+    let foreign = post_form(
+        &app,
+        &mut other,
+        &capture_path,
+        &[("csrf", other_token.as_str()), ("order_id", order.as_str())],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(foreign.status(), 404);
+
+    paypal.approve(&order);
+    let captured = post_form(
+        &app,
+        &mut jar,
+        &capture_path,
+        &[("csrf", token.as_str()), ("order_id", order.as_str())],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(captured.status(), 303);
+    assert_eq!(captured.headers()[LOCATION], status_path.as_str());
+    let (_, confirmed) = page(&app, &mut jar, &status_path).await;
+    assert!(confirmed.contains("Your session is booked"), "{confirmed}");
+    assert_eq!(paypal.order(&order)["status"], "COMPLETED");
 }

@@ -48,11 +48,15 @@ pub struct PaypalConfig {
     pub webhook_id: String,
     pub api_base: String,
     pub timeout: Duration,
+    /// Where browsers load PayPal's JavaScript SDK (the buttons) from; PayPal
+    /// requires its own copy, a stand-in serves one in tests.
+    pub sdk_url: String,
 }
 
 impl PaypalConfig {
     pub const DEFAULT_API_BASE: &'static str = "https://api-m.paypal.com";
     pub const SANDBOX_API_BASE: &'static str = "https://api-m.sandbox.paypal.com";
+    pub const DEFAULT_SDK_URL: &'static str = "https://www.paypal.com/sdk/js";
 
     /// The live API base and a 10 s timeout.
     pub fn new(
@@ -66,6 +70,7 @@ impl PaypalConfig {
             webhook_id: webhook_id.into(),
             api_base: Self::DEFAULT_API_BASE.to_owned(),
             timeout: http::DEFAULT_TIMEOUT,
+            sdk_url: Self::DEFAULT_SDK_URL.to_owned(),
         }
     }
 }
@@ -78,6 +83,7 @@ impl fmt::Debug for PaypalConfig {
             .field("webhook_id", &self.webhook_id)
             .field("api_base", &self.api_base)
             .field("timeout", &self.timeout)
+            .field("sdk_url", &self.sdk_url)
             .finish()
     }
 }
@@ -90,6 +96,7 @@ pub struct Paypal {
     client_id: String,
     client_secret: String,
     webhook_id: String,
+    sdk_url: url::Url,
     /// A tokio mutex, held across the token request: concurrent calls that
     /// find no valid token wait for one fetch instead of each making their own.
     token: Arc<Mutex<Option<CachedToken>>>,
@@ -218,14 +225,37 @@ impl Paypal {
                 });
             }
         }
+        let sdk_url = url::Url::parse(&config.sdk_url)
+            .ok()
+            .filter(|u| {
+                matches!(u.scheme(), "http" | "https") && u.has_host() && u.query().is_none()
+            })
+            .ok_or(ConfigError::Invalid {
+                provider: NAME,
+                field: "sdk_url",
+                reason: "must be an http(s) URL without a query",
+            })?;
         Ok(Self {
             http: http::client(NAME, config.timeout)?,
             base: http::base_url(NAME, &config.api_base)?,
             client_id: config.client_id,
             client_secret: config.client_secret,
             webhook_id: config.webhook_id,
+            sdk_url,
             token: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The URL of PayPal's JavaScript SDK for buttons paying in `currency`,
+    /// captured at once (the page's `onApprove` calls the capture route).
+    pub fn sdk_script(&self, currency: &str) -> String {
+        let mut url = self.sdk_url.clone();
+        url.query_pairs_mut()
+            .append_pair("client-id", &self.client_id)
+            .append_pair("currency", currency)
+            .append_pair("intent", "capture")
+            .append_pair("components", "buttons");
+        url.to_string()
     }
 
     /// Captures an order the payer approved. `provider_payment_id` stays the

@@ -36,18 +36,27 @@ pub struct StripeConfig {
     /// Stripe's API, or a local stand-in in tests.
     pub api_base: String,
     pub timeout: Duration,
+    /// `pk_live_…` or `pk_test_…`: what the browser's Stripe.js needs to show
+    /// the Payment Element. Without it, cards are taken through the API only.
+    pub publishable_key: Option<String>,
+    /// Where browsers load Stripe.js from. Stripe requires its own copy in
+    /// production; a stand-in serves one in browser tests.
+    pub js_url: String,
 }
 
 impl StripeConfig {
     pub const DEFAULT_API_BASE: &'static str = "https://api.stripe.com";
+    pub const DEFAULT_JS_URL: &'static str = "https://js.stripe.com/v3/";
 
-    /// The default API base and a 10 s timeout.
+    /// The default API base and Stripe.js, a 10 s timeout, no publishable key.
     pub fn new(secret_key: impl Into<String>, webhook_secret: impl Into<String>) -> Self {
         Self {
             secret_key: secret_key.into(),
             webhook_secret: webhook_secret.into(),
             api_base: Self::DEFAULT_API_BASE.to_owned(),
             timeout: http::DEFAULT_TIMEOUT,
+            publishable_key: None,
+            js_url: Self::DEFAULT_JS_URL.to_owned(),
         }
     }
 
@@ -75,6 +84,8 @@ impl fmt::Debug for StripeConfig {
             .field("webhook_secret", &"***")
             .field("api_base", &self.api_base)
             .field("timeout", &self.timeout)
+            .field("publishable_key", &self.publishable_key)
+            .field("js_url", &self.js_url)
             .finish()
     }
 }
@@ -86,6 +97,15 @@ pub struct Stripe {
     base: String,
     secret_key: String,
     webhook_secret: String,
+    browser: Option<StripeBrowser>,
+}
+
+/// What a page needs to take a card with Stripe's Payment Element.
+#[derive(Clone, Debug)]
+pub struct StripeBrowser {
+    pub publishable_key: String,
+    /// Stripe.js.
+    pub js_url: String,
 }
 
 impl fmt::Debug for Stripe {
@@ -120,12 +140,76 @@ impl Stripe {
                 });
             }
         }
+        let browser = match config.publishable_key.filter(|k| !k.trim().is_empty()) {
+            None => None,
+            Some(key) if !key.starts_with("pk_") => {
+                return Err(ConfigError::Invalid {
+                    provider: NAME,
+                    field: "publishable_key",
+                    reason: "must start with pk_",
+                });
+            }
+            Some(key) => {
+                let js_url = url::Url::parse(&config.js_url)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                    .ok_or(ConfigError::Invalid {
+                        provider: NAME,
+                        field: "js_url",
+                        reason: "must be an http(s) URL",
+                    })?;
+                Some(StripeBrowser {
+                    publishable_key: key,
+                    js_url: js_url.to_string(),
+                })
+            }
+        };
         Ok(Self {
             http: http::client(NAME, config.timeout)?,
             base: http::base_url(NAME, &config.api_base)?,
             secret_key: config.secret_key,
             webhook_secret: config.webhook_secret,
+            browser,
         })
+    }
+
+    /// Set when a publishable key is configured: pages may then take cards
+    /// with the Payment Element.
+    pub fn browser(&self) -> Option<&StripeBrowser> {
+        self.browser.as_ref()
+    }
+
+    /// The client secret of a payment intent, for a page that shows the
+    /// Payment Element again (Stripe hands it out with the intent; it is not
+    /// stored here).
+    pub async fn client_secret(&self, intent_id: &str) -> Result<String, ProviderError> {
+        if intent_id.is_empty()
+            || !intent_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(ProviderError::InvalidRequest(format!(
+                "{intent_id:?} is not a payment intent id"
+            )));
+        }
+        let request = self
+            .http
+            .get(format!("{}/v1/payment_intents/{intent_id}", self.base))
+            .bearer_auth(&self.secret_key);
+        let (status, body) = http::send(NAME, request).await?;
+        if !status.is_success() {
+            return Err(stripe_error(status, &body));
+        }
+        let intent: PaymentIntentBody = http::parse_json(NAME, "payment intent", &body)?;
+        intent
+            .client_secret
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ProviderError::InvalidResponse(format!(
+                    "payment intent {} has no client secret",
+                    intent.id
+                ))
+            })
     }
 
     /// Verifies a webhook with the configured secret and Stripe's five-minute

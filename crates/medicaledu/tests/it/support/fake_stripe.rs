@@ -1,7 +1,7 @@
 //! A local server playing Stripe's API, and Stripe's side of its webhooks.
 //!
-//! [`FakeStripe::start`] serves `POST /v1/payment_intents` and
-//! `POST /v1/refunds` on an ephemeral port and records every request it gets
+//! [`FakeStripe::start`] serves `POST /v1/payment_intents`,
+//! `GET /v1/payment_intents/{id}` and `POST /v1/refunds` on an ephemeral port and records every request it gets
 //! ([`FakeStripe::calls`]). Intents are numbered `pi_1`, `pi_2`, … and refunds
 //! `re_n` from the same counter, so the first intent of a test is `pi_1` with
 //! client secret `pi_1_secret_x`. [`app_with_stripe`] starts the fake and the
@@ -13,9 +13,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::routing::post;
+use axum::routing::{get, post};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use medicaledu_store::Backend;
@@ -62,6 +62,16 @@ impl FakeStripe {
                         "id": format!("pi_{n}"), "object": "payment_intent", "client_secret": format!("pi_{n}_secret_x"),
                         "status": "requires_payment_method", "amount": field(&body, "amount").parse::<i64>().unwrap_or(0),
                         "currency": field(&body, "currency"),
+                    }))
+                }),
+            )
+            .route(
+                "/v1/payment_intents/{id}",
+                get(|State((calls, _)): State<(Calls, Arc<Mutex<u32>>)>, Path(id): Path<String>, headers: HeaderMap| async move {
+                    record(&calls, &format!("/v1/payment_intents/{id}"), &headers, "");
+                    axum::Json(json!({
+                        "id": id, "object": "payment_intent", "client_secret": format!("{id}_secret_x"),
+                        "status": "requires_payment_method",
                     }))
                 }),
             )
