@@ -427,3 +427,29 @@ pub async fn cancel(
         .map_err(|e| PageError::from_failure(&e))?;
     Ok(Redirect::to("/me").into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refund_consequence_is_stated_in_words() {
+        let en = Tr::default();
+        assert_eq!(
+            consequence_text(CancelConsequence::NothingPaid, "EUR 40.00", &en),
+            en.t("cancel-nothing-paid")
+        );
+        let refunded = consequence_text(CancelConsequence::Refunded, "EUR 40.00", &en);
+        assert!(refunded.contains("EUR 40.00"), "{refunded}");
+        assert!(refunded.contains("refunded in full"), "{refunded}");
+        let kept = consequence_text(CancelConsequence::NotRefunded, "EUR 40.00", &en);
+        assert!(
+            kept.contains("EUR 40.00") && kept.contains("not refunded"),
+            "{kept}"
+        );
+        let de = Tr::negotiate(Some("de"), None);
+        let erstattet = consequence_text(CancelConsequence::Refunded, "EUR 40.00", &de);
+        assert!(erstattet.contains("EUR 40.00"), "{erstattet}");
+        assert_ne!(erstattet, refunded, "German has its own words");
+    }
+}

@@ -131,7 +131,7 @@ pub async fn page(
     let mut lines = Vec::with_capacity(enrollments.items.len());
     for e in enrollments.items {
         let Some(course) = e.course else { continue };
-        let percent = e.enrollment.progress_percent.clamp(0, 100);
+        let (percent, progress_label) = view::progress(e.enrollment.progress_percent, tr);
         // Only a live enrollment opens the course's materials.
         let learning = if e.enrollment.status.is_live() {
             medicaledu_app::dashboard::learning_in(&ctx, actor, course.clone()).await?
@@ -143,7 +143,7 @@ pub async fn page(
             course_title: course.title,
             course_slug: course.slug,
             percent,
-            progress_label: tr.t_with("dashboard-progress", &[("percent", Arg::Number(percent))]),
+            progress_label,
             learn_href: learning.as_ref().and_then(crate::learn::continue_href),
         });
     }

@@ -16,6 +16,7 @@ use crate::form::Form;
 use crate::i18n::Arg;
 use crate::markdown;
 use crate::page::{Chrome, respond};
+use crate::view;
 use crate::visitor::Visitor;
 
 /// Longest idempotency key a form may carry (the API's limit too).
@@ -130,7 +131,7 @@ pub async fn page(
         (MaterialKind::Document | MaterialKind::Link, Some(url)) => Content::Link(url),
         _ => Content::Nothing,
     };
-    let percent = learning.enrollment.progress_percent.clamp(0, 100);
+    let (percent, progress_label) = view::progress(learning.enrollment.progress_percent, tr);
     let page = LearnPage {
         chrome: Chrome::new(&ctx, &visitor, material.title.clone()).await?,
         course_title: learning.course.title.clone(),
@@ -151,7 +152,7 @@ pub async fn page(
         done: learning.completed.contains(&material.id),
         course_complete: learning.enrollment.completed_at.is_some(),
         percent,
-        progress_label: tr.t_with("dashboard-progress", &[("percent", Arg::Number(percent))]),
+        progress_label,
         key: Id::generate().to_string(),
     };
     Ok(respond(&ctx, &visitor, &page))

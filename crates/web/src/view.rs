@@ -4,7 +4,7 @@
 use chrono::Locale;
 use medicaledu_domain::{Currency, Money, TimeZone, Timestamp};
 
-use crate::i18n::Tr;
+use crate::i18n::{Arg, Tr};
 
 /// The chrono locale for a page language (names of days and months).
 fn locale(tr: &Tr) -> Locale {
@@ -66,6 +66,16 @@ pub fn cme_hours(hundredths: i64) -> Option<String> {
     })
 }
 
+/// A progress bar's value (0 to 100, whatever the stored percent) and the
+/// words that name it for screen readers.
+pub fn progress(percent: i64, tr: &Tr) -> (i64, String) {
+    let percent = percent.clamp(0, 100);
+    (
+        percent,
+        tr.t_with("dashboard-progress", &[("percent", Arg::Number(percent))]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +128,18 @@ mod tests {
         assert_eq!(
             money(0, "EUR", &Tr::negotiate(Some("de"), None)),
             "Kostenlos"
+        );
+    }
+
+    #[test]
+    fn progress_is_bounded_and_spoken() {
+        let en = Tr::default();
+        assert_eq!(progress(40, &en), (40, "40% complete".to_owned()));
+        assert_eq!(progress(130, &en).0, 100);
+        assert_eq!(progress(-5, &en).0, 0);
+        assert_eq!(
+            progress(100, &Tr::negotiate(Some("de"), None)).1,
+            "100 % abgeschlossen"
         );
     }
 
