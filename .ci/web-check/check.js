@@ -194,6 +194,8 @@ async function journey(browser, run, { javaScript, record }) {
   await page.getByRole('link', { name: 'Continue learning' }).click();
   await page.waitForURL(/\/learn\//);
   if (record) { await axe(page, 'a learning page'); await shoot(page, 'learn'); }
+  // With JavaScript the page reports the time spent reading when it is left.
+  if (javaScript) await page.waitForTimeout(2500);
   await page.getByRole('button', { name: 'Mark as complete' }).click();
   check(await page.getByText('You completed this course').isVisible(), `completing the only required material completes the course (${mode})`);
   await page.goto(`${base}/courses/${course.slug}`);
@@ -203,6 +205,13 @@ async function journey(browser, run, { javaScript, record }) {
   await rating.getByRole('button', { name: 'Rate this course' }).click();
   await page.getByText(`Clear and practical ${run}`).waitFor();
   check(await page.getByText(`Clear and practical ${run}`).isVisible(), `the course's rating and review show on its page (${mode})`);
+  if (javaScript) {
+    const mine = await (await page.request.get(`${base}/api/v1/me/enrollments`)).json();
+    const enrollment = mine.items.find((e) => e.course_id === course.id);
+    const progress = await (await page.request.get(`${base}/api/v1/enrollments/${enrollment.id}/progress`)).json();
+    const spent = progress.items.reduce((sum, row) => sum + row.time_spent_seconds, 0);
+    check(spent >= 2, `the learning page reported the time spent reading (${spent} s)`);
+  }
 
   if (record) {
     for (const [route, name] of [['/me/account', 'the account page'], ['/me/sessions', 'the sessions page'], ['/me/notifications/settings', 'the notification settings']]) {

@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::dashboard::Learning;
 use medicaledu_app::enrollments::RecordProgress;
@@ -58,6 +59,9 @@ struct LearnPage {
     progress_label: String,
     /// A fresh idempotency key per rendering: a double submit counts once.
     key: String,
+    /// Where the page's script reports time spent reading.
+    time_url: String,
+    learn_js: String,
 }
 
 pub fn learn_href(slug: &str, material: Id) -> String {
@@ -154,6 +158,8 @@ pub async fn page(
         percent,
         progress_label,
         key: Id::generate().to_string(),
+        time_url: format!("{}/time", learn_href(slug, material.id)),
+        learn_js: crate::assets::url("learn.js"),
     };
     Ok(respond(&ctx, &visitor, &page))
 }
@@ -190,6 +196,54 @@ pub async fn complete(
     };
     match medicaledu_app::enrollments::record_progress(&ctx, actor, &visitor.meta, input).await {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => Err(PageError::from_failure(&e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TimeForm {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    seconds: i64,
+}
+
+/// Longest stretch one report may add: the page reports every minute and when
+/// it is left, so more than an hour is not a report of reading time.
+const MAX_REPORTED_SECONDS: i64 = 3600;
+
+/// `POST /learn/{slug}/{material_id}/time`: the learning page's script
+/// reporting time spent reading (while the page is visible), each report
+/// with its own idempotency key so a resent report counts once. 204, or
+/// 422 for a report out of range.
+pub async fn time_spent(
+    State(ctx): State<AppContext>,
+    Path((slug, material_id)): Path<(String, String)>,
+    Form { visitor, data }: Form<TimeForm>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&material_id)?;
+    let back = learn_href(&slug, id);
+    let (actor, learning) = match learning_of(&ctx, &visitor, &slug, &back).await? {
+        Ok(found) => found,
+        Err(_) => return Err(PageError::NotFound),
+    };
+    let key = Some(data.key).filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS);
+    if key.is_none() || !(1..=MAX_REPORTED_SECONDS).contains(&data.seconds) {
+        return Ok(StatusCode::UNPROCESSABLE_ENTITY.into_response());
+    }
+    let input = RecordProgress {
+        enrollment_id: learning.enrollment.id,
+        material_id: id,
+        update: ProgressUpdate {
+            percent: None,
+            position_seconds: None,
+            time_spent_delta_seconds: Some(data.seconds),
+            completed: None,
+        },
+        request_key: key,
+    };
+    match medicaledu_app::enrollments::record_progress(&ctx, actor, &visitor.meta, input).await {
+        Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(e) => Err(PageError::from_failure(&e)),
     }
 }

@@ -56,6 +56,7 @@ pub fn router(ctx: AppContext) -> Router {
             "/learn/{slug}/{material_id}/complete",
             post(learn::complete),
         )
+        .route("/learn/{slug}/{material_id}/time", post(learn::time_spent))
         .route("/book/{slot_id}", get(booking::page).post(booking::book))
         .route("/bookings/{id}", get(booking::status))
         .route("/bookings/{id}/pay", post(booking::pay))

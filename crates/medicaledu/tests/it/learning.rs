@@ -13,6 +13,7 @@ both_backends!(
     an_enrolled_student_learns_a_course_to_its_end,
     students_rate_a_course_and_its_instructor_from_the_course_page,
     a_student_moves_a_booking_to_another_session,
+    reading_time_is_reported_once_per_key,
 );
 
 /// A browser's cookie jar, kept by hand so the test sees every cookie (as in
@@ -501,4 +502,88 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
         html.contains("A booking can be moved at most 2 times"),
         "{html}"
     );
+}
+
+async fn reading_time_is_reported_once_per_key(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let instructor = app.user("time-teacher@example.org", "instructor").await;
+    let course = app.course(&instructor).title("Triage").create().await;
+    let slug = slug_of(&app, &course).await;
+    let student = app.user("reader@example.org", "student").await;
+    let mut jar = Jar::signed_in(&student);
+    enroll(&app, &mut jar, &slug).await;
+    let (_, me) = page(&app, &mut jar, "/me").await;
+    let material_page = first_link(&me, "/learn/");
+    let (_, html) = page(&app, &mut jar, &material_page).await;
+    let time_url = format!("{material_page}/time");
+    assert!(
+        html.contains(&format!("data-time-url=\"{time_url}\"")),
+        "{html}"
+    );
+    let token = csrf_of(&html);
+
+    // The same report twice (a resend) counts once; another report adds up.
+    for (key, seconds) in [("r-1", "45"), ("r-1", "45"), ("r-2", "15")] {
+        let sent = post_form(
+            &app,
+            &mut jar,
+            &time_url,
+            &[("csrf", token.as_str()), ("key", key), ("seconds", seconds)],
+        )
+        .await;
+        assert_eq!(sent.status(), 204);
+    }
+    for refused in [
+        vec![("csrf", token.as_str()), ("key", "r-3"), ("seconds", "0")],
+        vec![
+            ("csrf", token.as_str()),
+            ("key", "r-4"),
+            ("seconds", "3601"),
+        ],
+        vec![("csrf", token.as_str()), ("seconds", "10")],
+    ] {
+        assert_eq!(
+            post_form(&app, &mut jar, &time_url, &refused)
+                .await
+                .status(),
+            422
+        );
+    }
+    let without_token = post_form(
+        &app,
+        &mut jar,
+        &time_url,
+        &[("key", "r-5"), ("seconds", "10")],
+    )
+    .await;
+    assert_eq!(without_token.status(), 403);
+
+    let enrollments = json_of(
+        app.send(Method::GET, "/api/v1/me/enrollments", &student, None)
+            .await,
+    )
+    .await;
+    let enrollment = enrollments["items"][0]["id"]
+        .as_str()
+        .expect("enrollment")
+        .to_owned();
+    let progress = json_of(
+        app.send(
+            Method::GET,
+            &format!("/api/v1/enrollments/{enrollment}/progress"),
+            &student,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let spent: i64 = progress["items"]
+        .as_array()
+        .expect("progress rows")
+        .iter()
+        .map(|row| row["time_spent_seconds"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(spent, 60, "{progress}");
 }
