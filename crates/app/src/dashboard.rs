@@ -11,6 +11,7 @@ use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::enrollments::{self, EnrollmentRow};
 use medicaledu_store::materials::{self, MaterialRow};
 use medicaledu_store::slots::{self, SlotRow};
+use medicaledu_store::users;
 
 use crate::bookings::BookingListInput;
 use crate::{Actor, AppContext, Internal, ReadError};
@@ -21,6 +22,8 @@ pub struct BookingDetail {
     pub booking: BookingRow,
     pub slot: SlotRow,
     pub course: CourseRow,
+    /// The name of the course's instructor, who leads the session.
+    pub instructor_name: String,
 }
 
 /// What cancelling a booking now would do about its payment.
@@ -103,10 +106,17 @@ async fn with_session(ctx: &AppContext, booking: BookingRow) -> Result<BookingDe
     let course = courses::find_by_id_any(&ctx.db, slot.course_id)
         .await?
         .ok_or_else(|| Internal::invariant("slot without its course"))?;
+    // An instructor's account may be deleted since (soft deletes keep the
+    // row), so the name is read whatever the account's state.
+    let instructor_name = users::find_by_id_any(&ctx.db, course.instructor_id)
+        .await?
+        .map(|u| u.full_name)
+        .unwrap_or_default();
     Ok(BookingDetail {
         booking,
         slot,
         course,
+        instructor_name,
     })
 }
 

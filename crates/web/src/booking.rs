@@ -296,6 +296,7 @@ pub async fn status(
         booking,
         slot,
         course,
+        ..
     } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
         .await
         .map_err(|e| PageError::from_failure(&e))?;

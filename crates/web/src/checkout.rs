@@ -89,6 +89,7 @@ pub async fn card(
         booking,
         slot,
         course,
+        ..
     } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
         .await
         .map_err(|e| PageError::from_failure(&e))?;
@@ -169,6 +170,7 @@ pub async fn paypal(
         booking,
         slot,
         course,
+        ..
     } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
         .await
         .map_err(|e| PageError::from_failure(&e))?;

@@ -23,6 +23,7 @@ pub struct BookingLine {
     pub when: String,
     pub course_title: String,
     pub course_slug: String,
+    pub instructor: String,
     pub status: String,
     pub pending: bool,
     pub hold: Option<String>,
@@ -66,6 +67,7 @@ fn line(detail: &BookingDetail, visitor: &Visitor) -> BookingLine {
         id: booking.id.to_string(),
         course_title: detail.course.title.clone(),
         course_slug: detail.course.slug.clone(),
+        instructor: detail.instructor_name.clone(),
         status: tr.t(&format!("status-{}", booking.status)),
         pending: booking.status == BookingStatus::Pending,
         hold: booking

@@ -84,6 +84,7 @@ async fn draw(
         booking,
         slot,
         course,
+        ..
     } = medicaledu_app::dashboard::my_booking(ctx, actor, id)
         .await
         .map_err(|e| PageError::from_failure(&e))?;

@@ -564,6 +564,10 @@ async fn a_student_books_a_free_session_sees_it_and_cancels_it(backend: Backend)
     assert!(me.contains("Upcoming sessions") && me.contains("My courses"));
     assert!(me.contains("Basic life support"));
     assert!(
+        me.contains("Basic life support</a> · Dr. Test ·"),
+        "an upcoming session names its instructor"
+    );
+    assert!(
         me.contains("<progress"),
         "the enrollment shows its progress"
     );
