@@ -112,6 +112,13 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(config.max_connections)
                     .acquire_timeout(config.acquire_timeout)
+                    // A SQLite connection is a file and a thread in this
+                    // process, with no network to lose: pinging it on every
+                    // acquire (sqlx's default) only adds a round trip to its
+                    // thread per query. What can go wrong with one, a
+                    // transaction left open by a failed commit, is checked
+                    // below.
+                    .test_before_acquire(false)
                     .before_acquire(|conn, _| Box::pin(leaves_no_transaction(conn)))
                     .connect_with(options)
                     .await
