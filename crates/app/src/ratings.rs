@@ -2,6 +2,7 @@
 
 use medicaledu_domain::{CourseStatus, Id, RatingValue, Review, Role};
 use medicaledu_store::Tx;
+use medicaledu_store::courses::CourseRow;
 use medicaledu_store::ratings::{self, RateError, RatingRow};
 use medicaledu_store::{courses, enrollments, users};
 use serde_json::json;
@@ -228,17 +229,39 @@ pub async fn list_ratings(
     if !exists {
         return Err(ReadError::NotFound(what));
     }
-    let rows = ratings::list(&ctx.db, target, target_id, request.after, request.limit + 1).await?;
-    let rows = page(rows, request.limit, |r| (r.created_at, r.id));
-    let mut items = Vec::with_capacity(rows.items.len());
-    for rating in rows.items {
-        let rater_name = users::find_by_id_any(&ctx.db, rating.rater_id)
-            .await?
-            .map(|u| u.full_name);
-        items.push(RatingWithRater { rating, rater_name });
+    ratings_page(ctx, target, target_id, request).await
+}
+
+/// The reviews of a published course already read by the caller (the
+/// course page has it), newest first.
+pub async fn course_reviews(
+    ctx: &AppContext,
+    course: &CourseRow,
+    request: PageRequest,
+) -> Result<Page<RatingWithRater>, ReadError> {
+    if course.status != CourseStatus::Published || course.deleted_at.is_some() {
+        return Err(ReadError::NotFound("Course"));
     }
+    ratings_page(ctx, Target::Course, course.id, request).await
+}
+
+async fn ratings_page(
+    ctx: &AppContext,
+    target: Target,
+    target_id: Id,
+    request: PageRequest,
+) -> Result<Page<RatingWithRater>, ReadError> {
+    let rows = ratings::list(&ctx.db, target, target_id, request.after, request.limit + 1).await?;
+    let rows = page(rows, request.limit, |r| (r.rating.created_at, r.rating.id));
     Ok(Page {
-        items,
+        items: rows
+            .items
+            .into_iter()
+            .map(|r| RatingWithRater {
+                rating: r.rating,
+                rater_name: r.rater_name,
+            })
+            .collect(),
         next_cursor: rows.next_cursor,
     })
 }

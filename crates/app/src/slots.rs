@@ -588,11 +588,24 @@ pub async fn for_course_seen_by(
     course_id: Id,
     input: WindowInput,
 ) -> Result<Vec<SlotRow>, ReadError> {
-    let window = window(&input, *ctx.now().as_datetime())?;
     let course = courses::find_live(&ctx.db, course_id)
         .await?
-        .filter(|c| c.status == CourseStatus::Published)
         .ok_or(ReadError::NotFound("Course"))?;
+    of_course(ctx, viewer, &course, input).await
+}
+
+/// Bookable slots of a course the caller has already read (the course page
+/// has it); a course that is not published has none to offer.
+pub async fn of_course(
+    ctx: &AppContext,
+    viewer: Option<&Actor>,
+    course: &CourseRow,
+    input: WindowInput,
+) -> Result<Vec<SlotRow>, ReadError> {
+    let window = window(&input, *ctx.now().as_datetime())?;
+    if course.status != CourseStatus::Published || course.deleted_at.is_some() {
+        return Err(ReadError::NotFound("Course"));
+    }
     bookable(ctx, viewer, Some(course.id), course.instructor_id, window).await
 }
 

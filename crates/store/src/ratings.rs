@@ -199,19 +199,31 @@ pub async fn list(
     target_id: Id,
     before: Option<(Timestamp, Id)>,
     limit: i64,
-) -> Result<Vec<RatingRow>, sqlx::Error> {
+) -> Result<Vec<RatingWithName>, sqlx::Error> {
     let (before_at, before_id) = before.unzip();
+    // The rater's name comes with the rating (one query for a page of
+    // reviews); a deleted account keeps its name, as soft deletes keep rows.
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM {} WHERE {} = $1 AND deleted_at IS NULL \
-           AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-         ORDER BY created_at DESC, id DESC LIMIT $4",
-        columns(target),
-        target.ratings_table(),
-        target.target_column()
+        "SELECT r.id, r.rater_id, r.{column} AS target_id, r.rating, r.review, r.created_at, \
+                r.updated_at, u.full_name AS rater_name \
+         FROM {table} r LEFT JOIN users u ON u.id = r.rater_id \
+         WHERE r.{column} = $1 AND r.deleted_at IS NULL \
+           AND ($2 IS NULL OR r.created_at < $2 OR (r.created_at = $2 AND r.id < $3)) \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT $4",
+        column = target.target_column(),
+        table = target.ratings_table(),
     ));
     on_db!(db, pool => {
         sqlx::query_as(sql).bind(target_id).bind(before_at).bind(before_id).bind(limit).fetch_all(pool).await
     })
+}
+
+/// A rating with its rater's name, as lists show it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RatingWithName {
+    #[sqlx(flatten)]
+    pub rating: RatingRow,
+    pub rater_name: Option<String>,
 }
 
 /// Whether the student has had a session with the instructor marked completed.

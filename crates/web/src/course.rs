@@ -108,9 +108,10 @@ pub async fn render(
     let zone = &visitor.zone;
     let to =
         Timestamp::from(*ctx.now().as_datetime() + chrono::Duration::days(SESSIONS_AHEAD_DAYS));
-    let slots = match medicaledu_app::slots::for_course(
+    let slots = match medicaledu_app::slots::of_course(
         ctx,
-        course.id,
+        None,
+        &course,
         WindowInput {
             from: None,
             to: Some(to.as_datetime().to_rfc3339()),
@@ -145,10 +146,9 @@ pub async fn render(
             }),
         }
     }
-    let reviews = medicaledu_app::ratings::list_ratings(
+    let reviews = medicaledu_app::ratings::course_reviews(
         ctx,
-        Target::Course,
-        course.id,
+        &course,
         PageRequest {
             after: None,
             limit: REVIEWS_SHOWN,
