@@ -118,8 +118,9 @@ async function shoot(page, name) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-async function signUp(page, email) {
+async function signUp(page, email, { audit = false } = {}) {
   await page.goto(`${base}/signup`);
+  if (audit) { await axe(page, 'the sign-up page'); await shoot(page, 'signup'); }
   await page.getByLabel('Full name').fill('Sam Student');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -141,7 +142,7 @@ async function journey(browser, run, { javaScript, record }) {
 
   await page.goto(`${base}/`);
   if (record) { await axe(page, 'the home page'); await shoot(page, 'home'); }
-  await signUp(page, `student-${run}@example.org`);
+  await signUp(page, `student-${run}@example.org`, { audit: record });
   check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `signed up and signed in (${mode})`);
   check(await page.getByText('Sam Student').first().isVisible(), 'the header names the user');
 
@@ -177,7 +178,15 @@ async function journey(browser, run, { javaScript, record }) {
   check(await page.getByRole('heading', { name: 'Upcoming sessions' }).isVisible(), 'the dashboard lists upcoming sessions');
   check(await page.getByRole('heading', { name: 'My courses' }).isVisible(), 'the dashboard lists my courses');
   check((await page.locator('progress').count()) >= 1, 'each enrollment shows its progress');
-  if (record) { await axe(page, 'the dashboard'); await shoot(page, 'dashboard'); }
+  if (record) {
+    await axe(page, 'the dashboard');
+    await shoot(page, 'dashboard');
+    await page.getByRole('link', { name: /^Reschedule the booking of / }).first().click();
+    await page.getByRole('heading', { name: 'Move to another session' }).waitFor();
+    await axe(page, 'the reschedule page');
+    await shoot(page, 'reschedule');
+    await page.goto(`${base}/me`);
+  }
   await page.getByRole('link', { name: /^Cancel the booking of / }).first().click();
   check(await page.getByText('Nothing was paid').isVisible(), 'cancelling states the refund consequence first');
   if (record) { await axe(page, 'the cancel confirmation'); await shoot(page, 'cancel'); }

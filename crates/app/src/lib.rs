@@ -12,6 +12,7 @@ pub mod accounts;
 mod actor;
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod bookings;
 pub mod calendar;
 mod client;

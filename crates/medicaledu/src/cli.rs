@@ -254,6 +254,16 @@ pub enum Command {
     /// Deliver notifications (email, SMS, push) without serving HTTP; run as
     /// many as needed, on any machine that reaches the database.
     Worker,
+    /// Write a consistent, checked copy of the SQLite database while the
+    /// server keeps serving (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist.
+    #[arg(long)]
+    pub output: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

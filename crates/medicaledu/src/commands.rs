@@ -8,7 +8,8 @@ use tokio::sync::watch;
 use clap::Parser;
 
 use crate::cli::{
-    AdminCommand, BareServe, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat, ServeArgs,
+    AdminCommand, BackupArgs, BareServe, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat,
+    ServeArgs,
 };
 use crate::config::Config;
 
@@ -33,7 +34,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::CreateUser(args)) => {
             crate::admin::create_user(&config, args).await
         }
+        Command::Backup(args) => backup(&config, &args).await,
     }
+}
+
+async fn backup(config: &Config, args: &BackupArgs) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    if db.backend() == medicaledu_store::Backend::Postgres {
+        anyhow::bail!(
+            "medicaledu backup copies SQLite databases; back up PostgreSQL with its own tool: \
+             pg_dump --format=custom --file medicaledu.dump DATABASE_URL (restore with pg_restore)"
+        );
+    }
+    let report = medicaledu_app::backup::backup(&db, &args.output).await?;
+    db.close().await;
+    println!(
+        "backed up to {} ({} bytes, integrity check ok) in {:.1} s",
+        report.path.display(),
+        report.bytes,
+        report.took.as_secs_f64()
+    );
+    Ok(())
 }
 
 pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {

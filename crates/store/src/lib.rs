@@ -4,6 +4,7 @@
 //! [`on_tx!`], which compile the same code for each backend's concrete types.
 
 pub mod audit;
+pub mod backup;
 pub mod bookings;
 pub mod courses;
 mod db;
