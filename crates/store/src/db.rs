@@ -151,11 +151,6 @@ impl Db {
         }
     }
 
-    /// Round-trips a trivial query: the readiness probe.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        crate::on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
-    }
-
     /// Begins a write transaction (see [`Tx`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {

@@ -59,6 +59,22 @@ impl Db {
             .collect())
     }
 
+    /// The versions this build carries that the database has not applied
+    /// (successfully): a server finding any is not ready to serve. Also the
+    /// readiness probe's round trip to the database.
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let applied = self.applied_versions().await?;
+        let migrator = match self.backend() {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        };
+        Ok(migrator
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
     async fn applied_versions(&self) -> Result<Vec<i64>, sqlx::Error> {
         let exists: bool = match self {
             Db::Sqlite(pool) => {

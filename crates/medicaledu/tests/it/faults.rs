@@ -318,6 +318,7 @@ async fn idle_connections_and_stalled_bodies_time_out(backend: Backend) {
 }
 
 both_backends!(
+    not_ready_until_every_migration_is_applied,
     the_client_address_is_counted_from_the_trusted_proxies,
     without_trusted_proxies_forwarded_for_is_ignored,
     an_origin_must_match_scheme_and_port,
@@ -606,4 +607,55 @@ async fn a_full_sqlite_disk_is_507_and_writes_recover() {
     for n in 1000..1005 {
         assert_eq!(register(n).await.status(), 201, "writes recover");
     }
+}
+
+/// A server started with `--no-migrate` before the migrations ran (another
+/// replica or `medicaledu migrate` applies them) stays out of the load
+/// balancer's rotation until they are applied.
+async fn not_ready_until_every_migration_is_applied(backend: Backend) {
+    let Some(test_db) = crate::support::TestDb::empty(backend).await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local addr").to_string();
+    let ctx = medicaledu_app::AppContext::new(test_db.db.clone(), test_settings())
+        .expect("valid settings");
+    tokio::spawn(medicaledu::server::serve_with(
+        listener,
+        ctx,
+        medicaledu::server::Limits::default(),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let readyz = format!("http://{address}/readyz");
+
+    let started = Instant::now();
+    let before = client.get(&readyz).send().await.expect("readyz");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered within a second"
+    );
+    assert_eq!(before.status(), 503);
+    assert!(before.headers().contains_key("retry-after"));
+    let problem: Value = before.json().await.expect("a problem document");
+    assert_eq!(problem["code"], "unavailable");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not applied"),
+        "{problem}"
+    );
+    let live = client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(live.status(), 200, "liveness does not depend on migrations");
+
+    test_db.db.migrate().await.expect("migrate");
+    let after = client.get(&readyz).send().await.expect("readyz");
+    assert_eq!(after.status(), 200);
 }
