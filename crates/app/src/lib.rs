@@ -19,6 +19,7 @@ mod client;
 mod context;
 pub mod courses;
 pub mod dashboard;
+pub mod demo;
 pub mod enrollments;
 mod error;
 pub mod health;

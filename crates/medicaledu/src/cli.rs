@@ -257,6 +257,16 @@ pub enum Command {
     /// Write a consistent, checked copy of the SQLite database while the
     /// server keeps serving (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
+    /// Fill an empty database with a believable demo platform and print the
+    /// accounts to sign in with.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Add the demo data even though the database already has accounts.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,8 @@ use tokio::sync::watch;
 use clap::Parser;
 
 use crate::cli::{
-    AdminCommand, BackupArgs, BareServe, Cli, Command, ExportArgs, SchemaCommand, SchemaFormat,
-    ServeArgs,
+    AdminCommand, BackupArgs, BareServe, Cli, Command, DemoArgs, ExportArgs, SchemaCommand,
+    SchemaFormat, ServeArgs,
 };
 use crate::config::Config;
 
@@ -35,7 +35,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::admin::create_user(&config, args).await
         }
         Command::Backup(args) => backup(&config, &args).await,
+        Command::Demo(args) => demo(&config, &args).await,
     }
+}
+
+async fn demo(config: &Config, args: &DemoArgs) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    db.migrate().await?;
+    let ctx = AppContext::new(db.clone(), config.settings.clone())?;
+    let report = medicaledu_app::demo::fill(&ctx, args.force).await?;
+    db.close().await;
+    println!(
+        "demo platform ready: {} courses, {} sessions, {} bookings, {} reviews; promo codes {}",
+        report.courses,
+        report.sessions,
+        report.bookings,
+        report.ratings,
+        report.promo_codes.join(", ")
+    );
+    println!(
+        "every account's password: {}",
+        medicaledu_app::demo::DEMO_PASSWORD
+    );
+    println!("  administrator: {}", medicaledu_app::demo::ADMIN_EMAIL);
+    println!("  instructors:   {}", report.instructors.join(", "));
+    println!("  students:      {}", report.students.join(", "));
+    Ok(())
 }
 
 async fn backup(config: &Config, args: &BackupArgs) -> anyhow::Result<()> {

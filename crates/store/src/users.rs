@@ -112,6 +112,11 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<UserRow, InsertUs
     })
 }
 
+/// How many accounts exist, deleted ones included.
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(pool).await)
+}
+
 pub async fn find_live_by_id(db: &Db, id: Id) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL"

@@ -37,7 +37,11 @@ impl CourseCard {
             title: row.title.clone(),
             summary: row.summary.clone(),
             category: row.category.clone(),
-            specialty: row.specialty.clone(),
+            // "Cardiology · Cardiology" says nothing twice.
+            specialty: row
+                .specialty
+                .clone()
+                .filter(|specialty| !specialty.eq_ignore_ascii_case(&row.category)),
             level: level_name(row.level.as_str(), tr),
             rating: rating_text(row.rating_sum, row.rating_count, tr),
             price: view::money(row.price_minor, &row.currency, tr),

@@ -144,6 +144,24 @@ mod tests {
     }
 
     #[test]
+    fn rating_counts_agree_in_number() {
+        let en = Tr::default();
+        assert_eq!(
+            crate::catalog::rating_text(4, 1, &en),
+            "Rated 4.0 of 5 (1 rating)"
+        );
+        assert_eq!(
+            crate::catalog::rating_text(9, 2, &en),
+            "Rated 4.5 of 5 (2 ratings)"
+        );
+        let de = Tr::negotiate(Some("de"), None);
+        assert_eq!(
+            crate::catalog::rating_text(4, 1, &de),
+            "4.0 von 5 (1 Bewertung)"
+        );
+    }
+
+    #[test]
     fn ratings_and_credit_hours() {
         assert_eq!(rating(9, 2), Some("4.5".into()));
         assert_eq!(rating(0, 0), None);

@@ -354,7 +354,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
     assert_eq!(location(&rated), format!("{course_path}#instructor"));
     let (_, course_page) = page(&app, &mut jar, &course_path).await;
     assert!(
-        course_page.contains("Rated 4.0 of 5 (1 ratings)"),
+        course_page.contains("Rated 4.0 of 5 (1 rating)"),
         "{course_page}"
     );
 

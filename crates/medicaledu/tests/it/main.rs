@@ -9,6 +9,7 @@ mod backup;
 mod catalog;
 mod cli;
 mod commerce;
+mod demo;
 mod diagram;
 mod faults;
 mod http;

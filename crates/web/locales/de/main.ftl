@@ -52,7 +52,10 @@ level-beginner = Einsteiger
 level-intermediate = Fortgeschritten
 level-advanced = Experte
 rating-none = Noch nicht bewertet
-rating-value = { $rating } von 5 ({ $count } Bewertungen)
+rating-value = { $rating } von 5 ({ $count ->
+    [one] 1 Bewertung
+   *[other] { $count } Bewertungen
+})
 price-free = Kostenlos
 cme-hours = { $hours } CME-Stunden
 by-instructor = von { $name }

@@ -52,7 +52,10 @@ level-beginner = Beginner
 level-intermediate = Intermediate
 level-advanced = Advanced
 rating-none = Not rated yet
-rating-value = Rated { $rating } of 5 ({ $count } ratings)
+rating-value = Rated { $rating } of 5 ({ $count ->
+    [one] 1 rating
+   *[other] { $count } ratings
+})
 price-free = Free
 cme-hours = { $hours } CME credit hours
 by-instructor = by { $name }
