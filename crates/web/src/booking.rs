@@ -9,7 +9,9 @@ use medicaledu_app::bookings::{BookError, BookInput};
 use medicaledu_app::dashboard::{BookingDetail, CancelConsequence};
 use medicaledu_app::promo::PreviewError;
 use medicaledu_app::{Actor, AppContext};
-use medicaledu_domain::{BookingRuleError, BookingStatus, Id, Role};
+use medicaledu_domain::{
+    BookingRuleError, BookingStatus, Id, PaymentKind, PaymentProvider, PaymentStatus, Role,
+};
 use medicaledu_payments::ProviderName;
 use serde::Deserialize;
 
@@ -274,6 +276,8 @@ struct BookingPage {
     pending: bool,
     card: bool,
     paypal: bool,
+    /// A manual payment is already on its way; no need to offer it again.
+    manual_chosen: bool,
 }
 
 fn status_name(status: BookingStatus, tr: &Tr) -> String {
@@ -302,6 +306,17 @@ pub async fn status(
         .map_err(|e| PageError::from_failure(&e))?;
     let tr = &visitor.tr;
     let pending = booking.status == BookingStatus::Pending;
+    // Chosen to pay at the venue / by invoice: say so, and offer it no more.
+    let paying_manually = pending
+        && medicaledu_app::payments::booking_payments(&ctx, actor, booking.id)
+            .await
+            .map_err(|e| PageError::from_failure(&e))?
+            .iter()
+            .any(|p| {
+                p.provider == PaymentProvider::Manual
+                    && p.kind == PaymentKind::Charge
+                    && p.status == PaymentStatus::Pending
+            });
     let (heading, status_text) = match booking.status {
         BookingStatus::Confirmed => (tr.t("booking-confirmed-title"), tr.t("booking-confirmed")),
         BookingStatus::Pending => {
@@ -309,16 +324,16 @@ pub async fn status(
             let minutes = (*until.as_datetime() - *ctx.now().as_datetime())
                 .num_minutes()
                 .max(0);
-            (
-                tr.t("booking-pending-title"),
+            let until = Arg::Text(view::when(until, &visitor.zone, tr));
+            let text = if paying_manually {
+                tr.t_with("booking-pending-manual", &[("until", until)])
+            } else {
                 tr.t_with(
                     "booking-pending",
-                    &[
-                        ("until", Arg::Text(view::when(until, &visitor.zone, tr))),
-                        ("minutes", Arg::Number(minutes)),
-                    ],
-                ),
-            )
+                    &[("until", until), ("minutes", Arg::Number(minutes))],
+                )
+            };
+            (tr.t("booking-pending-title"), text)
         }
         other => (
             tr.t("booking-other-title"),
@@ -340,6 +355,7 @@ pub async fn status(
         pending,
         card: pending && checkout::card_available(&ctx),
         paypal: pending && checkout::paypal_available(&ctx),
+        manual_chosen: paying_manually,
     };
     Ok(respond(&ctx, &visitor, &page))
 }

@@ -642,7 +642,16 @@ async fn a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it(ba
         .to_owned();
     let (_, pending) = page(&app, &mut jar, &status_page).await;
     assert!(pending.contains("Awaiting payment"), "{pending}");
-    assert!(pending.contains("minutes left"));
+    assert!(
+        pending.contains(
+            "Pay at the venue or by invoice; it is confirmed once the payment is recorded."
+        ),
+        "{pending}"
+    );
+    assert!(
+        !pending.contains("value=\"manual\""),
+        "paying at the venue is not offered twice"
+    );
 
     let booking_id = status_page.trim_start_matches("/bookings/");
     let payments = json_of(
