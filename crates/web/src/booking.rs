@@ -53,6 +53,26 @@ pub(crate) fn parse_id(id: &str) -> Result<Id, PageError> {
     id.parse().map_err(|_| PageError::NotFound)
 }
 
+/// The signed-in student's own booking named by the path's `id`, for a page
+/// at `/bookings/{id}{page}`; anyone else is sent to sign in first (and back
+/// here), refused, or told it does not exist.
+pub(crate) async fn own_booking<'a>(
+    ctx: &AppContext,
+    visitor: &'a Visitor,
+    id: &str,
+    page: &str,
+) -> Result<Result<(&'a Actor, BookingDetail), Response>, PageError> {
+    let id = parse_id(id)?;
+    let actor = match student(visitor, &format!("/bookings/{id}{page}")) {
+        Ok(actor) => actor,
+        Err(detour) => return Ok(Err(detour.into_response())),
+    };
+    let detail = medicaledu_app::dashboard::my_booking(ctx, actor, id)
+        .await
+        .map_err(|e| PageError::from_failure(&e))?;
+    Ok(Ok((actor, detail)))
+}
+
 pub struct ProviderChoice {
     pub value: &'static str,
     pub label: String,
@@ -291,19 +311,16 @@ pub async fn status(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
-    let actor = match student(&visitor, &format!("/bookings/{id}")) {
-        Ok(actor) => actor,
-        Err(detour) => return Ok(detour.into_response()),
+    let (actor, detail) = match own_booking(&ctx, &visitor, &id, "").await? {
+        Ok(found) => found,
+        Err(detour) => return Ok(detour),
     };
     let BookingDetail {
         booking,
         slot,
         course,
         ..
-    } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
-        .await
-        .map_err(|e| PageError::from_failure(&e))?;
+    } = detail;
     let tr = &visitor.tr;
     let pending = booking.status == BookingStatus::Pending;
     // Chosen to pay at the venue / by invoice: say so, and offer it no more.
@@ -402,14 +419,10 @@ pub async fn cancel_page(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
-    let actor = match student(&visitor, &format!("/bookings/{id}/cancel")) {
-        Ok(actor) => actor,
-        Err(detour) => return Ok(detour.into_response()),
+    let detail = match own_booking(&ctx, &visitor, &id, "/cancel").await? {
+        Ok((_, detail)) => detail,
+        Err(detour) => return Ok(detour),
     };
-    let detail = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
-        .await
-        .map_err(|e| PageError::from_failure(&e))?;
     let tr = &visitor.tr;
     let consequence =
         CancelConsequence::of(&ctx, &detail.booking, detail.slot.starts_at, ctx.now());

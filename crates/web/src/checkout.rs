@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Empty;
-use crate::booking::{parse_id, student};
+use crate::booking::{own_booking, parse_id};
 use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::Arg;
@@ -80,19 +80,17 @@ pub async fn card(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
-    let actor = match student(&visitor, &format!("/bookings/{id}/card")) {
-        Ok(actor) => actor,
-        Err(detour) => return Ok(detour.into_response()),
+    let (actor, detail) = match own_booking(&ctx, &visitor, &id, "/card").await? {
+        Ok(found) => found,
+        Err(detour) => return Ok(detour),
     };
     let BookingDetail {
         booking,
         slot,
         course,
         ..
-    } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
-        .await
-        .map_err(|e| PageError::from_failure(&e))?;
+    } = detail;
+    let id = booking.id;
     let tr = &visitor.tr;
     let (checkout, problem) =
         match medicaledu_app::payments::card_checkout(&ctx, actor, &visitor.meta, id).await {
@@ -160,20 +158,18 @@ pub async fn paypal(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = parse_id(&id)?;
-    let actor = match student(&visitor, &format!("/bookings/{id}/paypal")) {
-        Ok(actor) => actor,
-        Err(detour) => return Ok(detour.into_response()),
-    };
     let paypal = ctx.providers.paypal().map_err(|_| PageError::NotFound)?;
+    let (_, detail) = match own_booking(&ctx, &visitor, &id, "/paypal").await? {
+        Ok(found) => found,
+        Err(detour) => return Ok(detour),
+    };
     let BookingDetail {
         booking,
         slot,
         course,
         ..
-    } = medicaledu_app::dashboard::my_booking(&ctx, actor, id)
-        .await
-        .map_err(|e| PageError::from_failure(&e))?;
+    } = detail;
+    let id = booking.id;
     if booking.status != medicaledu_domain::BookingStatus::Pending {
         return Ok(Redirect::to(&format!("/bookings/{id}")).into_response());
     }

@@ -734,52 +734,56 @@ async fn app_with_cards(backend: Backend, cards: bool) -> Option<(TestApp, FakeS
     Some((spawn_app_with(backend, settings).await?, fake))
 }
 
-async fn a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook(backend: Backend) {
-    let Some((app, fake)) = app_with_cards(backend, true).await else {
-        return;
-    };
-    let instructor = app.user("card-teacher@example.org", "instructor").await;
+/// A new student in `jar` books a session of a fresh course priced `price`
+/// (USD cents) and chooses to pay with `pay` on the booking page; where the
+/// page sends them, and the booking page as it was shown.
+async fn book_paid(
+    app: &TestApp,
+    jar: &mut Jar,
+    who: &str,
+    price: i64,
+    pay: &str,
+) -> (String, String) {
+    let instructor = app
+        .user(&format!("{who}-teacher@example.org"), "instructor")
+        .await;
     let course = app
         .course(&instructor)
-        .title("Suturing workshop")
-        .price(4000)
+        .title(&format!("Paid course of {who}"))
+        .price(price)
         .create()
         .await;
     app.slot(&instructor, &course)
         .in_days(9)
-        .price(4000)
+        .price(price)
         .create()
         .await;
-    let mut jar = Jar::default();
-    student_signed_up(&app, &mut jar, "card-payer@example.org").await;
-    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
+    student_signed_up(app, jar, &format!("{who}@example.org")).await;
+    let (_, course_page) = page(app, jar, &format!("/courses/{course}")).await;
     let book_link = first_link(&course_page, "/book/");
-    let (_, book_page) = page(&app, &mut jar, &book_link).await;
-    assert!(book_page.contains(">Pay by card</button>"), "{book_page}");
+    let (_, book_page) = page(app, jar, &book_link).await;
     let token = csrf_of(&book_page);
     let booked = post_form(
-        &app,
-        &mut jar,
+        app,
+        jar,
         &book_link,
-        &[
-            ("csrf", token.as_str()),
-            ("key", "k-card"),
-            ("pay", "stripe"),
-        ],
+        &[("csrf", token.as_str()), ("key", "k-1"), ("pay", pay)],
         Some(&app.address),
     )
     .await;
     assert_eq!(booked.status(), 303);
-    let card_path = booked.headers()[LOCATION]
+    let next = booked.headers()[LOCATION]
         .to_str()
         .expect("ascii")
         .to_owned();
-    assert!(card_path.ends_with("/card"), "{card_path}");
-    let status_path = card_path.trim_end_matches("/card").to_owned();
+    (next, book_page)
+}
 
+/// GET `path` with the jar's cookies; the response's CSP and HTML.
+async fn page_with_policy(app: &TestApp, jar: &Jar, path: &str) -> (String, String) {
     let shown = app
         .client
-        .get(app.url(&card_path))
+        .get(app.url(path))
         .header(COOKIE, jar.header())
         .send()
         .await
@@ -789,6 +793,20 @@ async fn a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook(backend: Ba
         .to_str()
         .expect("ascii")
         .to_owned();
+    (policy, shown.text().await.expect("html"))
+}
+
+async fn a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook(backend: Backend) {
+    let Some((app, fake)) = app_with_cards(backend, true).await else {
+        return;
+    };
+    let mut jar = Jar::default();
+    let (card_path, book_page) = book_paid(&app, &mut jar, "card-payer", 4000, "stripe").await;
+    assert!(book_page.contains(">Pay by card</button>"), "{book_page}");
+    assert!(card_path.ends_with("/card"), "{card_path}");
+    let status_path = card_path.trim_end_matches("/card").to_owned();
+
+    let (policy, html) = page_with_policy(&app, &jar, &card_path).await;
     assert!(
         policy.contains(&format!(
             "script-src 'self' https://js.stripe.com https://*.js.stripe.com {}",
@@ -797,7 +815,6 @@ async fn a_paid_booking_paid_by_card_is_confirmed_by_stripes_webhook(backend: Ba
         "{policy}"
     );
     assert!(!policy.contains("unsafe-inline"), "{policy}");
-    let html = shown.text().await.expect("html");
     assert!(
         html.contains("data-client-secret=\"pi_1_secret_x\""),
         "{html}"
@@ -877,23 +894,8 @@ async fn a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture(backen
     let Some((app, paypal)) = fake_paypal::app_with_paypal(backend).await else {
         return;
     };
-    let instructor = app.user("pp-teacher@example.org", "instructor").await;
-    let course = app
-        .course(&instructor)
-        .title("Wound care")
-        .price(2500)
-        .create()
-        .await;
-    app.slot(&instructor, &course)
-        .in_days(9)
-        .price(2500)
-        .create()
-        .await;
     let mut jar = Jar::default();
-    student_signed_up(&app, &mut jar, "pp-payer@example.org").await;
-    let (_, course_page) = page(&app, &mut jar, &format!("/courses/{course}")).await;
-    let book_link = first_link(&course_page, "/book/");
-    let (_, book_page) = page(&app, &mut jar, &book_link).await;
+    let (paypal_path, book_page) = book_paid(&app, &mut jar, "pp-payer", 2500, "paypal").await;
     assert!(
         book_page.contains(">Pay with PayPal</button>"),
         "{book_page}"
@@ -902,36 +904,10 @@ async fn a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture(backen
         !book_page.contains("Pay by card"),
         "no publishable key, no cards"
     );
-    let token = csrf_of(&book_page);
-    let booked = post_form(
-        &app,
-        &mut jar,
-        &book_link,
-        &[("csrf", token.as_str()), ("key", "k-pp"), ("pay", "paypal")],
-        Some(&app.address),
-    )
-    .await;
-    assert_eq!(booked.status(), 303);
-    let paypal_path = booked.headers()[LOCATION]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
     assert!(paypal_path.ends_with("/paypal"), "{paypal_path}");
     let status_path = paypal_path.trim_end_matches("/paypal").to_owned();
 
-    let shown = app
-        .client
-        .get(app.url(&paypal_path))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(shown.status(), 200);
-    let policy = shown.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let html = shown.text().await.expect("html");
+    let (policy, html) = page_with_policy(&app, &jar, &paypal_path).await;
     assert!(
         html.contains(&format!("https://www.paypal.com/sdk/js?client-id={PAYPAL_CLIENT_ID}&#38;currency=USD&#38;intent=capture")),
         "{html}"
