@@ -2,6 +2,7 @@
 //! cookie as the JSON API, through the same use cases.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +15,7 @@ use crate::error::PageError;
 use crate::fields::{Field, error_for};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
+use crate::limits::CredentialLimiter;
 use crate::page::{Chrome, respond};
 use crate::visitor::{SESSION_COOKIE, Visitor, ZONE_COOKIE, cookie};
 
@@ -120,9 +122,15 @@ pub async fn sign_in_form(
 /// `POST /signin`.
 pub async fn sign_in(
     State(ctx): State<AppContext>,
+    Extension(limiter): Extension<CredentialLimiter>,
     Form { visitor, data }: Form<SignInForm>,
 ) -> Result<Response, PageError> {
     let next = safe_next(&data.next);
+    if let Err(seconds) = limiter.check(visitor.meta.ip_address.as_deref()) {
+        let message = visitor.tr.t("signin-rate-limited");
+        let response = sign_in_page(&ctx, &visitor, &data.email, &next, Some(message), &[]).await?;
+        return Ok(too_many(response, seconds));
+    }
     let input = LoginInput {
         email: data.email.clone(),
         password: data.password,
@@ -159,6 +167,16 @@ pub async fn sign_in(
             Ok(response)
         }
     }
+}
+
+/// A form page answered 429 with `Retry-After`: the client used up its
+/// allowance of attempts.
+fn too_many(mut response: Response, seconds: u64) -> Response {
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Sets the session cookie and goes where the visitor was headed.
@@ -227,9 +245,15 @@ pub async fn sign_up_form(
 /// `POST /signup`: creates the account and signs it in.
 pub async fn sign_up(
     State(ctx): State<AppContext>,
+    Extension(limiter): Extension<CredentialLimiter>,
     headers: axum::http::HeaderMap,
     Form { visitor, data }: Form<SignUpForm>,
 ) -> Result<Response, PageError> {
+    if let Err(seconds) = limiter.check(visitor.meta.ip_address.as_deref()) {
+        let message = visitor.tr.t("signin-rate-limited");
+        let response = sign_up_page(&ctx, &visitor, &data, Some(message), &[]).await?;
+        return Ok(too_many(response, seconds));
+    }
     let input = RegisterInput {
         email: data.email.clone(),
         password: data.password.clone(),

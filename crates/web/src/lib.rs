@@ -20,6 +20,7 @@ mod form;
 mod i18n;
 mod inbox;
 mod learn;
+mod limits;
 mod markdown;
 mod page;
 mod preferences;
@@ -93,6 +94,9 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/signout", post(auth::sign_out))
         .route("/assets/{file}", get(assets::serve))
         .fallback(not_found)
+        .layer(axum::Extension(limits::CredentialLimiter::new(
+            ctx.settings.auth_rate_limit_per_minute,
+        )))
         .with_state(ctx)
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn(error_pages))

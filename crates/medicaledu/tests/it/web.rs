@@ -16,6 +16,7 @@ both_backends!(
     a_visitor_signs_up_through_the_form_and_is_signed_in,
     cross_site_and_tokenless_posts_change_nothing,
     sign_in_refusals_are_readable_pages,
+    sign_in_and_sign_up_forms_are_rate_limited_per_address,
     pages_speak_german_when_asked,
     a_student_books_a_free_session_sees_it_and_cancels_it,
     a_paid_booking_paid_by_invoice_is_confirmed_once_an_admin_records_it,
@@ -993,4 +994,71 @@ async fn a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture(backen
     let (_, confirmed) = page(&app, &mut jar, &status_path).await;
     assert!(confirmed.contains("Your session is booked"), "{confirmed}");
     assert_eq!(paypal.order(&order)["status"], "COMPLETED");
+}
+
+async fn sign_in_and_sign_up_forms_are_rate_limited_per_address(backend: Backend) {
+    let mut settings = test_settings();
+    settings.auth_rate_limit_per_minute = 3;
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let mut jar = Jar::default();
+    let (_, form) = page(&app, &mut jar, "/signin").await;
+    let token = csrf_of(&form);
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for i in 0..4 {
+        let email = format!("nobody-{i}@example.org");
+        let response = post_form(
+            &app,
+            &mut jar,
+            "/signin",
+            &[
+                ("csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", "wrong password entirely"),
+            ],
+            Some(&app.address),
+        )
+        .await;
+        statuses.push(response.status().as_u16());
+        last = Some(response);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "different accounts, one address"
+    );
+    let limited = last.expect("four attempts");
+    assert!(limited.headers().contains_key("retry-after"));
+    let html = limited.text().await.expect("html");
+    assert!(
+        html.contains("Too many attempts from your network"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"nobody-3@example.org\""),
+        "the email is kept"
+    );
+
+    // Sign-up draws on the same allowance.
+    let signed_up = post_form(
+        &app,
+        &mut jar,
+        "/signup",
+        &[
+            ("csrf", token.as_str()),
+            ("full_name", "Sam Student"),
+            ("email", "late@example.org"),
+            ("password", "correct horse battery staple"),
+            ("role", "student"),
+        ],
+        Some(&app.address),
+    )
+    .await;
+    assert_eq!(signed_up.status(), 429);
+    let created = medicaledu_store::users::find_live_by_email(&app.test_db.db, "late@example.org")
+        .await
+        .expect("lookup");
+    assert!(created.is_none(), "a refused sign-up creates nothing");
 }
