@@ -3,8 +3,8 @@
 //! without JavaScript: plain GETs and form POSTs with the form's CSRF token.
 
 use medicaledu_store::Backend;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE, USER_AGENT};
 
+use crate::support::pages::{BROWSER, Jar, csrf_of, location, page, post_same_site};
 use crate::support::{PASSWORD, TestApp, both_backends, spawn_app};
 
 both_backends!(
@@ -16,99 +16,11 @@ both_backends!(
     the_calendar_feed_address_is_shown_once_and_stops_on_request,
 );
 
-const BROWSER: &str = "AccountPagesTest/1.0 (test browser)";
-
-/// A browser's cookie jar, kept by hand so the test sees every cookie.
-#[derive(Default)]
-struct Jar(Vec<(String, String)>);
-
-impl Jar {
-    fn take(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().expect("ascii cookie");
-            let pair = text.split(';').next().expect("name=value");
-            if let Some((name, value)) = pair.split_once('=') {
-                self.0.retain(|(n, _)| n != name);
-                if !value.is_empty() {
-                    self.0.push((name.to_owned(), value.to_owned()));
-                }
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(n, _)| n == name)
-    }
-}
-
-async fn page(app: &TestApp, jar: &mut Jar, path: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(app.url(path))
-        .header(COOKIE, jar.header())
-        .header(USER_AGENT, BROWSER)
-        .send()
-        .await
-        .expect("request");
-    jar.take(&response);
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
-}
-
-/// The value of the hidden `csrf` field of the page's forms.
-fn csrf_of(html: &str) -> String {
-    let start = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a token")
-        + 19;
-    html[start..].split('"').next().expect("token").to_owned()
-}
-
-async fn post_form(
-    app: &TestApp,
-    jar: &mut Jar,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let response = app
-        .client
-        .post(app.url(path))
-        .header(COOKIE, jar.header())
-        .header(USER_AGENT, BROWSER)
-        .header(ORIGIN, &app.address)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields)
-                .finish(),
-        )
-        .send()
-        .await
-        .expect("request");
-    jar.take(&response);
-    response
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()[LOCATION]
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
-
 /// Signs an account up through the form; the jar then holds its session.
 async fn signed_up(app: &TestApp, jar: &mut Jar, email: &str, role: &str) {
     let (_, form) = page(app, jar, "/signup").await;
     let token = csrf_of(&form);
-    let created = post_form(
+    let created = post_same_site(
         app,
         jar,
         "/signup",
@@ -169,7 +81,7 @@ async fn the_profile_form_keeps_typed_values_and_its_choices_take_effect(backend
     );
     let token = csrf_of(&form);
 
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut jar,
         "/me/account",
@@ -198,7 +110,7 @@ async fn the_profile_form_keeps_typed_values_and_its_choices_take_effect(backend
         "nothing was saved"
     );
 
-    let saved = post_form(
+    let saved = post_same_site(
         &app,
         &mut jar,
         "/me/account",
@@ -248,7 +160,7 @@ async fn an_instructor_edits_the_professional_profile(backend: Backend) {
     }
     let token = csrf_of(&form);
     let too_long = "x".repeat(300);
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut jar,
         "/me/account",
@@ -271,7 +183,7 @@ async fn an_instructor_edits_the_professional_profile(backend: Backend) {
     assert!(html.contains("value=\"Emergency medicine\""));
     assert!(html.contains(">Twenty years in the ED.</textarea>"));
 
-    let saved = post_form(
+    let saved = post_same_site(
         &app,
         &mut jar,
         "/me/account",
@@ -313,7 +225,7 @@ async fn the_password_form_explains_refusals_and_signs_out_other_sessions(backen
     let token = csrf_of(&form);
     let new_password = "a much longer passphrase indeed";
 
-    let wrong = post_form(
+    let wrong = post_same_site(
         &app,
         &mut jar,
         "/me/password",
@@ -329,7 +241,7 @@ async fn the_password_form_explains_refusals_and_signs_out_other_sessions(backen
     assert!(html.contains("id=\"current_password-error\""), "{html}");
     assert!(html.contains("This is not your current password."));
 
-    let changed = post_form(
+    let changed = post_same_site(
         &app,
         &mut jar,
         "/me/password",
@@ -353,7 +265,7 @@ async fn the_password_form_explains_refusals_and_signs_out_other_sessions(backen
     // Wrong passwords count against the sign-in lockout, which is explained.
     let mut last = None;
     for _ in 0..6 {
-        let response = post_form(
+        let response = post_same_site(
             &app,
             &mut jar,
             "/me/password",
@@ -404,7 +316,7 @@ async fn other_sessions_are_listed_and_signed_out(backend: Backend) {
     let action = html[start..].split('"').next().expect("action").to_owned();
     let token = csrf_of(&html);
 
-    let revoked = post_form(&app, &mut jar, &action, &[("csrf", &token)]).await;
+    let revoked = post_same_site(&app, &mut jar, &action, &[("csrf", &token)]).await;
     assert_eq!(revoked.status(), 303);
     assert_eq!(location(&revoked), "/me/sessions");
     assert!(!api_session_works(&app, &other).await);
@@ -413,7 +325,7 @@ async fn other_sessions_are_listed_and_signed_out(backend: Backend) {
     assert!(html.contains("This device"));
 
     // Someone else's session, or none, is not found.
-    let again = post_form(&app, &mut jar, &action, &[("csrf", &token)]).await;
+    let again = post_same_site(&app, &mut jar, &action, &[("csrf", &token)]).await;
     assert_eq!(again.status(), 404);
     let (status, _) = page(&app, &mut Jar::default(), "/me/sessions").await;
     assert_eq!(status, 303, "signed out visitors are sent to sign in");
@@ -454,7 +366,7 @@ async fn save_preferences(
 ) -> reqwest::Response {
     let mut fields = vec![("csrf", token)];
     fields.extend(checked.iter().map(|name| (name.as_str(), "on")));
-    post_form(app, jar, "/me/notifications/settings", &fields).await
+    post_same_site(app, jar, "/me/notifications/settings", &fields).await
 }
 
 async fn notification_settings_are_a_table_of_checkboxes_with_refusals_in_place(backend: Backend) {
@@ -542,7 +454,7 @@ async fn the_calendar_feed_address_is_shown_once_and_stops_on_request(backend: B
     assert!(!me.contains("Feed address"));
     let token = csrf_of(&me);
 
-    let created = post_form(&app, &mut jar, "/me/calendar-feed", &[("csrf", &token)]).await;
+    let created = post_same_site(&app, &mut jar, "/me/calendar-feed", &[("csrf", &token)]).await;
     assert_eq!(created.status(), 303);
     assert_eq!(location(&created), "/me#calendar");
     let (_, me) = page(&app, &mut jar, "/me").await;
@@ -570,7 +482,7 @@ async fn the_calendar_feed_address_is_shown_once_and_stops_on_request(backend: B
     let (_, again) = page(&app, &mut jar, "/me").await;
     assert!(!again.contains("Feed address"), "shown once");
 
-    let stopped = post_form(
+    let stopped = post_same_site(
         &app,
         &mut jar,
         "/me/calendar-feed/stop",

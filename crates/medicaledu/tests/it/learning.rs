@@ -4,9 +4,9 @@
 
 use medicaledu_store::Backend;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::json;
 
+use crate::support::pages::{Jar, csrf_of, first_link, hidden, location, page, post_same_site};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 both_backends!(
@@ -15,101 +15,6 @@ both_backends!(
     a_student_moves_a_booking_to_another_session,
     reading_time_is_reported_once_per_key,
 );
-
-/// A browser's cookie jar, kept by hand so the test sees every cookie (as in
-/// `web.rs`).
-#[derive(Default)]
-struct Jar(Vec<(String, String)>);
-
-impl Jar {
-    /// A jar holding the session of a user signed in through the API: the
-    /// pages read the same cookie.
-    fn signed_in(token: &str) -> Self {
-        Jar(vec![("medicaledu_session".to_owned(), token.to_owned())])
-    }
-
-    fn take(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().expect("ascii cookie");
-            let pair = text.split(';').next().expect("name=value");
-            if let Some((name, value)) = pair.split_once('=') {
-                self.0.retain(|(n, _)| n != name);
-                if !value.is_empty() {
-                    self.0.push((name.to_owned(), value.to_owned()));
-                }
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-async fn page(app: &TestApp, jar: &mut Jar, path: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(app.url(path))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("request");
-    jar.take(&response);
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
-}
-
-/// The value of the hidden `csrf` field of the page's forms.
-fn csrf_of(html: &str) -> String {
-    hidden(html, "csrf")
-}
-
-/// The value of the page's first hidden field `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let start = html.find(&needle).expect(name) + needle.len();
-    html[start..].split('"').next().expect("value").to_owned()
-}
-
-fn first_link(html: &str, prefix: &str) -> String {
-    let start = html.find(&format!("href=\"{prefix}")).expect(prefix) + 6;
-    html[start..].split('"').next().expect("link").to_owned()
-}
-
-async fn post_form(
-    app: &TestApp,
-    jar: &mut Jar,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let response = app
-        .client
-        .post(app.url(path))
-        .header(COOKIE, jar.header())
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ORIGIN, &app.address)
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields)
-                .finish(),
-        )
-        .send()
-        .await
-        .expect("request");
-    jar.take(&response);
-    response
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response.headers()[LOCATION]
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
 
 async fn slug_of(app: &TestApp, course: &str) -> String {
     json_of(app.get(&format!("/api/v1/courses/{course}")).await).await["slug"]
@@ -122,7 +27,7 @@ async fn slug_of(app: &TestApp, course: &str) -> String {
 async fn enroll(app: &TestApp, jar: &mut Jar, slug: &str) {
     let (_, course_page) = page(app, jar, &format!("/courses/{slug}")).await;
     let token = csrf_of(&course_page);
-    let enrolled = post_form(
+    let enrolled = post_same_site(
         app,
         jar,
         &format!("/courses/{slug}/enroll"),
@@ -196,7 +101,7 @@ async fn an_enrolled_student_learns_a_course_to_its_end(backend: Backend) {
     let complete = format!("{first}/complete");
     for _ in 0..2 {
         // The same form sent twice counts once.
-        let marked = post_form(&app, &mut jar, &complete, &done).await;
+        let marked = post_same_site(&app, &mut jar, &complete, &done).await;
         assert_eq!(marked.status(), 303);
         assert_eq!(location(&marked), first);
     }
@@ -219,7 +124,7 @@ async fn an_enrolled_student_learns_a_course_to_its_end(backend: Backend) {
         "<video controls preload=\"metadata\" src=\"https://videos.example.org/cpr.mp4\">"
     ));
     assert!(video.contains(&format!("href=\"{first}\" rel=\"prev\"")));
-    let marked = post_form(
+    let marked = post_same_site(
         &app,
         &mut jar,
         &format!("{video_page}/complete"),
@@ -234,7 +139,7 @@ async fn an_enrolled_student_learns_a_course_to_its_end(backend: Backend) {
     // Someone else's token or no token changes nothing.
     let other = app.user("other-learner@example.org", "student").await;
     let mut other_jar = Jar::signed_in(&other);
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut other_jar,
         &format!("{video_page}/complete"),
@@ -275,7 +180,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
 
     // No stars chosen: said next to them, the review kept.
     let rate = format!("{course_path}/rate");
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut jar,
         &rate,
@@ -287,7 +192,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
     assert!(html.contains("Choose from 1 to 5 stars."), "{html}");
     assert!(html.contains(">Very clear</textarea>"), "{html}");
 
-    let rated = post_form(
+    let rated = post_same_site(
         &app,
         &mut jar,
         &rate,
@@ -305,7 +210,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
 
     // The instructor only after a completed session.
     let rate_instructor = format!("{course_path}/rate-instructor");
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut jar,
         &rate_instructor,
@@ -343,7 +248,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
         .bind(booking).bind(slot).bind(student_id).bind(end)
         .execute(pool).await.expect("booking");
     });
-    let rated = post_form(
+    let rated = post_same_site(
         &app,
         &mut jar,
         &rate_instructor,
@@ -362,7 +267,7 @@ async fn students_rate_a_course_and_its_instructor_from_the_course_page(backend:
     let outsider = app.user("outsider@example.org", "student").await;
     let mut outsider_jar = Jar::signed_in(&outsider);
     let (_, outsider_page) = page(&app, &mut outsider_jar, &course_path).await;
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut outsider_jar,
         &rate,
@@ -435,7 +340,7 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
     // The small session fills up while the student chooses.
     let other = app.user("quicker@example.org", "student").await;
     assert_eq!(app.book(&other, &small).await.status(), 201);
-    let full = post_form(
+    let full = post_same_site(
         &app,
         &mut jar,
         &reschedule,
@@ -449,7 +354,7 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
             .expect("html")
             .contains("No seats are left in that session.")
     );
-    let dear = post_form(
+    let dear = post_same_site(
         &app,
         &mut jar,
         &reschedule,
@@ -461,7 +366,7 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
         "That session has a different price; a booking moves only to a session of the same price."
     ));
 
-    let moved = post_form(
+    let moved = post_same_site(
         &app,
         &mut jar,
         &reschedule,
@@ -480,7 +385,7 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
 
     // Moved back once more, then the limit of two moves is reached.
     let again = format!("{new_booking}/reschedule");
-    let back = post_form(
+    let back = post_same_site(
         &app,
         &mut jar,
         &again,
@@ -489,7 +394,7 @@ async fn a_student_moves_a_booking_to_another_session(backend: Backend) {
     .await;
     assert_eq!(back.status(), 303);
     let third = format!("{}/reschedule", location(&back));
-    let refused = post_form(
+    let refused = post_same_site(
         &app,
         &mut jar,
         &third,
@@ -526,7 +431,7 @@ async fn reading_time_is_reported_once_per_key(backend: Backend) {
 
     // The same report twice (a resend) counts once; another report adds up.
     for (key, seconds) in [("r-1", "45"), ("r-1", "45"), ("r-2", "15")] {
-        let sent = post_form(
+        let sent = post_same_site(
             &app,
             &mut jar,
             &time_url,
@@ -545,13 +450,13 @@ async fn reading_time_is_reported_once_per_key(backend: Backend) {
         vec![("csrf", token.as_str()), ("seconds", "10")],
     ] {
         assert_eq!(
-            post_form(&app, &mut jar, &time_url, &refused)
+            post_same_site(&app, &mut jar, &time_url, &refused)
                 .await
                 .status(),
             422
         );
     }
-    let without_token = post_form(
+    let without_token = post_same_site(
         &app,
         &mut jar,
         &time_url,

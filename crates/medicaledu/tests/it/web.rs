@@ -2,12 +2,11 @@
 //! plain GETs and form POSTs carrying the form's CSRF token and cookies.
 
 use medicaledu_store::Backend;
-use reqwest::header::{
-    ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE,
-};
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION};
 
 use crate::support::fake_paypal::{self, PAYPAL_CLIENT_ID};
 use crate::support::fake_stripe::{self, FakeStripe};
+use crate::support::pages::{Jar, csrf_of, first_link, page, post_form};
 use crate::support::{TestApp, both_backends, json_of, spawn_app, spawn_app_with, test_settings};
 
 both_backends!(
@@ -25,84 +24,6 @@ both_backends!(
     a_paid_booking_paid_with_paypals_buttons_is_confirmed_on_capture,
     nul_characters_never_reach_the_database_from_pages,
 );
-
-/// A browser's cookie jar, kept by hand so the test sees every cookie.
-#[derive(Default)]
-struct Jar(Vec<(String, String)>);
-
-impl Jar {
-    fn take(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().expect("ascii cookie");
-            let pair = text.split(';').next().expect("name=value");
-            if let Some((name, value)) = pair.split_once('=') {
-                self.0.retain(|(n, _)| n != name);
-                if !value.is_empty() {
-                    self.0.push((name.to_owned(), value.to_owned()));
-                }
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(n, _)| n == name)
-    }
-}
-
-async fn page(app: &TestApp, jar: &mut Jar, path: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(app.url(path))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("request");
-    jar.take(&response);
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
-}
-
-/// The value of the hidden `csrf` field of the page's forms.
-fn csrf_of(html: &str) -> String {
-    let start = html
-        .find("name=\"csrf\" value=\"")
-        .expect("a form with a token")
-        + 19;
-    html[start..].split('"').next().expect("token").to_owned()
-}
-
-async fn post_form(
-    app: &TestApp,
-    jar: &mut Jar,
-    path: &str,
-    fields: &[(&str, &str)],
-    origin: Option<&str>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header(COOKIE, jar.header())
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields)
-                .finish(),
-        );
-    if let Some(origin) = origin {
-        request = request.header(ORIGIN, origin);
-    }
-    let response = request.send().await.expect("request");
-    jar.take(&response);
-    response
-}
 
 async fn pages_show_the_catalog_and_a_course(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -466,11 +387,6 @@ async fn student_signed_up(app: &TestApp, jar: &mut Jar, email: &str) {
     )
     .await;
     assert_eq!(created.status(), 303);
-}
-
-fn first_link(html: &str, prefix: &str) -> String {
-    let start = html.find(&format!("href=\"{prefix}")).expect(prefix) + 6;
-    html[start..].split('"').next().expect("link").to_owned()
 }
 
 async fn seats_remaining(app: &TestApp, course: &str) -> i64 {

@@ -11,6 +11,7 @@ pub mod fake_hook;
 pub mod fake_paypal;
 pub mod fake_stripe;
 mod fixtures;
+pub mod pages;
 pub mod smtp_sink;
 
 pub use fixtures::PaidBooking;
