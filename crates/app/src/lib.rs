@@ -37,6 +37,7 @@ pub mod schema;
 pub mod sessions;
 mod settings;
 pub mod slots;
+pub mod telemetry;
 
 pub use actor::Actor;
 pub use client::client_ip;

@@ -120,6 +120,7 @@ pub(crate) async fn failed(
     )
     .await?;
     if locked_here {
+        crate::telemetry::account_locked();
         account_notice(
             tx,
             attempt.user_id,

@@ -95,6 +95,7 @@ pub async fn login(
     // account meanwhile.
     let Some(found) = users::find_live_by_email(&ctx.db, input.email.trim()).await? else {
         verify_password(&ctx.hasher, &input.password, None).await;
+        crate::telemetry::sign_in_failed();
         return Err(LoginError::InvalidCredentials);
     };
     let attempt = match lockout::claim(ctx, found.id).await? {
@@ -111,6 +112,7 @@ pub async fn login(
     if !(verified && user.password_hash == found.password_hash) {
         let lock = lockout::failed(&mut tx, meta, &attempt, "user.login_failed", now).await?;
         tx.commit().await?;
+        crate::telemetry::sign_in_failed();
         return Err(lock.map_or(LoginError::InvalidCredentials, |lock| locked(lock, now)));
     }
     if let Some(lock) = lockout::locked_by_others(&attempt, &user, now) {

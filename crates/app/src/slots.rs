@@ -491,6 +491,7 @@ pub async fn cancel(
         .await?;
     }
     tx.commit().await?;
+    crate::telemetry::bookings_cancelled(u64::try_from(bookings.len()).unwrap_or(u64::MAX));
     for booking in &bookings {
         refund_booking(
             ctx,

@@ -45,6 +45,11 @@ pub struct GlobalArgs {
     #[arg(long, env = "MEDICALEDU_LOG_FORMAT", global = true)]
     pub log_format: Option<crate::config::LogFormat>,
 
+    /// Serve Prometheus metrics at GET /metrics on this address (`serve` and
+    /// `worker`), apart from the public listener. Off unless set.
+    #[arg(long, env = "MEDICALEDU_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
     #[command(flatten)]
     pub security: SecurityArgs,
 

@@ -105,7 +105,8 @@ async fn serve(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let jobs = spawn_jobs(config, &state, !args.no_dispatcher, &stopping)?;
+    let mut jobs = spawn_jobs(config, &state, !args.no_dispatcher, &stopping)?;
+    jobs.extend(spawn_metrics(config, &state, &stopping).await?);
     crate::server::serve_with(
         listener,
         state,
@@ -152,6 +153,30 @@ fn spawn_jobs(
     Ok(jobs)
 }
 
+/// Serves `/metrics` on the configured address until `stopping`, if one is
+/// configured; a metrics address that cannot be bound stops the start-up, as
+/// the public one does.
+async fn spawn_metrics(
+    config: &Config,
+    ctx: &AppContext,
+    stopping: &watch::Receiver<bool>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(bind) = config.metrics_bind else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {bind}"))?;
+    tracing::info!(address = %listener.local_addr()?, "serving metrics at /metrics");
+    let ctx = ctx.clone();
+    let stopped = until_stopped(stopping.clone());
+    Ok(Some(tokio::spawn(async move {
+        if let Err(error) = crate::metrics::serve(listener, ctx, stopped).await {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    })))
+}
+
 /// Runs the background jobs until stopped, without serving HTTP; migrations
 /// are left to `serve` or `migrate`, since workers may run an older or newer
 /// build than the schema.
@@ -164,7 +189,9 @@ async fn worker(config: &Config) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    for job in spawn_jobs(config, &ctx, true, &stopping)? {
+    let mut jobs = spawn_jobs(config, &ctx, true, &stopping)?;
+    jobs.extend(spawn_metrics(config, &ctx, &stopping).await?);
+    for job in jobs {
         job.await?;
     }
     db.close().await;

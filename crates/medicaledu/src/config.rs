@@ -36,6 +36,8 @@ pub struct Config {
     /// How the database pool is sized and how long it waits.
     pub pool: medicaledu_store::PoolConfig,
     pub bind: SocketAddr,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
     pub log_format: LogFormat,
     pub settings: Settings,
     pub dispatch: DispatchSettings,
@@ -51,6 +53,7 @@ struct FileConfig {
     database_url: Option<String>,
     db_acquire_timeout_ms: Option<u64>,
     bind: Option<String>,
+    metrics_bind: Option<String>,
     log_format: Option<LogFormat>,
     session_ttl_hours: Option<u32>,
     session_idle_ttl_hours: Option<u32>,
@@ -147,6 +150,18 @@ impl Config {
                 })?
             }
         };
+        let metrics_bind = match global.metrics_bind {
+            Some(addr) => Some(addr),
+            None => file
+                .metrics_bind
+                .as_deref()
+                .map(|value| {
+                    value.parse().map_err(|_| ConfigError::Bind {
+                        value: value.to_owned(),
+                    })
+                })
+                .transpose()?,
+        };
         Ok(Config {
             database_url: global
                 .database_url
@@ -164,6 +179,7 @@ impl Config {
                 }
             },
             bind,
+            metrics_bind,
             log_format: global.log_format.or(file.log_format).unwrap_or_default(),
             settings: Settings {
                 stripe: stripe(&global.payments, &file)?,
@@ -503,6 +519,7 @@ mod tests {
             db_acquire_timeout_ms: None,
             config,
             log_format: None,
+            metrics_bind: None,
             security: SecurityArgs::default(),
             scheduling: SchedulingArgs::default(),
             payments: PaymentArgs::default(),
@@ -515,6 +532,10 @@ mod tests {
         let config = Config::resolve(&global(None, None), None).expect("defaults");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(
+            config.metrics_bind, None,
+            "metrics are off unless asked for"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 pub mod config;
 mod logging;
+pub mod metrics;
 pub mod server;
 
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! The HTTP server: the JSON API and the web pages side by side, on one
 //! listener. Paths of the API (`/api/…`, the health checks, the schema
-//! viewer) go to the API, whose errors are problem documents; every other
+//! viewer, the API reference) go to the API, whose errors are problem documents; every other
 //! path is a page, whose errors are pages.
 
 use std::future::Future;
@@ -30,13 +30,16 @@ fn is_api(path: &str) -> bool {
         || path == "/readyz"
         || path == "/schema"
         || path.starts_with("/schema/")
+        || path == "/docs"
+        || path.starts_with("/docs/")
 }
 
 /// Every route of the server. The request id is settled before routing, so
 /// that pages and the API record the same acceptable id.
 pub fn router(ctx: AppContext) -> Router {
-    let api = medicaledu_api::router(ctx.clone());
-    let web = medicaledu_web::router(ctx);
+    let remember_route = axum::middleware::from_fn(crate::metrics::remember_route);
+    let api = medicaledu_api::router(ctx.clone()).route_layer(remember_route.clone());
+    let web = medicaledu_web::router(ctx).route_layer(remember_route);
     medicaledu_api::with_request_id(Router::new().fallback(move |request: Request| async move {
         let target = if is_api(request.uri().path()) {
             api
@@ -48,6 +51,7 @@ pub fn router(ctx: AppContext) -> Router {
             Err(never) => match never {},
         }
     }))
+    .layer(axum::middleware::from_fn(crate::metrics::record_request))
 }
 
 /// What one client may take of the server: how long it may dawdle and how

@@ -160,8 +160,9 @@ impl Dispatcher {
                 } else {
                     self.attempt(&row).await
                 };
-                match notifications::settle(&self.db, &row, &outcome, Timestamp::now()).await {
-                    Ok(true) => {}
+                let settled_at = Timestamp::now();
+                match notifications::settle(&self.db, &row, &outcome, settled_at).await {
+                    Ok(true) => count_outcome(&row, &outcome, settled_at),
                     Ok(false) => tracing::warn!(
                         notification = %row.id,
                         "lease expired during delivery; another dispatcher owns the row now"
@@ -240,6 +241,47 @@ impl Dispatcher {
                 "in-app notifications are not sent".to_owned(),
             )),
         }
+    }
+}
+
+pub const DELIVERY_SECONDS: &str = "medicaledu_notification_delivery_seconds";
+pub const DELIVERY_FAILURES: &str = "medicaledu_notification_delivery_failures_total";
+
+/// Registers the help text of the dispatcher's metrics with the installed
+/// recorder.
+pub fn describe_metrics() {
+    metrics::describe_histogram!(
+        DELIVERY_SECONDS,
+        metrics::Unit::Seconds,
+        "From when a notification was due to its delivery, by channel."
+    );
+    metrics::describe_counter!(
+        DELIVERY_FAILURES,
+        metrics::Unit::Count,
+        "Failed delivery attempts, by channel and whether the notification will be retried or was given up."
+    );
+}
+
+/// Counts a delivery attempt whose outcome was recorded.
+fn count_outcome(row: &Claimed, outcome: &Outcome, at: Timestamp) {
+    let channel = row.channel.as_str();
+    match outcome {
+        Outcome::Sent => {
+            let waited = (*at.as_datetime() - *row.send_after.as_datetime())
+                .to_std()
+                .unwrap_or_default();
+            metrics::histogram!(DELIVERY_SECONDS, "channel" => channel)
+                .record(waited.as_secs_f64());
+        }
+        Outcome::RetryAt { .. } => {
+            metrics::counter!(DELIVERY_FAILURES, "channel" => channel, "outcome" => "retry")
+                .increment(1);
+        }
+        Outcome::Failed { .. } => {
+            metrics::counter!(DELIVERY_FAILURES, "channel" => channel, "outcome" => "gave_up")
+                .increment(1);
+        }
+        Outcome::Released => {}
     }
 }
 

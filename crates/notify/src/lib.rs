@@ -7,7 +7,9 @@ mod dispatcher;
 mod email;
 mod webhook;
 
-pub use dispatcher::{DispatchError, DispatchSettings, Dispatcher};
+pub use dispatcher::{
+    DELIVERY_SECONDS, DispatchError, DispatchSettings, Dispatcher, describe_metrics,
+};
 pub use email::{EmailConfig, EmailConfigError, SmtpTls};
 pub use webhook::{SIGNATURE_HEADER, WebhookConfig, WebhookConfigError, sign};
 

@@ -1,5 +1,6 @@
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -153,14 +154,63 @@ impl Db {
 
     /// Begins a write transaction (see [`Tx`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let _waiting = Waiting::begin();
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
+    /// The pool's connections as of now, for the metrics endpoint.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle, max) = crate::on_db!(self, pool => (
+            pool.size(),
+            pool.num_idle(),
+            pool.options().get_max_connections(),
+        ));
+        PoolStats {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+            writes_waiting: WRITES_WAITING.load(Ordering::Relaxed),
+        }
+    }
+
     pub async fn close(&self) {
         crate::on_db!(self, pool => pool.close().await)
+    }
+}
+
+/// A pool's connections at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+    /// Callers of [`Db::begin_write`] in this process still waiting for their
+    /// transaction to begin: for a pool connection and, on SQLite, for the
+    /// database's one writer. sqlx counts none of its waiters, so reads that
+    /// wait for a connection are not in it.
+    pub writes_waiting: u64,
+}
+
+static WRITES_WAITING: AtomicU64 = AtomicU64::new(0);
+
+/// One caller counted in [`PoolStats::writes_waiting`] until it drops,
+/// however its wait ends (a transaction, an error or a cancelled future).
+struct Waiting;
+
+impl Waiting {
+    fn begin() -> Self {
+        WRITES_WAITING.fetch_add(1, Ordering::Relaxed);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WRITES_WAITING.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -20,7 +20,7 @@ pub mod sessions;
 pub mod slots;
 pub mod users;
 
-pub use db::{Backend, ConnectError, Db, PoolConfig, Tx};
+pub use db::{Backend, ConnectError, Db, PoolConfig, PoolStats, Tx};
 pub use migrate::{AppliedMigration, MigrationError};
 
 /// Runs `$body` with `$pool` bound to the backend's concrete pool type.

@@ -318,6 +318,8 @@ pub struct Claimed {
     pub body: String,
     pub data: Json<Value>,
     pub attempts: i64,
+    /// When it became due: its delivery latency counts from here.
+    pub send_after: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub lease_expires_at: Timestamp,
     pub email: String,
@@ -388,8 +390,8 @@ pub async fn claim(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT n.id, n.user_id, n.channel, n.kind, n.title, n.body, n.data, n.attempts, n.expires_at, \
-             n.lease_expires_at, u.email, u.phone, u.full_name, u.locale \
+        "SELECT n.id, n.user_id, n.channel, n.kind, n.title, n.body, n.data, n.attempts, n.send_after, \
+             n.expires_at, n.lease_expires_at, u.email, u.phone, u.full_name, u.locale \
          FROM notifications n JOIN users u ON u.id = n.user_id \
          WHERE n.id IN ({list}) ORDER BY n.send_after, n.id"
     ));
@@ -469,4 +471,27 @@ pub async fn settle(
         .map(|done| done.rows_affected() == 1)
     })?;
     Ok(affected)
+}
+
+/// Notifications still in the outbox's care, per status and channel.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OutboxDepth {
+    pub status: NotificationStatus,
+    pub channel: Channel,
+    pub count: i64,
+}
+
+/// How many notifications wait in the outbox (queued), are being delivered
+/// (sending) or failed for good, per channel: an index-only count
+/// (`ix_notifications_outbox_depth`), however many sent ones the table keeps.
+pub async fn outbox_depth(db: &Db) -> Result<Vec<OutboxDepth>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT status, channel, count(*) AS count FROM notifications \
+             WHERE status IN ('queued', 'sending', 'failed') \
+             GROUP BY status, channel ORDER BY status, channel",
+        )
+        .fetch_all(pool)
+        .await
+    })
 }

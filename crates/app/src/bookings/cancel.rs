@@ -87,6 +87,7 @@ pub async fn cancel(
     .await?
     .ok_or(BookingRuleError::InvalidTransition)?;
     tx.commit().await?;
+    crate::telemetry::bookings_cancelled(1);
     if cancelled.refund_eligible == Some(true) {
         refund_booking(
             ctx,

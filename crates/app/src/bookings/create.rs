@@ -232,6 +232,7 @@ pub async fn book(
         .await?;
     }
     tx.commit().await?;
+    crate::telemetry::bookings_created();
     Ok(Booked {
         booking,
         created: true,

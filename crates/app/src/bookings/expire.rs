@@ -57,6 +57,7 @@ pub async fn expire_holds(ctx: &AppContext) -> Result<usize, Internal> {
         )
         .await?;
         tx.commit().await?;
+        crate::telemetry::bookings_expired();
         expired += 1;
     }
     Ok(expired)

@@ -165,7 +165,7 @@ pub async fn create_charge(
             .await?
             .ok_or_else(|| Internal::invariant("payment row vanished"))?;
             let stored = match charge.status {
-                ChargeStatus::RequiresAction => payments::set_status(
+                ChargeStatus::RequiresAction => super::set_status(
                     &mut tx,
                     row.id,
                     &[PaymentStatus::Pending],

@@ -30,7 +30,7 @@ pub use refund::{RefundError, RefundInput, create_refund, refund_booking};
 pub use settle::{SettleError, settle_success};
 pub use webhook::{WebhookError, paypal_event, stripe_event};
 
-use medicaledu_domain::{Currency, Id, Money, NotificationKind, Timestamp};
+use medicaledu_domain::{Currency, Id, Money, NotificationKind, PaymentStatus, Timestamp};
 use medicaledu_payments::ProviderError;
 use medicaledu_store::Tx;
 use medicaledu_store::payments::PaymentRow;
@@ -91,6 +91,24 @@ crate::failure!(ProviderFailure {
 } wraps {
     NotConfigured(Invalid),
 });
+
+/// Moves a payment to `to` only from one of `from` (see the store's
+/// `set_status`) and counts the outcome it reached for operators.
+async fn set_status(
+    tx: &mut Tx,
+    id: Id,
+    from: &[PaymentStatus],
+    to: PaymentStatus,
+    failure_reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<PaymentRow>, sqlx::Error> {
+    let moved =
+        medicaledu_store::payments::set_status(tx, id, from, to, failure_reason, now).await?;
+    if let Some(row) = &moved {
+        crate::telemetry::payment_settled(row);
+    }
+    Ok(moved)
+}
 
 /// Queues a payment notice for the booking's student.
 async fn notify(

@@ -200,7 +200,7 @@ pub(super) async fn refund(
             .await?;
             match done.status {
                 ChargeStatus::Succeeded => {
-                    payments::set_status(
+                    super::set_status(
                         &mut tx,
                         row.id,
                         &[PaymentStatus::Pending],
@@ -212,7 +212,7 @@ pub(super) async fn refund(
                 }
                 ChargeStatus::Failed => {
                     payments::unreserve_refund(&mut tx, charge.id, amount, now).await?;
-                    payments::set_status(
+                    super::set_status(
                         &mut tx,
                         row.id,
                         &[PaymentStatus::Pending],
@@ -227,7 +227,7 @@ pub(super) async fn refund(
         }
         Err(e) if !e.is_retryable() => {
             payments::unreserve_refund(&mut tx, charge.id, amount, now).await?;
-            payments::set_status(
+            super::set_status(
                 &mut tx,
                 row.id,
                 &[PaymentStatus::Pending],

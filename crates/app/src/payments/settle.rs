@@ -49,7 +49,7 @@ pub async fn settle_success(
     let Some(before) = payments::find_for_update(&mut tx, payment_id).await? else {
         return Ok(());
     };
-    let Some(paid) = payments::set_status(
+    let Some(paid) = super::set_status(
         &mut tx,
         payment_id,
         &[
@@ -116,7 +116,7 @@ pub(super) async fn settle_failure(
     reason: &str,
     now: medicaledu_domain::Timestamp,
 ) -> Result<(), Internal> {
-    let Some(failed) = payments::set_status(
+    let Some(failed) = super::set_status(
         tx,
         payment_id,
         &[PaymentStatus::Pending, PaymentStatus::RequiresAction],

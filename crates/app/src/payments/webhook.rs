@@ -171,6 +171,7 @@ async fn external_refund(
         Err(InsertPaymentError::Duplicate) => return Ok(()),
         Err(InsertPaymentError::Database(e)) => return Err(e.into()),
     };
+    crate::telemetry::payment_settled(&row);
     record(
         &mut tx,
         meta,
