@@ -21,6 +21,7 @@
 //    configured to use), whose signed webhook confirms the booking;
 //  - without JavaScript: the same free booking, by forms alone;
 //  - with the keyboard alone: the free booking;
+//  - opens the API reference (/docs) and finds the booking operation;
 //  - runs axe-core on every page and fails on a serious or critical
 //    violation; saves screenshots at 1280x800 and 390x844 in OUT_DIR.
 'use strict';
@@ -324,6 +325,33 @@ async function keyboardOnly(browser, run) {
   await context.close();
 }
 
+// The API reference: Redoc, served by the binary, renders the OpenAPI
+// document with nothing loaded from elsewhere and no policy violation, and
+// the booking operation is there with its problem codes.
+async function apiReference(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  const foreign = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== new URL(base).origin) foreign.push(r.url());
+  });
+  const response = await page.goto(`${base}/docs`);
+  check(/default-src 'none'/.test(response.headers()['content-security-policy'] || ''), 'the API reference is served under a strict CSP');
+  const booking = page.getByRole('heading', { name: 'Book a seat in a slot.' });
+  await booking.waitFor({ timeout: 30000 });
+  await booking.scrollIntoViewIfNeeded();
+  check(await page.getByText('/api/v1/bookings', { exact: true }).first().isVisible(), 'the API reference shows the booking operation and its path');
+  check((await page.getByText(/Problem codes: .*`slot_full`/).count()) > 0, 'the API reference lists the problem codes the booking operation answers');
+  await shoot(page, 'api-reference');
+  check(foreign.length === 0, `the API reference loads nothing from another origin (${foreign.join(', ')})`);
+  check(errors.length === 0, `the API reference runs without errors or CSP violations (${errors.join(' | ')})`);
+  await context.close();
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
@@ -333,6 +361,7 @@ async function keyboardOnly(browser, run) {
     await cardJourney(browser, `${run}k`);
     await journey(browser, `${run}b`, { javaScript: false, record: false });
     await keyboardOnly(browser, `${run}c`);
+    await apiReference(browser);
   } finally {
     await browser.close();
   }

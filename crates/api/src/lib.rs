@@ -24,6 +24,7 @@ mod problem;
 mod promo;
 mod rate_limit;
 mod ratings;
+mod reference;
 mod request_id;
 mod schema_view;
 mod sessions;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     openapi::ProblemCodes(problem_codes()).modify(&mut openapi);
 
     let api = api
+        .merge(reference::routes())
         .layer(axum::Extension(std::sync::Arc::new(openapi)))
         .fallback(problem::not_found_fallback)
         .method_not_allowed_fallback(problem::method_not_allowed_fallback)

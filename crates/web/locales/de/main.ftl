@@ -10,7 +10,7 @@ nav-main = Hauptmenü
 notifications-short = Benachrichtigungen
 notifications-unread = ({ $count } ungelesen)
 footer-tagline = Medizinische Fortbildung, quelloffen.
-footer-api = API
+footer-api = API-Referenz
 
 # Home
 home-title = Von Ärztinnen, Pflegenden und Lehrenden lernen – im eigenen Tempo und live

@@ -10,7 +10,7 @@ nav-main = Main
 notifications-short = Notifications
 notifications-unread = ({ $count } unread)
 footer-tagline = Open-source medical education.
-footer-api = API
+footer-api = API reference
 
 # Home
 home-title = Learn from clinicians, at your pace and live
