@@ -221,7 +221,58 @@ async fn openapi_lists_the_problem_codes_of_every_operation(backend: Backend) {
     );
 }
 
+/// `/docs` is the API reference: a page whose script comes from this
+/// server, under a policy that allows nothing from elsewhere, and a script
+/// that asks nothing of another origin.
+async fn docs_page_serves_the_reference_from_this_origin(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let page = app.get("/docs").await;
+    assert_eq!(page.status(), 200);
+    let policy = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'; script-src 'self';"),
+        "{policy}"
+    );
+    let html = page.text().await.expect("page");
+    assert!(html.contains(r#"spec-url="/api/openapi.json""#));
+    let script = html
+        .split(r#"<script src=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page loads one script")
+        .to_owned();
+    assert!(
+        script.starts_with("/docs/"),
+        "the script is served here: {script}"
+    );
+    let bundle = app.get(&script).await;
+    assert_eq!(bundle.status(), 200);
+    assert!(
+        bundle
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("immutable")),
+        "a versioned bundle is cached for good"
+    );
+    let code = bundle.text().await.expect("bundle");
+    assert!(code.len() > 100_000, "the Redoc bundle itself");
+    assert!(
+        !code.contains("cdn.redoc.ly"),
+        "nothing is loaded from Redocly's CDN"
+    );
+    assert_eq!(app.get("/docs/other.js").await.status(), 404);
+}
+
 both_backends!(
+    docs_page_serves_the_reference_from_this_origin,
     openapi_lists_the_problem_codes_of_every_operation,
     healthz_and_readyz_answer,
     readyz_is_503_problem_when_database_is_gone,
