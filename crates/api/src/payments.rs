@@ -316,6 +316,7 @@ pub async fn list_payments(
         booking_id: params.booking_id,
         cursor: params.cursor,
         limit: params.limit,
+        ..PaymentListInput::default()
     };
     let rows = payments::list(&state, &auth, input).await?;
     Ok(Json(Page::of(rows, Payment::from)))

@@ -73,6 +73,14 @@ pub async fn list_users(
     Ok(page(rows, paging.limit, |r| (r.created_at, r.id)))
 }
 
+/// One account, for its administration page.
+pub async fn user(ctx: &AppContext, actor: &Actor, id: Id) -> Result<UserRow, ReadError> {
+    actor.require_admin()?;
+    users::find_live_by_id(&ctx.db, id)
+        .await?
+        .ok_or(ReadError::NotFound("User"))
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct UpdateUserInput {
     /// `student`, `instructor` or `admin`.

@@ -248,7 +248,12 @@ pub struct PaymentFilter {
     pub status: Option<String>,
     pub provider: Option<String>,
     pub kind: Option<String>,
+    pub currency: Option<String>,
     pub booking_id: Option<Id>,
+    /// Created at or after.
+    pub from: Option<Timestamp>,
+    /// Created before.
+    pub to: Option<Timestamp>,
     pub before: Option<(Timestamp, Id)>,
     pub limit: i64,
 }
@@ -261,6 +266,7 @@ pub async fn list(db: &Db, filter: &PaymentFilter) -> Result<Vec<PaymentRow>, sq
         ("status", &filter.status),
         ("provider", &filter.provider),
         ("kind", &filter.kind),
+        ("currency", &filter.currency),
     ] {
         if let Some(v) = value {
             sql.push_str(&format!(
@@ -273,6 +279,18 @@ pub async fn list(db: &Db, filter: &PaymentFilter) -> Result<Vec<PaymentRow>, sq
         sql.push_str(&format!(
             " AND booking_id = {}",
             params.push(Param::Id(booking))
+        ));
+    }
+    if let Some(from) = filter.from {
+        sql.push_str(&format!(
+            " AND created_at >= {}",
+            params.push(Param::Time(from))
+        ));
+    }
+    if let Some(to) = filter.to {
+        sql.push_str(&format!(
+            " AND created_at < {}",
+            params.push(Param::Time(to))
         ));
     }
     if let Some((at, id)) = filter.before {

@@ -40,7 +40,13 @@ pub struct PaymentListInput {
     pub status: Option<String>,
     pub provider: Option<String>,
     pub kind: Option<String>,
+    /// ISO 4217, e.g. `EUR`.
+    pub currency: Option<String>,
     pub booking_id: Option<String>,
+    /// RFC 3339; payments created at or after.
+    pub from: Option<String>,
+    /// RFC 3339; payments created before.
+    pub to: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -59,17 +65,54 @@ pub async fn list(
         ),
         None => None,
     };
+    let time = |name: &str, value: Option<&str>| -> Result<Option<Timestamp>, Invalid> {
+        value
+            .map(|v| {
+                Timestamp::parse_rfc3339(v)
+                    .map_err(|_| Invalid::one(name, "invalid", "must be an RFC 3339 timestamp"))
+            })
+            .transpose()
+    };
+    let from = time("from", input.from.as_deref())?;
+    let to = time("to", input.to.as_deref())?;
     let paging = PageRequest::parse(input.cursor.as_deref(), input.limit)?;
     let filter = PaymentFilter {
         status: input.status,
         provider: input.provider,
         kind: input.kind,
+        currency: input.currency.map(|c| c.trim().to_ascii_uppercase()),
         booking_id,
+        from,
+        to,
         before: paging.after,
         limit: paging.limit + 1,
     };
     let rows = payments::list(&ctx.db, &filter).await?;
     Ok(page(rows, paging.limit, |r| (r.created_at, r.id)))
+}
+
+/// A charge or refund with the refunds made of it, for its administration
+/// page: admins only.
+#[derive(Clone, Debug)]
+pub struct PaymentDetail {
+    pub payment: PaymentRow,
+    /// Refunds of this charge, oldest first; none for a refund.
+    pub refunds: Vec<PaymentRow>,
+}
+
+/// One payment and its refunds: admins only.
+pub async fn detail(ctx: &AppContext, actor: &Actor, id: Id) -> Result<PaymentDetail, ReadError> {
+    actor.require_admin()?;
+    let payment = payments::find(&ctx.db, id)
+        .await?
+        .ok_or(ReadError::NotFound("Payment"))?;
+    let mut refunds: Vec<PaymentRow> = payments::for_booking(&ctx.db, payment.booking_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.refund_of == Some(payment.id))
+        .collect();
+    refunds.sort_by_key(|p| (p.created_at, p.id));
+    Ok(PaymentDetail { payment, refunds })
 }
 
 /// The period and grouping of a revenue report, as the caller wrote them.

@@ -189,6 +189,52 @@ impl Money {
         self.currency
     }
 
+    /// Reads an amount as people type it in major units, `24.50`, `24,5` or
+    /// `24`, with at most the currency's decimals: what a form's amount
+    /// field holds.
+    pub fn parse_major(input: &str, currency: Currency) -> Result<Self, FieldIssue> {
+        let invalid = || {
+            FieldIssue::invalid(format!(
+                "must be an amount like {}",
+                Money {
+                    amount_minor: 1250 * 10_i64.pow(currency.minor_digits()) / 100,
+                    currency,
+                }
+                .to_string()
+                .trim_start_matches(currency.as_str())
+                .trim()
+            ))
+        };
+        let text = input.trim().replace(',', ".");
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let digits = currency.minor_digits() as usize;
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > digits
+        {
+            return Err(invalid());
+        }
+        let scale = 10_i64
+            .checked_pow(currency.minor_digits())
+            .ok_or_else(invalid)?;
+        let padded = format!("{fraction:0<digits$}");
+        let minor = whole
+            .parse::<i64>()
+            .ok()
+            .and_then(|w| w.checked_mul(scale))
+            .and_then(|w| {
+                w.checked_add(if padded.is_empty() {
+                    0
+                } else {
+                    padded.parse().ok()?
+                })
+            })
+            .ok_or_else(|| FieldIssue::new("out_of_range", "is too large"))?;
+        Self::new(minor, currency)
+    }
+
     /// `USD 12.50`, `JPY 1200`, `BHD 1.250`: the code, then the amount with
     /// exactly the currency's decimals. No symbol and no thousands separator,
     /// as both depend on the reader's locale; this form reads the same
@@ -217,6 +263,26 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_typed_in_major_units() {
+        let eur = currency("EUR");
+        let minor = |s: &str, c| Money::parse_major(s, c).map(|m| m.amount_minor());
+        assert_eq!(minor("24.50", eur), Ok(2450));
+        assert_eq!(minor(" 24,5 ", eur), Ok(2450));
+        assert_eq!(minor("24", eur), Ok(2400));
+        assert_eq!(minor("0.01", eur), Ok(1));
+        assert_eq!(minor("1200", currency("JPY")), Ok(1200));
+        assert_eq!(minor("1.250", currency("BHD")), Ok(1250));
+        for bad in ["", "abc", "1.234", "-1", "1.2.3", ".5", "1e3", "１２"] {
+            assert!(minor(bad, eur).is_err(), "{bad:?} is refused");
+        }
+        assert!(
+            minor("1.5", currency("JPY")).is_err(),
+            "yen have no decimals"
+        );
+        assert!(minor("99999999999999999999", eur).is_err());
+    }
 
     fn currency(code: &str) -> Currency {
         Currency::parse(code).expect("valid currency")
