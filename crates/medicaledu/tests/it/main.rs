@@ -23,5 +23,6 @@ mod notify;
 mod payments;
 mod scheduling;
 mod schema_exports;
+mod second_factor;
 mod usecases;
 mod web;
