@@ -55,7 +55,7 @@ pub struct LoginRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum LoginAnswer {
-    Session(LoginResponse),
+    Session(Box<LoginResponse>),
     SecondFactor(SecondFactorChallenge),
 }
 
@@ -146,7 +146,7 @@ pub async fn login(
         password: body.password,
     };
     match sessions::login(&state, &meta, input).await? {
-        SignIn::Session(session) => signed_in(&state, session),
+        SignIn::Session(session) => signed_in(&state, *session),
         SignIn::SecondFactor(challenge) => {
             let body = LoginAnswer::SecondFactor(SecondFactorChallenge {
                 second_factor_required: true,
@@ -202,12 +202,12 @@ fn signed_in(state: &AppState, session: LoggedIn) -> Result<Response, ApiError> 
         state.settings.cookie_secure,
     ))
     .map_err(ApiError::internal)?;
-    let body = LoginAnswer::Session(LoginResponse {
+    let body = LoginAnswer::Session(Box::new(LoginResponse {
         second_factor_required: false,
         token: session.token.expose().to_owned(),
         expires_at: session.expires_at,
         user: User::from(session.user),
-    });
+    }));
     Ok((
         [
             (header::SET_COOKIE, cookie),

@@ -41,8 +41,9 @@ pub struct LoggedIn {
 /// What a right password leads to.
 #[derive(Debug)]
 pub enum SignIn {
-    /// Signed in: the account has no second factor.
-    Session(LoggedIn),
+    /// Signed in: the account has no second factor. Boxed: a session
+    /// carries the whole account row.
+    Session(Box<LoggedIn>),
     /// The account has a second factor: [`complete_second_factor`] with this
     /// challenge and a code signs in.
     SecondFactor(Challenge),
@@ -182,7 +183,7 @@ pub async fn login(
     }
     let session = start_session(ctx, &mut tx, meta, user, now, None).await?;
     tx.commit().await?;
-    Ok(SignIn::Session(session))
+    Ok(SignIn::Session(Box::new(session)))
 }
 
 /// Creates a session for `user`, who just proved who they are, in `tx`:

@@ -200,7 +200,9 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
             "Lowercase hex SHA-256 of the challenge token; the token itself is never stored."
         }
         ("sign_in_challenges", "expires_at") => "The code must come before then (five minutes).",
-        ("sign_in_challenges", "used_at") => "Set when the challenge signed in; it never works again.",
+        ("sign_in_challenges", "used_at") => {
+            "Set when the challenge signed in; it never works again."
+        }
         ("audit_logs", "actor_id") => "The user who acted; NULL for the system.",
         ("audit_logs", "entity_id") => {
             "The affected row's id; no foreign key, so the log outlives the row."
