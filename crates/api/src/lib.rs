@@ -27,6 +27,7 @@ mod ratings;
 mod reference;
 mod request_id;
 mod schema_view;
+mod second_factor;
 mod sessions;
 mod slots;
 mod users;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials)
         .merge(accounts::routes())
         .merge(sessions::routes())
+        .merge(second_factor::routes())
         .merge(admin::routes())
         .merge(courses::routes())
         .merge(materials::routes())
@@ -99,6 +101,7 @@ fn problem_codes() -> Vec<(&'static str, problem::Answers)> {
         openapi::problem_codes(),
         accounts::problem_codes(),
         sessions::problem_codes(),
+        second_factor::problem_codes(),
         admin::problem_codes(),
         courses::problem_codes(),
         materials::problem_codes(),

@@ -237,11 +237,15 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::InvalidSignature
         | C::UnreadableEvent
         | C::Error => StatusCode::BAD_REQUEST,
-        C::Unauthenticated | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
-        C::PaymentRejected | C::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
-        C::Forbidden | C::CsrfRejected | C::AccountSuspended | C::NotEligible => {
-            StatusCode::FORBIDDEN
+        C::Unauthenticated | C::InvalidCredentials | C::InvalidChallenge | C::InvalidCode => {
+            StatusCode::UNAUTHORIZED
         }
+        C::PaymentRejected | C::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+        C::Forbidden
+        | C::CsrfRejected
+        | C::AccountSuspended
+        | C::NotEligible
+        | C::SecondFactorRequired => StatusCode::FORBIDDEN,
         C::NotFound | C::PromoNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -255,6 +259,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::EmailTaken
         | C::SelfDemotion
+        | C::SecondFactorEnabled
+        | C::SecondFactorNotEnabled
+        | C::SecondFactorNotPending
         | C::AlreadyPublished
         | C::AlreadyArchived
         | C::NoMaterials
@@ -353,17 +360,29 @@ impl Answers {
         self.code(ErrorCode::BadRequest)
     }
 
-    /// A signed-in caller (`Authenticated`): no or a bad credential, and
-    /// the session lookup's own failures.
+    /// A signed-in caller (`Authenticated`): no or a bad credential, the
+    /// session lookup's own failures, and a session that must set up a
+    /// second factor first.
     pub fn signed_in(self) -> Self {
-        self.code(ErrorCode::Unauthenticated)
-            .failure::<medicaledu_app::Internal>()
+        self.any_session().code(ErrorCode::SecondFactorRequired)
     }
 
     /// A signed-in caller changing data, whose cookie-carried session must
     /// come from this site.
     pub fn signed_in_write(self) -> Self {
         self.signed_in().code(ErrorCode::CsrfRejected)
+    }
+
+    /// Any signed-in caller (`AnySession`), a session that must set up a
+    /// second factor included.
+    pub fn any_session(self) -> Self {
+        self.code(ErrorCode::Unauthenticated)
+            .failure::<medicaledu_app::Internal>()
+    }
+
+    /// Any signed-in caller changing data.
+    pub fn any_session_write(self) -> Self {
+        self.any_session().code(ErrorCode::CsrfRejected)
     }
 
     /// Typed path ids (`Ids`): a malformed one names nothing.

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use medicaledu_app::sessions::{self, LoginError, LoginInput};
+use medicaledu_app::sessions::{
+    self, LoggedIn, LoginError, LoginInput, SecondFactorError, SecondFactorInput, SignIn,
+};
 use medicaledu_domain::{Id, Timestamp};
 use medicaledu_store::sessions::SessionRow;
 use serde::{Deserialize, Serialize};
@@ -11,12 +13,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Authenticated, Meta, clear_session_cookie, session_cookie};
+use crate::auth::{AnySession, Authenticated, Meta, clear_session_cookie, session_cookie};
 use crate::problem::Answers;
 use crate::users::User;
 use crate::{ApiError, AppState, Ids, Json};
 
-crate::problem::problems!(LoginError);
+crate::problem::problems!(LoginError, SecondFactorError);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,14 +29,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 crate::problem::problem_codes! {
     login => Answers::route().rate_limited().json_body().failure::<LoginError>(),
-    logout => Answers::route().signed_in_write().failure::<medicaledu_app::ReadError>(),
+    login_second_factor => Answers::route().rate_limited().json_body().failure::<SecondFactorError>(),
+    logout => Answers::route().any_session_write().failure::<medicaledu_app::ReadError>(),
     list_sessions => Answers::route().signed_in(),
     revoke_session => Answers::route().signed_in_write().path_ids(),
 }
 
-/// Login is rate limited per client IP, so it is mounted separately.
+/// Login (both steps) is rate limited per client IP, so it is mounted
+/// separately.
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(login_second_factor))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,14 +50,47 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// A sign-in: a session, or (for an account with a second factor) the
+/// challenge for the code. `second_factor_required` tells which.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Session(Box<LoginResponse>),
+    SecondFactor(SecondFactorChallenge),
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
+    /// Always `false` here: this is a session.
+    pub second_factor_required: bool,
     /// The session token, shown once: send it as `Authorization: Bearer …`.
     /// Browsers also receive it as an HttpOnly cookie.
     pub token: String,
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
     pub user: User,
+}
+
+/// The password was right and the account has a second factor: no session
+/// yet. Send the challenge with the authenticator's code (or a recovery code)
+/// to `POST /api/v1/auth/login/second-factor` before `expires_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecondFactorChallenge {
+    /// Always `true` here.
+    pub second_factor_required: bool,
+    /// Opens the second step of this sign-in once; shown once.
+    pub challenge: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequest {
+    /// The `challenge` of the login answer.
+    pub challenge: String,
+    /// The six digits the authenticator app shows, or one recovery code.
+    pub code: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,15 +117,20 @@ pub struct SessionList {
 
 /// Sign in with email and password.
 ///
-/// After too many consecutive failures the account is locked for a while (423
-/// with `Retry-After`), even for the right password.
+/// An account without a second factor gets a session (`second_factor_required:
+/// false`, the token, and the session cookie). An account with one gets no
+/// session and no cookie but `second_factor_required: true` and a
+/// `challenge`, valid for five minutes, to complete with
+/// `POST /api/v1/auth/login/second-factor`. After too many consecutive
+/// failures the account is locked for a while (423 with `Retry-After`), even
+/// for the right password.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
     tag = "sessions",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = LoginResponse),
+        (status = 200, body = LoginAnswer),
         (status = 401, description = "Wrong email or password", body = crate::Problem, content_type = "application/problem+json"),
         (status = 423, description = "Locked after failed attempts", body = crate::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this address", body = crate::Problem, content_type = "application/problem+json"),
@@ -101,18 +145,69 @@ pub async fn login(
         email: body.email,
         password: body.password,
     };
-    let session = sessions::login(&state, &meta, input).await?;
+    match sessions::login(&state, &meta, input).await? {
+        SignIn::Session(session) => signed_in(&state, *session),
+        SignIn::SecondFactor(challenge) => {
+            let body = LoginAnswer::SecondFactor(SecondFactorChallenge {
+                second_factor_required: true,
+                challenge: challenge.token.expose().to_owned(),
+                expires_at: challenge.expires_at,
+            });
+            Ok((
+                [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+                Json(body),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// Complete a sign-in with the second factor.
+///
+/// The `challenge` from `POST /api/v1/auth/login` and the authenticator app's
+/// current code, or one of the account's recovery codes (each works once).
+/// A wrong code counts towards the lockout like a wrong password; a
+/// challenge signs in once and expires after five minutes (401
+/// `invalid_challenge`: sign in again).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login/second-factor",
+    tag = "sessions",
+    request_body = SecondFactorRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "Wrong code, or a used or expired challenge", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "Locked after failed attempts", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = crate::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login_second_factor(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Json(body): Json<SecondFactorRequest>,
+) -> Result<Response, ApiError> {
+    let input = SecondFactorInput {
+        challenge: body.challenge,
+        code: body.code,
+    };
+    let session = sessions::complete_second_factor(&state, &meta, input).await?;
+    signed_in(&state, session)
+}
+
+/// A new session as the answer: its token in the body and in the cookie.
+fn signed_in(state: &AppState, session: LoggedIn) -> Result<Response, ApiError> {
     let cookie = HeaderValue::try_from(session_cookie(
         session.token.expose(),
         state.settings.session_ttl.num_seconds(),
         state.settings.cookie_secure,
     ))
     .map_err(ApiError::internal)?;
-    let body = LoginResponse {
+    let body = LoginAnswer::Session(Box::new(LoginResponse {
+        second_factor_required: false,
         token: session.token.expose().to_owned(),
         expires_at: session.expires_at,
         user: User::from(session.user),
-    };
+    }));
     Ok((
         [
             (header::SET_COOKIE, cookie),
@@ -127,7 +222,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "sessions", responses((status = 204, description = "Signed out")))]
 pub async fn logout(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: AnySession,
     Meta(meta): Meta,
 ) -> Result<Response, ApiError> {
     sessions::logout(&state, &auth, &meta).await?;

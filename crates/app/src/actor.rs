@@ -10,6 +10,10 @@ use crate::error::Forbidden;
 pub struct Actor {
     pub user: UserRow,
     pub session_id: Id,
+    /// The session may do nothing but set up a second factor: an
+    /// administrator without one while the operator requires it. Such an
+    /// actor is not treated as an administrator anywhere.
+    pub must_enrol_second_factor: bool,
 }
 
 impl Actor {
@@ -22,7 +26,7 @@ impl Actor {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.user.role == Role::Admin
+        self.user.role == Role::Admin && !self.must_enrol_second_factor
     }
 
     pub fn is(&self, role: Role) -> bool {

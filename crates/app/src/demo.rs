@@ -795,6 +795,7 @@ async fn account(
     Ok(Actor {
         user,
         session_id: Id::generate(),
+        must_enrol_second_factor: false,
     })
 }
 

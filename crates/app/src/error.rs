@@ -60,6 +60,19 @@ error_codes! {
     AccountSuspended => "account_suspended",
     EmailTaken => "email_taken",
     SelfDemotion => "self_demotion",
+    // The second factor.
+    /// The session may do nothing but set up a second factor (an
+    /// administrator while `MEDICALEDU_REQUIRE_ADMIN_2FA` is on).
+    SecondFactorRequired => "second_factor_required",
+    /// The second step of a sign-in was used, expired or never existed:
+    /// sign in with the password again.
+    InvalidChallenge => "invalid_challenge",
+    /// The authenticator or recovery code is wrong (or was used before).
+    InvalidCode => "invalid_code",
+    SecondFactorEnabled => "second_factor_enabled",
+    SecondFactorNotEnabled => "second_factor_not_enabled",
+    /// There is no second factor being set up to confirm.
+    SecondFactorNotPending => "second_factor_not_pending",
     // Catalog.
     AlreadyPublished => "already_published",
     AlreadyArchived => "already_archived",

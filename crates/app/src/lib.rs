@@ -34,6 +34,7 @@ pub mod payments;
 pub mod promo;
 pub mod ratings;
 pub mod schema;
+pub mod second_factor;
 pub mod sessions;
 mod settings;
 pub mod slots;

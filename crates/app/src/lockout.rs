@@ -90,6 +90,19 @@ pub(crate) fn locked_by_others(
         .map(Locked)
 }
 
+/// A right password that does not finish signing in (the second factor is
+/// still to come): this attempt is no failure, so its claim is taken back and
+/// any lock that claim set is lifted, but earlier failures still count, so
+/// wrong codes after a right password lock the account as wrong passwords do.
+pub(crate) async fn password_passed(
+    tx: &mut Tx,
+    attempt: &Attempt,
+    now: Timestamp,
+) -> Result<(), Internal> {
+    users::release_password_attempt(tx, attempt.user_id, attempt.lock, now).await?;
+    Ok(())
+}
+
 /// Records a failed attempt (already counted by its claim) in `tx`: audits
 /// it as `action`, or as `user.locked` with the one notice of the lock when
 /// this attempt's claim locked the account and that lock still stands.

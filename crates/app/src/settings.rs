@@ -13,6 +13,9 @@ pub struct Settings {
     /// plain-HTTP development.
     pub cookie_secure: bool,
     pub lockout: LockoutPolicy,
+    /// Administrators must sign in with a second factor: one without a
+    /// factor gets a session that can only set one up.
+    pub require_admin_second_factor: bool,
     pub argon2: Argon2Params,
     /// Login and registration attempts per client IP and minute; 0 disables
     /// the limit (the failed-login lockout stays on regardless).
@@ -44,6 +47,7 @@ impl Default for Settings {
             session_idle_ttl: Duration::days(7),
             cookie_secure: true,
             lockout: LockoutPolicy::default(),
+            require_admin_second_factor: false,
             argon2: Argon2Params::default(),
             auth_rate_limit_per_minute: 10,
             trusted_proxy_hops: 0,

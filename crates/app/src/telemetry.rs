@@ -57,7 +57,7 @@ pub fn describe() {
     describe_counter!(
         SIGN_IN_FAILURES,
         Unit::Count,
-        "Sign-ins refused for a wrong email address or password."
+        "Sign-ins refused for a wrong email address, password or second-factor code."
     );
     describe_counter!(
         LOCKOUTS,

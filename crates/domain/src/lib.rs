@@ -29,9 +29,9 @@ pub use commerce::{
 };
 pub use id::{Id, ParseIdError};
 pub use identity::{
-    Argon2Params, Bio, Credentials, Email, FieldIssue, FullName, HashError, Headline, Locale,
-    LockoutPolicy, Password, PasswordHasher, Phone, Role, SessionToken, Specialty, TimeZone,
-    UserStatus,
+    Argon2Params, Bio, ChallengeToken, Credentials, Email, FieldIssue, FullName, HashError,
+    Headline, Locale, LockoutPolicy, Password, PasswordHasher, Phone, RecoveryCode, Role,
+    SecondFactorCode, SessionToken, Specialty, TOTP_ISSUER, TimeZone, TotpSecret, UserStatus,
 };
 pub use notify::{
     Channel, NotificationKind, NotificationStatus, PreferenceError, Preferences, Reminder,

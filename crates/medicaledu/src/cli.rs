@@ -216,6 +216,14 @@ pub struct SecurityArgs {
     /// Mark the session cookie `Secure` (HTTPS only) [default: true].
     #[arg(long, env = "MEDICALEDU_COOKIE_SECURE", global = true)]
     pub cookie_secure: Option<bool>,
+    /// Administrators must sign in with a second factor (TOTP); one without a
+    /// factor can only set one up until they do [default: false].
+    #[arg(
+        long = "require-admin-2fa",
+        env = "MEDICALEDU_REQUIRE_ADMIN_2FA",
+        global = true
+    )]
+    pub require_admin_2fa: Option<bool>,
     /// Consecutive failed sign-ins that lock an account [default: 5].
     #[arg(long, env = "MEDICALEDU_LOCKOUT_MAX_ATTEMPTS", global = true)]
     pub lockout_max_attempts: Option<u32>,

@@ -58,6 +58,7 @@ struct FileConfig {
     session_ttl_hours: Option<u32>,
     session_idle_ttl_hours: Option<u32>,
     cookie_secure: Option<bool>,
+    require_admin_2fa: Option<bool>,
     lockout_max_attempts: Option<u32>,
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
@@ -212,6 +213,10 @@ fn settings(flags: &SecurityArgs, scheduling: &SchedulingArgs, file: &FileConfig
             .cookie_secure
             .or(file.cookie_secure)
             .unwrap_or(defaults.cookie_secure),
+        require_admin_second_factor: flags
+            .require_admin_2fa
+            .or(file.require_admin_2fa)
+            .unwrap_or(defaults.require_admin_second_factor),
         lockout: LockoutPolicy {
             max_failed_attempts: flags
                 .lockout_max_attempts
@@ -559,6 +564,22 @@ mod tests {
         let config = Config::resolve(&global(None, Some(path)), None).expect("valid");
         assert_eq!(config.database_url, "sqlite://from-file.db");
         assert_eq!(config.bind.to_string(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn the_admin_second_factor_requirement_is_off_unless_asked_for() {
+        let config = Config::resolve(&global(None, None), None).expect("defaults");
+        assert!(!config.settings.require_admin_second_factor);
+        let (_dir, path) = file("require_admin_2fa = true\n");
+        let config = Config::resolve(&global(None, Some(path.clone())), None).expect("valid");
+        assert!(config.settings.require_admin_second_factor);
+        let mut flags = global(None, Some(path));
+        flags.security.require_admin_2fa = Some(false);
+        let config = Config::resolve(&flags, None).expect("valid");
+        assert!(
+            !config.settings.require_admin_second_factor,
+            "the flag wins"
+        );
     }
 
     #[test]

@@ -17,8 +17,15 @@ pub const OTHER_GROUP: &str = "other";
 pub const GROUPS: &[Group] = &[
     Group {
         name: "identity",
-        note: "Accounts, login sessions and the append-only audit trail.",
-        tables: &["users", "user_sessions", "audit_logs"],
+        note: "Accounts, login sessions, second factors and the append-only audit trail.",
+        tables: &[
+            "users",
+            "user_sessions",
+            "second_factors",
+            "recovery_codes",
+            "sign_in_challenges",
+            "audit_logs",
+        ],
     },
     Group {
         name: "catalog",
@@ -69,6 +76,18 @@ pub fn table_note(table: &str) -> Option<&'static str> {
         "user_sessions" => {
             "Login sessions. Only a hash of the session token is stored, never the token. A session ends at \
              idle_expires_at, expires_at or revoked_at, whichever comes first."
+        }
+        "second_factors" => {
+            "A user's TOTP authenticator (RFC 6238): at most one confirmed (in use) and one pending (being set \
+             up) per user. Deleted, not soft-deleted, when turned off: a secret must not outlive its removal."
+        }
+        "recovery_codes" => {
+            "One-time codes that sign in in place of the authenticator, ten per user at a time. Only a hash is \
+             stored; used_at marks a spent code."
+        }
+        "sign_in_challenges" => {
+            "The step between a right password and the second factor: a short-lived, single-use token, stored \
+             as a hash."
         }
         "audit_logs" => {
             "Who did what, append-only: triggers reject every UPDATE and DELETE. entity_type and entity_id name \
@@ -164,6 +183,26 @@ fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
             "Moves forward with activity; the session ends when idle past it."
         }
         ("user_sessions", "expires_at") => "Absolute end of the session, however active.",
+        ("second_factors", "secret") => {
+            "The shared TOTP secret in RFC 4648 base32 (160 bits); the authenticator app holds the same."
+        }
+        ("second_factors", "last_used_step") => {
+            "The last 30-second time step whose code was accepted; only a later one is, so no code works twice."
+        }
+        ("second_factors", "confirmed_at") => {
+            "Set when the first code from the app confirmed it; NULL while being set up."
+        }
+        ("recovery_codes", "code_hash") => {
+            "Lowercase hex SHA-256 of the code (80 random bits); the code itself is never stored."
+        }
+        ("recovery_codes", "used_at") => "Set when the code signed in; it never works again.",
+        ("sign_in_challenges", "token_hash") => {
+            "Lowercase hex SHA-256 of the challenge token; the token itself is never stored."
+        }
+        ("sign_in_challenges", "expires_at") => "The code must come before then (five minutes).",
+        ("sign_in_challenges", "used_at") => {
+            "Set when the challenge signed in; it never works again."
+        }
         ("audit_logs", "actor_id") => "The user who acted; NULL for the system.",
         ("audit_logs", "entity_id") => {
             "The affected row's id; no foreign key, so the log outlives the row."
@@ -269,7 +308,7 @@ mod tests {
                 assert!(table_note(table).is_some(), "{table} has no note");
             }
         }
-        assert_eq!(seen.len(), 15);
+        assert_eq!(seen.len(), 18);
         assert_eq!(placement("something_new"), (GROUPS.len(), 0, OTHER_GROUP));
     }
 }

@@ -16,6 +16,7 @@ mod params;
 pub mod payments;
 pub mod promo;
 pub mod ratings;
+pub mod second_factors;
 pub mod sessions;
 pub mod slots;
 pub mod users;

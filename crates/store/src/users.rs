@@ -193,6 +193,32 @@ pub async fn claim_password_attempt(
     })
 }
 
+/// Takes back one claimed attempt that turned out right without ending in a
+/// sign-in (the second factor is still to come), and lifts the lock it set,
+/// if any (`own_lock`); other failures and locks stay.
+pub async fn release_password_attempt(
+    tx: &mut Tx,
+    id: Id,
+    own_lock: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE users SET \
+                 failed_login_attempts = CASE WHEN failed_login_attempts > 0 THEN failed_login_attempts - 1 ELSE 0 END, \
+                 locked_until = CASE WHEN locked_until = $2 THEN NULL ELSE locked_until END, \
+                 updated_at = $3 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(own_lock)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(drop)
+    })
+}
+
 pub async fn record_successful_login(
     tx: &mut Tx,
     id: Id,

@@ -7,7 +7,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::accounts::{RegisterError, RegisterInput};
-use medicaledu_app::sessions::{LoggedIn, LoginError, LoginInput};
+use medicaledu_app::sessions::{
+    Challenge, LoggedIn, LoginError, LoginInput, SecondFactorError, SecondFactorInput, SignIn,
+};
 use medicaledu_app::{AppContext, FieldError};
 use serde::Deserialize;
 
@@ -27,6 +29,17 @@ struct SignInPage {
     next: String,
     email: Field,
     password: Field,
+}
+
+/// The second step of signing in: the code after a right password.
+#[derive(Template)]
+#[template(path = "signin_code.html")]
+struct SignInCodePage {
+    chrome: Chrome,
+    message: Option<String>,
+    challenge: String,
+    next: String,
+    code: Field,
 }
 
 #[derive(Template)]
@@ -53,6 +66,16 @@ pub struct SignInForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInCodeForm {
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     next: String,
 }
@@ -136,7 +159,10 @@ pub async fn sign_in(
         password: data.password,
     };
     match medicaledu_app::sessions::login(&ctx, &visitor.meta, input).await {
-        Ok(session) => Ok(signed_in(&ctx, &session, &next)),
+        Ok(SignIn::Session(session)) => Ok(signed_in(&ctx, &session, &next)),
+        Ok(SignIn::SecondFactor(Challenge { token, .. })) => {
+            sign_in_code_page(&ctx, &visitor, token.expose(), &next, None, &[]).await
+        }
         Err(e) => {
             let tr = &visitor.tr;
             let (status, message, errors) = match &e {
@@ -167,6 +193,101 @@ pub async fn sign_in(
             Ok(response)
         }
     }
+}
+
+async fn sign_in_code_page(
+    ctx: &AppContext,
+    visitor: &Visitor,
+    challenge: &str,
+    next: &str,
+    message: Option<String>,
+    errors: &[FieldError],
+) -> Result<Response, PageError> {
+    let tr = &visitor.tr;
+    let page = SignInCodePage {
+        chrome: Chrome::new(ctx, visitor, tr.t("signin-code-title")).await?,
+        message,
+        challenge: challenge.to_owned(),
+        next: next.to_owned(),
+        code: crate::two_factor::code_field(tr, errors).hint(tr.t("signin-code-hint")),
+    };
+    let mut response = respond(ctx, visitor, &page);
+    // The page carries the challenge: no cache keeps it.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /signin/code`: the authenticator's code (or a recovery code) after
+/// a right password. Rate-limited with the sign-in form, and wrong codes
+/// count towards the account's lockout.
+pub async fn sign_in_code(
+    State(ctx): State<AppContext>,
+    Extension(limiter): Extension<CredentialLimiter>,
+    Form { visitor, data }: Form<SignInCodeForm>,
+) -> Result<Response, PageError> {
+    let next = safe_next(&data.next);
+    let tr = &visitor.tr;
+    if let Err(seconds) = limiter.check(visitor.meta.ip_address.as_deref()) {
+        let message = tr.t("signin-rate-limited");
+        let response =
+            sign_in_code_page(&ctx, &visitor, &data.challenge, &next, Some(message), &[]).await?;
+        return Ok(too_many(response, seconds));
+    }
+    let input = SecondFactorInput {
+        challenge: data.challenge.clone(),
+        code: data.code,
+    };
+    let e = match medicaledu_app::sessions::complete_second_factor(&ctx, &visitor.meta, input).await
+    {
+        Ok(session) => return Ok(signed_in(&ctx, &session, &next)),
+        Err(e) => e,
+    };
+    // Refusals that end this sign-in go back to the password.
+    let (status, message) = match &e {
+        SecondFactorError::InvalidChallenge => {
+            (StatusCode::UNAUTHORIZED, tr.t("signin-code-expired"))
+        }
+        SecondFactorError::Suspended => (StatusCode::FORBIDDEN, tr.t("signin-suspended")),
+        SecondFactorError::Locked { retry_after } => {
+            let minutes = i64::try_from(retry_after.div_ceil(60)).unwrap_or(i64::MAX);
+            (
+                StatusCode::LOCKED,
+                tr.t_with("signin-locked", &[("minutes", Arg::Number(minutes))]),
+            )
+        }
+        SecondFactorError::Invalid(invalid) => {
+            let mut response = sign_in_code_page(
+                &ctx,
+                &visitor,
+                &data.challenge,
+                &next,
+                Some(tr.t("form-errors")),
+                &invalid.0,
+            )
+            .await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        SecondFactorError::WrongCode => {
+            let mut response = sign_in_code_page(
+                &ctx,
+                &visitor,
+                &data.challenge,
+                &next,
+                Some(tr.t("signin-code-wrong")),
+                &[],
+            )
+            .await?;
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            return Ok(response);
+        }
+        SecondFactorError::Internal(_) => return Err(PageError::from_failure(&e)),
+    };
+    let mut response = sign_in_page(&ctx, &visitor, "", &next, Some(message), &[]).await?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// A form page answered 429 with `Retry-After`: the client used up its
@@ -270,7 +391,10 @@ pub async fn sign_up(
                 password: data.password,
             };
             return match medicaledu_app::sessions::login(&ctx, &visitor.meta, login).await {
-                Ok(session) => Ok(signed_in(&ctx, &session, "/me")),
+                Ok(SignIn::Session(session)) => Ok(signed_in(&ctx, &session, "/me")),
+                // A new account has no second factor; were it otherwise, the
+                // sign-in page asks for everything again.
+                Ok(SignIn::SecondFactor(_)) => Ok(Redirect::to("/signin").into_response()),
                 Err(e) => Err(PageError::from_failure(&e)),
             };
         }

@@ -2,7 +2,7 @@
 //! 500 that names the request id to quote, never the cause.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::{ErrorCode, Failure, Internal};
 
 use crate::i18n::Tr;
@@ -19,7 +19,13 @@ pub enum PageError {
     Unavailable,
     /// A failure the visitor cannot fix; its cause was logged.
     Internal,
+    /// The session may do nothing but set up a second factor: every other
+    /// page sends the visitor to that page.
+    SecondFactorRequired,
 }
+
+/// Where a session that must set up a second factor is sent.
+pub const SECOND_FACTOR_PAGE: &str = "/me/two-factor";
 
 impl From<Internal> for PageError {
     fn from(e: Internal) -> Self {
@@ -53,13 +59,16 @@ impl PageError {
             PageError::BadRequest => StatusCode::BAD_REQUEST,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::SecondFactorRequired => StatusCode::SEE_OTHER,
         }
     }
 
     fn keys(&self) -> (&'static str, &'static str) {
         match self {
             PageError::NotFound => ("error-title-404", "error-text-404"),
-            PageError::Forbidden => ("error-title-403", "error-text-403"),
+            PageError::Forbidden | PageError::SecondFactorRequired => {
+                ("error-title-403", "error-text-403")
+            }
             PageError::Csrf => ("error-title-csrf", "error-text-csrf"),
             PageError::BadRequest => ("error-title-400", "error-text-400"),
             PageError::Unavailable => ("error-title-503", "error-text-503"),
@@ -90,6 +99,9 @@ struct ErrorPage {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if matches!(self, PageError::SecondFactorRequired) {
+            return Redirect::to(SECOND_FACTOR_PAGE).into_response();
+        }
         // The page frame is drawn without the visitor (who may be the reason
         // for the failure); the language comes from the request in `errors`.
         let mut response = ErrorPage::response(&self, Tr::default(), None);

@@ -13,6 +13,8 @@ pub struct Field {
     pub kind: &'static str,
     pub value: String,
     pub autocomplete: &'static str,
+    /// The on-screen keyboard to offer (`numeric` for codes).
+    pub inputmode: Option<&'static str>,
     pub required: bool,
     pub hint: Option<String>,
     pub error: Option<String>,
@@ -26,6 +28,7 @@ impl Field {
             kind,
             value: String::new(),
             autocomplete: "off",
+            inputmode: None,
             required: true,
             hint: None,
             error: None,
@@ -39,6 +42,11 @@ impl Field {
 
     pub fn autocomplete(mut self, autocomplete: &'static str) -> Self {
         self.autocomplete = autocomplete;
+        self
+    }
+
+    pub fn inputmode(mut self, inputmode: &'static str) -> Self {
+        self.inputmode = Some(inputmode);
         self
     }
 

@@ -26,6 +26,7 @@ mod page;
 mod preferences;
 mod rating;
 mod reschedule;
+mod two_factor;
 mod view;
 mod visitor;
 
@@ -83,6 +84,11 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/me/password", post(account::change_password))
         .route("/me/sessions", get(devices::page))
         .route("/me/sessions/{id}/revoke", post(devices::revoke))
+        .route("/me/two-factor", get(two_factor::page))
+        .route("/me/two-factor/setup", post(two_factor::set_up))
+        .route("/me/two-factor/confirm", post(two_factor::confirm))
+        .route("/me/two-factor/disable", post(two_factor::disable))
+        .route("/me/two-factor/recovery-codes", post(two_factor::new_codes))
         .route(
             "/me/notifications/settings",
             get(preferences::page).post(preferences::save),
@@ -90,6 +96,7 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/me/calendar-feed", post(feed::create))
         .route("/me/calendar-feed/stop", post(feed::stop))
         .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/signin/code", post(auth::sign_in_code))
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
         .route("/signout", post(auth::sign_out))
         .route("/assets/{file}", get(assets::serve))

@@ -50,6 +50,13 @@ impl FromRequestParts<AppContext> for Visitor {
                 .map_err(PageError::from_internal)?,
             None => None,
         };
+        // A session that must set up a second factor sees that page and can
+        // sign out; every other page sends it there.
+        if actor.as_ref().is_some_and(|a| a.must_enrol_second_factor)
+            && !open_before_second_factor(parts.uri.path())
+        {
+            return Err(PageError::SecondFactorRequired);
+        }
         let accept = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
@@ -101,6 +108,14 @@ impl FromRequestParts<AppContext> for Visitor {
             meta,
         })
     }
+}
+
+/// The pages a session that must set up a second factor may use.
+fn open_before_second_factor(path: &str) -> bool {
+    path == "/signout"
+        || path
+            .strip_prefix(crate::error::SECOND_FACTOR_PAGE)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 impl Visitor {

@@ -19,6 +19,22 @@ impl std::ops::Deref for Authenticated {
     }
 }
 
+/// The signed-in caller, even one whose session may do nothing but set up a
+/// second factor ([`Actor::must_enrol_second_factor`]): only the routes that
+/// set one up (and signing out) take it. Every other route takes
+/// [`Authenticated`], which refuses such a session, so a new route is closed
+/// to it unless it says otherwise.
+#[derive(Clone, Debug)]
+pub struct AnySession(pub Actor);
+
+impl std::ops::Deref for AnySession {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}
+
 /// Every reason a credential fails gives this same answer, so a client learns
 /// nothing about which tokens ever existed.
 fn unauthenticated() -> ApiError {
@@ -31,6 +47,25 @@ fn unauthenticated() -> ApiError {
 }
 
 impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AnySession(actor) = AnySession::from_request_parts(parts, state).await?;
+        if actor.must_enrol_second_factor {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "Administrators must set up two-factor authentication first: POST /api/v1/me/second-factor.",
+            ));
+        }
+        Ok(Authenticated(actor))
+    }
+}
+
+impl FromRequestParts<AppState> for AnySession {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -54,7 +89,7 @@ impl FromRequestParts<AppState> for Authenticated {
         let actor = sessions::authenticate(state, &raw)
             .await?
             .ok_or_else(unauthenticated)?;
-        Ok(Authenticated(actor))
+        Ok(AnySession(actor))
     }
 }
 

@@ -28,6 +28,7 @@ async fn signed_in(app: &TestApp, email: &str, role: &str) -> (Actor, String) {
     let actor = Actor {
         user,
         session_id: Id::generate(),
+        must_enrol_second_factor: false,
     };
     (actor, token)
 }
