@@ -38,14 +38,21 @@ crate::problem::problem_codes! {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListParams {
     /// `student`, `instructor` or `admin`.
+    #[param(value_type = Option<crate::constraints::RoleText>, inline)]
     pub role: Option<String>,
     /// `active` or `suspended`.
+    #[param(value_type = Option<crate::constraints::UserStatusText>, inline)]
     pub status: Option<String>,
     /// Part of the email or name, any case.
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 
@@ -125,18 +132,27 @@ pub async fn unlock_user(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditListParams {
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub actor_id: Option<String>,
     /// e.g. `user`, `session`, `booking`.
     pub entity_type: Option<String>,
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub entity_id: Option<String>,
     /// e.g. `user.locked`.
     pub action: Option<String>,
     /// RFC 3339; entries at or after.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub from: Option<String>,
     /// RFC 3339; entries before.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub to: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 

@@ -77,6 +77,7 @@ pub async fn revoke_calendar_token(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The calendar token from `POST /api/v1/me/calendar-token`.
     pub token: String,

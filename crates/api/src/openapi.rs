@@ -8,14 +8,24 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::http::StatusCode;
 use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{Components, Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::problem::{Answers, PROBLEM_JSON};
+use crate::auth::SESSION_COOKIE;
+use crate::problem::{Access, Answers, PROBLEM_JSON};
+
+/// The security scheme of the session token sent as `Authorization: Bearer`.
+pub const BEARER: &str = "bearer";
+/// The security scheme of the same token carried by the session cookie.
+pub const COOKIE: &str = "session_cookie";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,12 +59,33 @@ crate::problem::problem_codes! {
 /// Lists on each operation the problem codes it answers: the extension
 /// `x-problem-codes` (every code, so clients can check they handle them all)
 /// and, for each status those codes are answered with, a problem response
-/// whose description names the codes.
+/// whose description names the codes. Declares the credentials each
+/// operation takes, from the same table.
 pub struct ProblemCodes(pub Vec<(&'static str, Answers)>);
 
 impl Modify for ProblemCodes {
     fn modify(&self, openapi: &mut Document) {
         let table: HashMap<&str, &Answers> = self.0.iter().map(|(id, a)| (*id, a)).collect();
+        let components = openapi.components.get_or_insert_with(Components::new);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The session token from `POST /api/v1/auth/login`, as `Authorization: Bearer …`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The same session token in the HttpOnly cookie that signing in sets for \
+                 browsers; requests that change data must then come from this site's origin.",
+            ))),
+        );
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -73,6 +104,7 @@ impl Modify for ProblemCodes {
                     .and_then(|id| table.get(id));
                 if let Some(answers) = answers {
                     describe(operation, answers);
+                    secure(operation, answers.access());
                 }
             }
         }
@@ -120,6 +152,23 @@ fn describe(operation: &mut Operation, answers: &Answers) {
             }
         }
     }
+}
+
+/// Either credential opens a signed-in operation; an optional one also
+/// admits anonymous callers (the empty requirement).
+fn secure(operation: &mut Operation, access: Access) {
+    let credentials = || {
+        [BEARER, COOKIE].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()))
+    };
+    operation.security = match access {
+        Access::Public => None,
+        Access::Optional => Some(
+            std::iter::once(SecurityRequirement::default())
+                .chain(credentials())
+                .collect(),
+        ),
+        Access::SignedIn => Some(credentials().to_vec()),
+    };
 }
 
 fn problem_content() -> Content {

@@ -292,13 +292,19 @@ pub async fn create_refund(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PaymentListParams {
     pub status: Option<String>,
     pub provider: Option<String>,
     /// `charge` or `refund`.
     pub kind: Option<String>,
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub booking_id: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 
@@ -322,12 +328,16 @@ pub async fn list_payments(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevenueParams {
     /// RFC 3339, inclusive.
+    #[param(value_type = crate::constraints::InstantText, inline)]
     pub from: String,
     /// RFC 3339, exclusive.
+    #[param(value_type = crate::constraints::InstantText, inline)]
     pub to: String,
     /// `day`, `month`, `course` or `instructor`.
+    #[param(value_type = Option<crate::constraints::RevenueGroupText>, inline)]
     pub group_by: Option<String>,
 }
 

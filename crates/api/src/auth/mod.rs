@@ -6,4 +6,6 @@ mod meta;
 mod session;
 
 pub use meta::{Meta, client_ip};
-pub use session::{Authenticated, MaybeAuthenticated, clear_session_cookie, session_cookie};
+pub use session::{
+    Authenticated, MaybeAuthenticated, SESSION_COOKIE, clear_session_cookie, session_cookie,
+};

@@ -1,0 +1,1 @@
+"""Hooks for the schemathesis run of .ci/schemathesis/run."""
