@@ -84,8 +84,10 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// `student`, `instructor` or `admin`.
+    #[schema(value_type = Option<crate::constraints::RoleText>, inline)]
     pub role: Option<String>,
     /// `active` or `suspended`; suspending signs the account out everywhere.
+    #[schema(value_type = Option<crate::constraints::UserStatusText>, inline)]
     pub status: Option<String>,
 }
 

@@ -80,6 +80,7 @@ pub async fn revoke_calendar_token(
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The calendar token from `POST /api/v1/me/calendar-token`.
+    #[param(value_type = crate::constraints::FeedTokenText, inline)]
     pub token: String,
 }
 

@@ -200,3 +200,57 @@ kinds! {
         )))
         .build(),
 }
+
+/// An email address as the domain accepts it: ASCII without spaces, one
+/// `@`, a dotted domain without empty labels; spaces around it are trimmed.
+fn email() -> Object {
+    let local = "[!-?A-~]{1,64}";
+    let label = "[!-\\-/-?A-~]+";
+    string()
+        .max_length(Some(medicaledu_domain::Email::MAX_CHARS))
+        .pattern(Some(format!(
+            "^[{SPACE}]*{local}@{label}(\\.{label})+[{SPACE}]*$"
+        )))
+        .build()
+}
+
+kinds! {
+    /// An email address.
+    EmailText => email(),
+    /// Anything but blank: what is compared with the stored credential.
+    CredentialText => string().min_length(Some(1)).pattern(Some(format!("[^{SPACE}]"))).build(),
+    /// A new password: 12 to 256 characters, not one character repeated
+    /// (nor one of the most common passwords, which the server refuses too).
+    NewPasswordText => {
+        let mut password = string()
+            .min_length(Some(medicaledu_domain::Password::MIN_CHARS))
+            .max_length(Some(medicaledu_domain::Password::MAX_CHARS))
+            .build();
+        // utoipa has no `not` keyword; an extension map keeps the key as given.
+        password.extensions = Some(utoipa::openapi::extensions::Extensions::from_iter([(
+            "not",
+            serde_json::json!({ "pattern": "^([\\s\\S])\\1*$" }),
+        )]));
+        password
+    },
+    /// A role one may sign up with.
+    SignUpRoleText => vocabulary(["student", "instructor"]),
+    /// An IANA time zone name.
+    TimeZoneText => vocabulary(medicaledu_domain::TimeZone::names()),
+    /// A language tag such as `en`, `en-GB` or `pt_BR`.
+    LocaleText => string()
+        .pattern(Some(format!(
+            "^[{SPACE}]*[A-Za-z]{{2,3}}([-_]([A-Za-z]{{2}}|[0-9]{{3}}))?[{SPACE}]*$"
+        )))
+        .build(),
+    /// A phone number in international form (`+44 20 7946 0958`); spaces,
+    /// hyphens and parentheses are ignored.
+    PhoneText => {
+        let sep = format!("[{SPACE}()\\-]*");
+        string()
+            .pattern(Some(format!("^{sep}\\+{sep}[1-9]({sep}[0-9]){{6,14}}{sep}$")))
+            .build()
+    },
+    /// A calendar feed token.
+    FeedTokenText => string().pattern(Some("^[A-Za-z0-9_-]*$")).build(),
+}

@@ -137,21 +137,30 @@ impl From<CourseRow> for Course {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCourseRequest {
+    #[schema(value_type = crate::constraints::CourseTitleText, inline)]
     pub title: String,
     /// Generated from the title when absent.
+    #[schema(value_type = Option<crate::constraints::SlugText>, inline)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SummaryText>, inline)]
     pub summary: Option<String>,
+    /// Markdown.
+    #[schema(value_type = Option<crate::constraints::DescriptionText>, inline)]
     pub description: Option<String>,
+    #[schema(value_type = crate::constraints::CategoryText, inline)]
     pub category: String,
     pub specialty: Option<String>,
     pub tags: Option<Vec<String>>,
     /// `beginner`, `intermediate` or `advanced`.
+    #[schema(value_type = crate::constraints::CourseLevelText, inline)]
     pub level: String,
     /// Default `en`.
     pub language: Option<String>,
     /// Minor units; 0 (the default) means free.
+    #[schema(value_type = Option<crate::constraints::PriceMinorValue>, inline)]
     pub price_minor: Option<i64>,
     /// ISO 4217.
+    #[schema(value_type = crate::constraints::CurrencyText, inline)]
     pub currency: String,
     #[schema(value_type = Option<f64>)]
     pub cme_credit_hours: Option<serde_json::Number>,
@@ -163,18 +172,30 @@ pub struct CreateCourseRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCourseRequest {
+    #[schema(value_type = Option<crate::constraints::CourseTitleText>, inline)]
     pub title: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SlugText>, inline)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SummaryText>, inline)]
     pub summary: Option<String>,
+    /// Markdown.
+    #[schema(value_type = Option<crate::constraints::DescriptionText>, inline)]
     pub description: Option<String>,
+    #[schema(value_type = Option<crate::constraints::CategoryText>, inline)]
     pub category: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub specialty: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
+    /// `beginner`, `intermediate` or `advanced`.
+    #[schema(value_type = Option<crate::constraints::CourseLevelText>, inline)]
     pub level: Option<String>,
     pub language: Option<String>,
+    /// Minor units; 0 means free.
+    #[schema(value_type = Option<crate::constraints::PriceMinorValue>, inline)]
     pub price_minor: Option<i64>,
+    /// ISO 4217.
+    #[schema(value_type = Option<crate::constraints::CurrencyText>, inline)]
     pub currency: Option<String>,
     #[schema(value_type = Option<f64>)]
     pub cme_credit_hours: Option<serde_json::Number>,

@@ -265,7 +265,7 @@ async fn render_diagram(
     responses(
         (status = 200, description = "The export, with the format's media type",
             content(
-                (String = "application/json"),
+                (Object = "application/json"),
                 (String = "application/sql"),
                 (String = "text/plain"),
                 (String = "image/svg+xml"),

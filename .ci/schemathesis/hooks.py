@@ -1,1 +1,0 @@
-"""Hooks for the schemathesis run of .ci/schemathesis/run."""
