@@ -128,7 +128,7 @@ pub struct CreateBookingRequest {
     post,
     path = "/api/v1/bookings",
     tag = "bookings",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same booking")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same booking", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = CreateBookingRequest,
     responses(
         (status = 201, body = Booking),

@@ -254,3 +254,74 @@ kinds! {
     /// A calendar feed token.
     FeedTokenText => string().pattern(Some("^[A-Za-z0-9_-]*$")).build(),
 }
+
+kinds! {
+    /// A promo code: 3 to 64 letters, digits, `-` or `_`; spaces around it
+    /// are trimmed.
+    PromoCodeText => string()
+        .pattern(Some(format!("^[{SPACE}]*[A-Za-z0-9_-]{{3,64}}[{SPACE}]*$")))
+        .build(),
+    /// Channels per kind of notification: every kind and channel is optional,
+    /// and none other is known.
+    PreferencesMatrix => {
+        let mut channels = ObjectBuilder::new().schema_type(Type::Object);
+        for channel in Channel::ALL {
+            channels = channels.property(channel.as_str(), ObjectBuilder::new().schema_type(Type::Boolean));
+        }
+        let channels = channels
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+            .build();
+        let mut kinds = ObjectBuilder::new().schema_type(Type::Object);
+        for kind in NotificationKind::ALL {
+            kinds = kinds.property(kind.as_str(), channels.clone());
+        }
+        kinds
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+            .build()
+    },
+}
+
+/// What every text the server reads must not hold: a NUL character (see
+/// `crate::nul`). Free-form strings of the document say so.
+pub const NO_NUL: &str = r"^[^\u0000]*$";
+
+/// Adds [`NO_NUL`] to every string schema in `schema` that does not already
+/// narrow its values (a pattern, a vocabulary or a format).
+pub fn refuse_nul(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string
+                && object.pattern.is_none()
+                && object.enum_values.is_none()
+                && object.format.is_none()
+            {
+                object.pattern = Some(NO_NUL.to_owned());
+            }
+            for property in object.properties.values_mut() {
+                refuse_nul(property);
+            }
+            if let Some(additional) = object.additional_properties.as_mut()
+                && let utoipa::openapi::schema::AdditionalProperties::RefOr(inner) = additional.as_mut()
+            {
+                refuse_nul(inner);
+            }
+        }
+        Schema::Array(array) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(items) = &mut array.items {
+                refuse_nul(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(refuse_nul),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(refuse_nul),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(refuse_nul),
+        _ => {}
+    }
+}

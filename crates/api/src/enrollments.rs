@@ -258,7 +258,7 @@ pub struct ProgressResult {
     params(
         ("id" = String, Path, description = "Enrollment id"),
         ("material_id" = String, Path, description = "Material id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried report count once"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried report count once", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$"),
     ),
     request_body = ProgressRequest,
     responses((status = 200, body = ProgressResult), (status = 404, body = crate::Problem, content_type = "application/problem+json"))

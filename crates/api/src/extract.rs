@@ -57,6 +57,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !nul.is_empty() {
         return Err(ApiError::validation(nul));
     }
+    // serde reads a struct from a JSON array of its fields in order too;
+    // every body of this API is an object (or `null` where it is optional).
+    if bytes.trim_ascii_start().starts_with(b"[") {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "",
+            "invalid",
+            "The body must be a JSON object.",
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();

@@ -165,7 +165,7 @@ pub async fn mark_all_read(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationPreferences {
-    #[schema(value_type = BTreeMap<String, BTreeMap<String, bool>>, example = json!({"booking.reminder": {"email": true, "sms": false, "push": false, "in_app": true}}))]
+    #[schema(value_type = crate::constraints::PreferencesMatrix, inline, example = json!({"booking.reminder": {"email": true, "sms": false, "push": false, "in_app": true}}))]
     pub preferences: BTreeMap<NotificationKind, BTreeMap<Channel, bool>>,
 }
 

@@ -13,7 +13,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Components, Content, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Components, Content, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -86,6 +86,14 @@ impl Modify for ProblemCodes {
                  browsers; requests that change data must then come from this site's origin.",
             ))),
         );
+        for schema in components.schemas.values_mut() {
+            if let RefOr::T(Schema::Object(object)) = schema {
+                for property in object.properties.values_mut() {
+                    unwrap_described(property);
+                }
+            }
+            crate::constraints::refuse_nul(schema);
+        }
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -102,6 +110,13 @@ impl Modify for ProblemCodes {
                     .operation_id
                     .as_deref()
                     .and_then(|id| table.get(id));
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter
+                        && let Some(schema) = parameter.schema.as_mut()
+                    {
+                        crate::constraints::refuse_nul(schema);
+                    }
+                }
                 if let Some(answers) = answers {
                     describe(operation, answers);
                     secure(operation, answers.access());
@@ -228,6 +243,29 @@ fn link(operation: &mut Operation) {
             response.links.insert((*name).to_owned(), RefOr::T(builder.build()));
         }
     }
+}
+
+/// utoipa documents a field whose inline schema (`value_type = …, inline`)
+/// has a doc comment as `allOf: [schema, {type: object, description}]`,
+/// which no string satisfies; the field is its schema, described.
+fn unwrap_described(property: &mut RefOr<Schema>) {
+    let RefOr::T(Schema::AllOf(all_of)) = property else {
+        return;
+    };
+    let [inner, RefOr::T(Schema::Object(wrapper))] = all_of.items.as_slice() else {
+        return;
+    };
+    if !wrapper.properties.is_empty() || wrapper.description.is_none() {
+        return;
+    }
+    let description = wrapper.description.clone();
+    let mut inner = inner.clone();
+    match &mut inner {
+        RefOr::T(Schema::Object(object)) => object.description = description,
+        RefOr::T(Schema::OneOf(one_of)) => one_of.description = description,
+        _ => return,
+    }
+    *property = inner;
 }
 
 /// Either credential opens a signed-in operation; an optional one also

@@ -130,7 +130,7 @@ pub struct CreatePaymentRequest {
     post,
     path = "/api/v1/bookings/{id}/payments",
     tag = "payments",
-    params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same charge")),
+    params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same charge", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = CreatePaymentRequest,
     responses(
         (status = 201, body = Payment),
@@ -270,7 +270,7 @@ pub struct RefundRequestBody {
     post,
     path = "/api/v1/payments/{id}/refunds",
     tag = "payments",
-    params(("id" = String, Path, description = "Charge id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same refund")),
+    params(("id" = String, Path, description = "Charge id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same refund", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = RefundRequestBody,
     responses((status = 201, body = Payment), (status = 409, description = "More than is left to refund", body = crate::Problem, content_type = "application/problem+json"))
 )]

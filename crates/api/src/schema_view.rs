@@ -91,10 +91,12 @@ impl ToSchema for Binary {}
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SchemaParams {
-    /// `dbml`, `postgres` or `sqlite` (DDL), `json` (the default), `mermaid`,
-    /// or the diagram as `svg`, `png` or `pdf`.
+    /// `dbml`, `postgres` or `sqlite` (DDL), `json` (the default, also for
+    /// an empty value), `mermaid`, or the diagram as `svg`, `png` or `pdf`.
+    #[param(value_type = Option<SchemaFormatText>, inline)]
     pub format: Option<String>,
-    /// Diagram formats: `light` (the default) or `dark`.
+    /// Diagram formats: `light` (the default, also for an empty value) or `dark`.
+    #[param(value_type = Option<ThemeText>, inline)]
     pub theme: Option<String>,
     /// Diagram formats: comma-separated tables to draw, with their direct
     /// neighbours faded.
@@ -103,8 +105,34 @@ pub struct SchemaParams {
     /// `commerce`, `engagement`) to draw, with its direct neighbours faded.
     pub group: Option<String>,
     /// PNG: device pixels per diagram pixel, above 0 and at most 4 (default 1).
+    #[param(value_type = Option<f64>, exclusive_minimum = 0, maximum = 4)]
     pub scale: Option<String>,
 }
+
+/// The `format` values: every format's name, or empty for the default.
+pub struct SchemaFormatText;
+
+impl utoipa::PartialSchema for SchemaFormatText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = Format::names();
+        let values = std::iter::once("").chain(names.split(", "));
+        utoipa::openapi::schema::Schema::Object(crate::constraints::vocabulary(values)).into()
+    }
+}
+
+impl ToSchema for SchemaFormatText {}
+
+/// The `theme` values: each theme's name, or empty for the default.
+pub struct ThemeText;
+
+impl utoipa::PartialSchema for ThemeText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let values = ["", Theme::Light.name(), Theme::Dark.name()];
+        utoipa::openapi::schema::Schema::Object(crate::constraints::vocabulary(values)).into()
+    }
+}
+
+impl ToSchema for ThemeText {}
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(vec![FieldError::new(field, "invalid", message)])
@@ -297,7 +325,7 @@ pub async fn schema_export(
     };
     let options = diagram_options(&params)?;
     let scale = match params.scale.as_deref() {
-        None | Some("") => 1.0,
+        None => 1.0,
         Some(text) => match text.parse::<f32>() {
             Ok(scale) if scale > 0.0 && scale <= MAX_API_SCALE => scale,
             _ => {
