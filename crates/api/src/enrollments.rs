@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 crate::problem::problem_codes! {
-    enroll => Answers::route().signed_in_write().path_ids().parsed_body().failure::<app::EnrollError>(),
+    enroll => Answers::route().signed_in_write().path_ids().json_body().failure::<app::EnrollError>(),
     my_enrollments => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
     cancel_enrollment => Answers::route()
         .signed_in_write()
@@ -128,12 +128,14 @@ pub async fn enroll(
     auth: Authenticated,
     Meta(meta): Meta,
     Ids(course_id): Ids<Id>,
+    headers: axum::http::HeaderMap,
     body: bytes::Bytes,
 ) -> Result<Response, ApiError> {
     // The body is optional: students send none, or `null`.
     let body: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
         EnrollRequest::default()
     } else {
+        crate::extract::require_json(&headers)?;
         crate::extract::parse::<Option<EnrollRequest>>(&body)?.unwrap_or_default()
     };
     let input = Enroll {

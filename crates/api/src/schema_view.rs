@@ -37,6 +37,9 @@ const SCRIPT: &str = include_str!("../assets/schema.js");
 
 /// The largest PNG scale the API renders; the command line goes higher.
 const MAX_API_SCALE: f32 = 4.0;
+/// The smallest: below it a diagram has no pixels left to draw. (0.125 is
+/// exact in binary, so the document and the check agree on it.)
+const MIN_API_SCALE: f32 = 0.125;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -104,8 +107,8 @@ pub struct SchemaParams {
     /// Diagram formats: an area (`identity`, `catalog`, `scheduling`,
     /// `commerce`, `engagement`) to draw, with its direct neighbours faded.
     pub group: Option<String>,
-    /// PNG: device pixels per diagram pixel, above 0 and at most 4 (default 1).
-    #[param(value_type = Option<f64>, exclusive_minimum = 0, maximum = 4)]
+    /// PNG: device pixels per diagram pixel, 0.125 to 4 (default 1).
+    #[param(value_type = Option<f64>, minimum = 0.125, maximum = 4)]
     pub scale: Option<String>,
 }
 
@@ -326,12 +329,17 @@ pub async fn schema_export(
     let options = diagram_options(&params)?;
     let scale = match params.scale.as_deref() {
         None => 1.0,
-        Some(text) => match text.parse::<f32>() {
-            Ok(scale) if scale > 0.0 && scale <= MAX_API_SCALE => scale,
+        // Compared as the document's numbers are, before narrowing to `f32`.
+        Some(text) => match text.parse::<f64>() {
+            Ok(scale) if (f64::from(MIN_API_SCALE)..=f64::from(MAX_API_SCALE)).contains(&scale) => {
+                scale as f32
+            }
             _ => {
                 return Err(invalid(
                     "scale",
-                    format!("The scale must be a number above 0 and at most {MAX_API_SCALE}."),
+                    format!(
+                        "The scale must be a number from {MIN_API_SCALE} to {MAX_API_SCALE}."
+                    ),
                 ));
             }
         },
