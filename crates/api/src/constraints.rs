@@ -8,16 +8,14 @@ use medicaledu_domain::{
     MaterialKind, NotificationKind, NotificationStatus, PriceMinor, Review, Role, Slug, Summary,
     UserStatus,
 };
-use serde_json::Value;
-use utoipa::openapi::schema::{
-    KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
-};
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, schema::SchemaType};
 
 /// Characters Rust's `char::is_control` matches (Unicode category Cc).
 const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
 /// Characters `str::trim` removes (Unicode `White_Space`).
-const SPACE: &str = r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+const SPACE: &str =
+    r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 /// The controls a multi-line text refuses: all but tab, line feed and the
 /// carriage return that is read as a line break.
 const CONTROL_BUT_BREAKS: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
@@ -52,19 +50,6 @@ pub fn vocabulary<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     string()
         .enum_values(Some(values.into_iter().map(str::to_owned)))
         .build()
-}
-
-/// The same schema, or `null`.
-pub fn or_null(schema: Object) -> Object {
-    let mut schema = schema;
-    schema.schema_type = match schema.schema_type {
-        SchemaType::Type(t) => SchemaType::from_iter([t, Type::Null]),
-        other => other,
-    };
-    if let Some(values) = schema.enum_values.as_mut() {
-        values.push(Value::Null);
-    }
-    schema
 }
 
 fn uuid() -> Object {
@@ -135,21 +120,10 @@ kinds! {
     UuidText => uuid(),
 }
 
-/// `null` or the schema of `T`, for optional fields where `null` means the
-/// same as leaving the field out.
-pub fn nullable<T: utoipa::PartialSchema>() -> RefOr<Schema> {
-    match T::schema() {
-        RefOr::T(Schema::Object(object)) => Schema::Object(or_null(object)).into(),
-        other => OneOfBuilder::new()
-            .item(other)
-            .item(ObjectBuilder::new().schema_type(Type::Null))
-            .into(),
-    }
-}
-
 /// A cursor of a keyset-paginated list: `<microseconds>_<id>`, as the
 /// `next_cursor` of the page before.
-pub const PAGE_CURSOR: &str = "^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+pub const PAGE_CURSOR: &str =
+    "^-?[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 kinds! {
     /// The `next_cursor` of the page before.
@@ -218,7 +192,9 @@ kinds! {
     /// An email address.
     EmailText => email(),
     /// Anything but blank: what is compared with the stored credential.
-    CredentialText => string().min_length(Some(1)).pattern(Some(format!("[^{SPACE}]"))).build(),
+    CredentialText => string()
+        .pattern(Some(format!("^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$")))
+        .build(),
     /// A new password: 12 to 256 characters, not one character repeated
     /// (nor one of the most common passwords, which the server refuses too).
     NewPasswordText => {
@@ -309,7 +285,8 @@ pub fn refuse_nul(schema: &mut RefOr<Schema>) {
                 refuse_nul(property);
             }
             if let Some(additional) = object.additional_properties.as_mut()
-                && let utoipa::openapi::schema::AdditionalProperties::RefOr(inner) = additional.as_mut()
+                && let utoipa::openapi::schema::AdditionalProperties::RefOr(inner) =
+                    additional.as_mut()
             {
                 refuse_nul(inner);
             }

@@ -175,44 +175,272 @@ fn describe(operation: &mut Operation, answers: &Answers) {
 /// where in the answer its value is)`. Generated clients and contract
 /// testers follow them from creating a resource to reading and changing it.
 pub const LINKS: &[(&str, &str, &str, Target, &str)] = &[
-    ("create_course", "GetCourse", "get_course", Target::Path("id"), "/id"),
-    ("create_course", "UpdateCourse", "update_course", Target::Path("id"), "/id"),
-    ("create_course", "PublishCourse", "publish_course", Target::Path("id"), "/id"),
-    ("create_course", "ArchiveCourse", "archive_course", Target::Path("id"), "/id"),
-    ("create_course", "DeleteCourse", "delete_course", Target::Path("id"), "/id"),
-    ("create_course", "AddMaterial", "create_material", Target::Path("id"), "/id"),
-    ("create_course", "ReorderMaterials", "reorder_materials", Target::Path("id"), "/id"),
-    ("create_course", "OfferSlots", "create_slots", Target::Path("id"), "/id"),
-    ("create_course", "ListSlots", "course_slots", Target::Path("id"), "/id"),
-    ("create_course", "Enroll", "enroll", Target::Path("id"), "/id"),
-    ("create_course", "RateCourse", "rate_course", Target::Path("id"), "/id"),
-    ("create_course", "ListRatings", "course_ratings", Target::Path("id"), "/id"),
-    ("create_material", "UpdateMaterial", "update_material", Target::Path("id"), "/id"),
-    ("create_material", "DeleteMaterial", "delete_material", Target::Path("id"), "/id"),
-    ("create_slots", "UpdateSlot", "update_slot", Target::Path("id"), "/items/0/id"),
-    ("create_slots", "CancelSlot", "cancel_slot", Target::Path("id"), "/items/0/id"),
-    ("create_slots", "Book", "create_booking", Target::Body("slot_id"), "/items/0/id"),
-    ("create_booking", "GetBooking", "get_booking", Target::Path("id"), "/id"),
-    ("create_booking", "CancelBooking", "cancel_booking", Target::Path("id"), "/id"),
-    ("create_booking", "RescheduleBooking", "reschedule_booking", Target::Path("id"), "/id"),
-    ("create_booking", "CompleteBooking", "complete_booking", Target::Path("id"), "/id"),
-    ("create_booking", "NoShowBooking", "no_show_booking", Target::Path("id"), "/id"),
-    ("create_booking", "Pay", "create_payment", Target::Path("id"), "/id"),
-    ("create_booking", "ListPayments", "booking_payments", Target::Path("id"), "/id"),
-    ("create_payment", "Capture", "capture_payment", Target::Path("id"), "/id"),
-    ("create_payment", "Settle", "mark_payment", Target::Path("id"), "/id"),
-    ("create_payment", "Refund", "create_refund", Target::Path("id"), "/id"),
-    ("create_promo", "GetPromo", "get_promo", Target::Path("id"), "/id"),
-    ("create_promo", "UpdatePromo", "update_promo", Target::Path("id"), "/id"),
-    ("create_promo", "DeletePromo", "delete_promo", Target::Path("id"), "/id"),
-    ("create_promo", "PreviewPromo", "validate_promo", Target::Body("code"), "/code"),
-    ("enroll", "CancelEnrollment", "cancel_enrollment", Target::Path("id"), "/id"),
-    ("enroll", "ListProgress", "list_progress", Target::Path("id"), "/id"),
-    ("register", "UpdateUser", "update_user", Target::Path("id"), "/id"),
-    ("register", "UnlockUser", "unlock_user", Target::Path("id"), "/id"),
-    ("register", "InstructorSlots", "instructor_slots", Target::Path("id"), "/id"),
-    ("register", "InstructorRatings", "instructor_ratings", Target::Path("id"), "/id"),
-    ("new_calendar_token", "Feed", "calendar_feed", Target::Query("token"), "/token"),
+    (
+        "create_course",
+        "GetCourse",
+        "get_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "UpdateCourse",
+        "update_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "PublishCourse",
+        "publish_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "ArchiveCourse",
+        "archive_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "DeleteCourse",
+        "delete_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "AddMaterial",
+        "create_material",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "ReorderMaterials",
+        "reorder_materials",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "OfferSlots",
+        "create_slots",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "ListSlots",
+        "course_slots",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "Enroll",
+        "enroll",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "RateCourse",
+        "rate_course",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_course",
+        "ListRatings",
+        "course_ratings",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_material",
+        "UpdateMaterial",
+        "update_material",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_material",
+        "DeleteMaterial",
+        "delete_material",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_slots",
+        "UpdateSlot",
+        "update_slot",
+        Target::Path("id"),
+        "/items/0/id",
+    ),
+    (
+        "create_slots",
+        "CancelSlot",
+        "cancel_slot",
+        Target::Path("id"),
+        "/items/0/id",
+    ),
+    (
+        "create_slots",
+        "Book",
+        "create_booking",
+        Target::Body("slot_id"),
+        "/items/0/id",
+    ),
+    (
+        "create_booking",
+        "GetBooking",
+        "get_booking",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "CancelBooking",
+        "cancel_booking",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "RescheduleBooking",
+        "reschedule_booking",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "CompleteBooking",
+        "complete_booking",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "NoShowBooking",
+        "no_show_booking",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "Pay",
+        "create_payment",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_booking",
+        "ListPayments",
+        "booking_payments",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_payment",
+        "Capture",
+        "capture_payment",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_payment",
+        "Settle",
+        "mark_payment",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_payment",
+        "Refund",
+        "create_refund",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_promo",
+        "GetPromo",
+        "get_promo",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_promo",
+        "UpdatePromo",
+        "update_promo",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_promo",
+        "DeletePromo",
+        "delete_promo",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "create_promo",
+        "PreviewPromo",
+        "validate_promo",
+        Target::Body("code"),
+        "/code",
+    ),
+    (
+        "enroll",
+        "CancelEnrollment",
+        "cancel_enrollment",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "enroll",
+        "ListProgress",
+        "list_progress",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "register",
+        "UpdateUser",
+        "update_user",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "register",
+        "UnlockUser",
+        "unlock_user",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "register",
+        "InstructorSlots",
+        "instructor_slots",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "register",
+        "InstructorRatings",
+        "instructor_ratings",
+        Target::Path("id"),
+        "/id",
+    ),
+    (
+        "new_calendar_token",
+        "Feed",
+        "calendar_feed",
+        Target::Query("token"),
+        "/token",
+    ),
 ];
 
 /// Where a link puts the value it carries.
@@ -238,9 +466,13 @@ fn link(operation: &mut Operation) {
             let builder = match to {
                 Target::Path(name) => builder.parameter(format!("path.{name}"), value),
                 Target::Query(name) => builder.parameter(format!("query.{name}"), value),
-                Target::Body(field) => builder.request_body(Some(serde_json::json!({ *field: value }))),
+                Target::Body(field) => {
+                    builder.request_body(Some(serde_json::json!({ *field: value })))
+                }
             };
-            response.links.insert((*name).to_owned(), RefOr::T(builder.build()));
+            response
+                .links
+                .insert((*name).to_owned(), RefOr::T(builder.build()));
         }
     }
 }
@@ -271,9 +503,8 @@ fn unwrap_described(property: &mut RefOr<Schema>) {
 /// Either credential opens a signed-in operation; an optional one also
 /// admits anonymous callers (the empty requirement).
 fn secure(operation: &mut Operation, access: Access) {
-    let credentials = || {
-        [BEARER, COOKIE].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()))
-    };
+    let credentials =
+        || [BEARER, COOKIE].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
     operation.security = match access {
         Access::Public => None,
         Access::Optional => Some(

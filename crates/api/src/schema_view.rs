@@ -337,9 +337,7 @@ pub async fn schema_export(
             _ => {
                 return Err(invalid(
                     "scale",
-                    format!(
-                        "The scale must be a number from {MIN_API_SCALE} to {MAX_API_SCALE}."
-                    ),
+                    format!("The scale must be a number from {MIN_API_SCALE} to {MAX_API_SCALE}."),
                 ));
             }
         },

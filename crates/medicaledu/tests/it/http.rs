@@ -223,7 +223,11 @@ async fn openapi_lists_the_problem_codes_of_every_operation(backend: Backend) {
 
 /// The served document.
 async fn document(app: &crate::support::TestApp) -> Value {
-    app.get("/api/openapi.json").await.json().await.expect("json")
+    app.get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json")
 }
 
 /// Every operation of the document: `(method, path, operation)`.
@@ -263,7 +267,10 @@ async fn openapi_declares_only_template_variables_as_path_parameters(backend: Ba
             query += usize::from(declared_in == "query");
         }
     }
-    assert!(query >= 60, "the lists' filters are query parameters: {query}");
+    assert!(
+        query >= 60,
+        "the lists' filters are query parameters: {query}"
+    );
     let cancel = &doc["paths"]["/api/v1/slots/{id}"]["delete"]["parameters"];
     let scope = cancel
         .as_array()
@@ -272,7 +279,10 @@ async fn openapi_declares_only_template_variables_as_path_parameters(backend: Ba
         .find(|p| p["name"] == "scope")
         .expect("scope");
     assert_eq!(scope["in"], "query");
-    assert_eq!(scope["schema"]["enum"], serde_json::json!(["this", "following", "series"]));
+    assert_eq!(
+        scope["schema"]["enum"],
+        serde_json::json!(["this", "following", "series"])
+    );
 }
 
 /// Operations anyone may call without credentials.
@@ -296,7 +306,9 @@ async fn openapi_declares_the_credentials_of_every_operation(backend: Backend) {
         return;
     };
     let doc = document(&app).await;
-    let schemes = doc["components"]["securitySchemes"].as_object().expect("schemes");
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("schemes");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["session_cookie"]["in"], "cookie");
     assert_eq!(schemes["session_cookie"]["name"], "medicaledu_session");
@@ -318,7 +330,9 @@ async fn openapi_declares_the_credentials_of_every_operation(backend: Backend) {
             "{method} {path}: {names:?}"
         );
         // Anonymous callers are admitted only where the extractor allows it.
-        let optional = security.iter().any(|r| r.as_object().is_some_and(|r| r.is_empty()));
+        let optional = security
+            .iter()
+            .any(|r| r.as_object().is_some_and(|r| r.is_empty()));
         assert_eq!(
             optional,
             ["get_course", "course_slots", "instructor_slots"].contains(&id),
@@ -369,7 +383,10 @@ async fn openapi_documents_every_status_the_adapter_answers(backend: Backend) {
     assert_ne!(enroll["required"], true, "students send no body");
     let links = &doc["paths"]["/api/v1/courses"]["post"]["responses"]["201"]["links"];
     assert_eq!(links["GetCourse"]["operationId"], "get_course");
-    assert_eq!(links["GetCourse"]["parameters"]["path.id"], "$response.body#/id");
+    assert_eq!(
+        links["GetCourse"]["parameters"]["path.id"],
+        "$response.body#/id"
+    );
 }
 
 async fn a_json_array_is_no_request_body(backend: Backend) {
