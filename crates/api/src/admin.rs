@@ -18,6 +18,8 @@ use crate::problem::Answers;
 use crate::users::AdminUser;
 use crate::{ApiError, AppState, Ids, Json};
 
+crate::problem::problems!(admin::UpdateUserError);
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users))
@@ -32,7 +34,7 @@ crate::problem::problem_codes! {
         .signed_in_write()
         .path_ids()
         .json_body()
-        .failure::<medicaledu_app::ReadError>(),
+        .failure::<admin::UpdateUserError>(),
     unlock_user => Answers::route().signed_in_write().path_ids().failure::<medicaledu_app::ReadError>(),
     list_audit_logs => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
 }

@@ -443,7 +443,41 @@ async fn enrolling_takes_a_null_body(backend: Backend) {
     assert_eq!(response.status(), 201);
 }
 
+async fn an_administrator_cannot_demote_themselves(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let me: Value = app
+        .send(reqwest::Method::GET, "/api/v1/me", &admin, None)
+        .await
+        .json()
+        .await
+        .expect("me");
+    let id = me["id"].as_str().expect("id");
+    // Well formed, but refused for who is asking: a conflict, not invalid input.
+    let response = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/admin/users/{id}"),
+            &admin,
+            Some(&serde_json::json!({ "role": "admin", "status": "suspended" })),
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.expect("problem");
+    assert_eq!(body["code"], "self_demotion");
+    let still: Value = app
+        .send(reqwest::Method::GET, "/api/v1/me", &admin, None)
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(still["status"], "active");
+}
+
 both_backends!(
+    an_administrator_cannot_demote_themselves,
     openapi_declares_only_template_variables_as_path_parameters,
     openapi_declares_the_credentials_of_every_operation,
     openapi_documents_every_status_the_adapter_answers,
