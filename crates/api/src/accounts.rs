@@ -48,13 +48,18 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(value_type = crate::constraints::EmailText, inline)]
     pub email: String,
     /// 12 to 256 characters, not a common password.
+    #[schema(value_type = crate::constraints::NewPasswordText, inline)]
     pub password: String,
+    #[schema(value_type = crate::constraints::FullNameText, inline)]
     pub full_name: String,
     /// `student` or `instructor`.
+    #[schema(value_type = crate::constraints::SignUpRoleText, inline)]
     pub role: String,
     /// IANA time zone; default `UTC`.
+    #[schema(value_type = Option<crate::constraints::TimeZoneText>, inline)]
     pub timezone: Option<String>,
 }
 
@@ -101,14 +106,17 @@ pub async fn get_me(auth: Authenticated) -> Json<User> {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    #[schema(value_type = Option<crate::constraints::FullNameText>, inline)]
     pub full_name: Option<String>,
     /// E.164; `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::constraints::PhoneText>, inline)]
     pub phone: Option<Option<String>>,
     /// IANA time zone.
+    #[schema(value_type = Option<crate::constraints::TimeZoneText>, inline)]
     pub timezone: Option<String>,
     /// e.g. `en` or `pt-BR`.
+    #[schema(value_type = Option<crate::constraints::LocaleText>, inline)]
     pub locale: Option<String>,
     /// Instructors only; `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
@@ -156,7 +164,10 @@ pub async fn update_me(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub current_password: String,
+    /// 12 to 256 characters, not a common password.
+    #[schema(value_type = crate::constraints::NewPasswordText, inline)]
     pub new_password: String,
 }
 

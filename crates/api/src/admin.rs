@@ -18,6 +18,8 @@ use crate::problem::Answers;
 use crate::users::AdminUser;
 use crate::{ApiError, AppState, Ids, Json};
 
+crate::problem::problems!(admin::UpdateUserError);
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users))
@@ -32,20 +34,27 @@ crate::problem::problem_codes! {
         .signed_in_write()
         .path_ids()
         .json_body()
-        .failure::<medicaledu_app::ReadError>(),
+        .failure::<admin::UpdateUserError>(),
     unlock_user => Answers::route().signed_in_write().path_ids().failure::<medicaledu_app::ReadError>(),
     list_audit_logs => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListParams {
     /// `student`, `instructor` or `admin`.
+    #[param(value_type = Option<crate::constraints::RoleText>, inline)]
     pub role: Option<String>,
     /// `active` or `suspended`.
+    #[param(value_type = Option<crate::constraints::UserStatusText>, inline)]
     pub status: Option<String>,
     /// Part of the email or name, any case.
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 
@@ -77,8 +86,10 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// `student`, `instructor` or `admin`.
+    #[schema(value_type = Option<crate::constraints::RoleText>, inline)]
     pub role: Option<String>,
     /// `active` or `suspended`; suspending signs the account out everywhere.
+    #[schema(value_type = Option<crate::constraints::UserStatusText>, inline)]
     pub status: Option<String>,
 }
 
@@ -125,18 +136,27 @@ pub async fn unlock_user(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditListParams {
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub actor_id: Option<String>,
     /// e.g. `user`, `session`, `booking`.
     pub entity_type: Option<String>,
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub entity_id: Option<String>,
     /// e.g. `user.locked`.
     pub action: Option<String>,
     /// RFC 3339; entries at or after.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub from: Option<String>,
     /// RFC 3339; entries before.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub to: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 

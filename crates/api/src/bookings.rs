@@ -128,7 +128,7 @@ pub struct CreateBookingRequest {
     post,
     path = "/api/v1/bookings",
     tag = "bookings",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same booking")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same booking", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = CreateBookingRequest,
     responses(
         (status = 201, body = Booking),
@@ -268,12 +268,19 @@ pub async fn no_show_booking(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BookingListParams {
     /// One of the booking statuses.
+    #[param(value_type = Option<crate::constraints::BookingStatusText>, inline)]
     pub status: Option<String>,
     /// `upcoming` or `past`.
+    #[param(value_type = Option<crate::constraints::BookingWhenText>, inline)]
     pub when: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 

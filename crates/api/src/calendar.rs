@@ -77,8 +77,10 @@ pub async fn revoke_calendar_token(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The calendar token from `POST /api/v1/me/calendar-token`.
+    #[param(value_type = crate::constraints::FeedTokenText, inline)]
     pub token: String,
 }
 

@@ -47,7 +47,7 @@ crate::problem::problem_codes! {
     archive_course => Answers::route().signed_in_write().path_ids().failure::<app::ArchiveCourseError>(),
     delete_course => Answers::route().signed_in_write().path_ids().failure::<app::DeleteCourseError>(),
     list_catalog => Answers::route().query().failure::<medicaledu_app::ReadError>(),
-    get_course => Answers::route().signed_in().failure::<medicaledu_app::ReadError>(),
+    get_course => Answers::route().maybe_signed_in().failure::<medicaledu_app::ReadError>(),
 }
 
 /// A course as clients see it.
@@ -137,21 +137,30 @@ impl From<CourseRow> for Course {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCourseRequest {
+    #[schema(value_type = crate::constraints::CourseTitleText, inline)]
     pub title: String,
     /// Generated from the title when absent.
+    #[schema(value_type = Option<crate::constraints::SlugText>, inline)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SummaryText>, inline)]
     pub summary: Option<String>,
+    /// Markdown.
+    #[schema(value_type = Option<crate::constraints::DescriptionText>, inline)]
     pub description: Option<String>,
+    #[schema(value_type = crate::constraints::CategoryText, inline)]
     pub category: String,
     pub specialty: Option<String>,
     pub tags: Option<Vec<String>>,
     /// `beginner`, `intermediate` or `advanced`.
+    #[schema(value_type = crate::constraints::CourseLevelText, inline)]
     pub level: String,
     /// Default `en`.
     pub language: Option<String>,
     /// Minor units; 0 (the default) means free.
+    #[schema(value_type = Option<crate::constraints::PriceMinorValue>, inline)]
     pub price_minor: Option<i64>,
     /// ISO 4217.
+    #[schema(value_type = crate::constraints::CurrencyText, inline)]
     pub currency: String,
     #[schema(value_type = Option<f64>)]
     pub cme_credit_hours: Option<serde_json::Number>,
@@ -163,18 +172,30 @@ pub struct CreateCourseRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCourseRequest {
+    #[schema(value_type = Option<crate::constraints::CourseTitleText>, inline)]
     pub title: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SlugText>, inline)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<crate::constraints::SummaryText>, inline)]
     pub summary: Option<String>,
+    /// Markdown.
+    #[schema(value_type = Option<crate::constraints::DescriptionText>, inline)]
     pub description: Option<String>,
+    #[schema(value_type = Option<crate::constraints::CategoryText>, inline)]
     pub category: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub specialty: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
+    /// `beginner`, `intermediate` or `advanced`.
+    #[schema(value_type = Option<crate::constraints::CourseLevelText>, inline)]
     pub level: Option<String>,
     pub language: Option<String>,
+    /// Minor units; 0 means free.
+    #[schema(value_type = Option<crate::constraints::PriceMinorValue>, inline)]
     pub price_minor: Option<i64>,
+    /// ISO 4217.
+    #[schema(value_type = Option<crate::constraints::CurrencyText>, inline)]
     pub currency: Option<String>,
     #[schema(value_type = Option<f64>)]
     pub cme_credit_hours: Option<serde_json::Number>,
@@ -314,29 +335,42 @@ pub async fn delete_course(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogParams {
     pub category: Option<String>,
     pub specialty: Option<String>,
     /// `beginner`, `intermediate` or `advanced`.
+    #[param(value_type = Option<crate::constraints::CourseLevelText>, inline)]
     pub level: Option<String>,
     pub language: Option<String>,
     /// Instructor id.
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub instructor: Option<String>,
     /// ISO 4217; required with a price range.
+    #[param(value_type = Option<crate::constraints::CurrencyText>, inline)]
     pub currency: Option<String>,
     /// Minor units.
+    #[param(minimum = 0)]
     pub min_price: Option<i64>,
     /// Minor units.
+    #[param(minimum = 0)]
     pub max_price: Option<i64>,
     /// Only free courses.
     pub free: Option<bool>,
-    /// Minimum average rating, e.g. `4.5`.
+    /// Minimum average rating, 0 to 5, e.g. `4.5`.
+    #[param(minimum = 0, maximum = 5)]
     pub min_rating: Option<f64>,
-    /// Words in the title, summary or tags.
+    /// Words in the title, summary or tags; at most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// `newest` (default), `rating`, `price` or `popularity`.
+    #[param(value_type = Option<crate::constraints::CatalogSortText>, inline)]
     pub sort: Option<String>,
+    /// The `next_cursor` of the previous page, for the same `sort`.
+    #[param(value_type = Option<crate::constraints::CatalogCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 

@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 crate::problem::problem_codes! {
-    enroll => Answers::route().signed_in_write().path_ids().parsed_body().failure::<app::EnrollError>(),
+    enroll => Answers::route().signed_in_write().path_ids().json_body().failure::<app::EnrollError>(),
     my_enrollments => Answers::route().signed_in().query().failure::<medicaledu_app::ReadError>(),
     cancel_enrollment => Answers::route()
         .signed_in_write()
@@ -128,13 +128,15 @@ pub async fn enroll(
     auth: Authenticated,
     Meta(meta): Meta,
     Ids(course_id): Ids<Id>,
+    headers: axum::http::HeaderMap,
     body: bytes::Bytes,
 ) -> Result<Response, ApiError> {
-    // The body is optional: students send none.
+    // The body is optional: students send none, or `null`.
     let body: EnrollRequest = if body.iter().all(u8::is_ascii_whitespace) {
         EnrollRequest::default()
     } else {
-        crate::extract::parse(&body)?
+        crate::extract::require_json(&headers)?;
+        crate::extract::parse::<Option<EnrollRequest>>(&body)?.unwrap_or_default()
     };
     let input = Enroll {
         course_id,
@@ -258,7 +260,7 @@ pub struct ProgressResult {
     params(
         ("id" = String, Path, description = "Enrollment id"),
         ("material_id" = String, Path, description = "Material id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried report count once"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried report count once", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$"),
     ),
     request_body = ProgressRequest,
     responses((status = 200, body = ProgressResult), (status = 404, body = crate::Problem, content_type = "application/problem+json"))

@@ -25,23 +25,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json")
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as `Content-Type: application/json`.",
-            ));
-        }
+        require_json(request.headers())?;
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
@@ -51,11 +35,42 @@ where
     }
 }
 
+/// Refuses a body that does not say it is JSON with 415.
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as `Content-Type: application/json`.",
+        ))
+    }
+}
+
 /// Deserializes a JSON document, reporting the path of the first bad field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let nul = crate::nul::nul_fields(bytes);
     if !nul.is_empty() {
         return Err(ApiError::validation(nul));
+    }
+    // serde reads a struct from a JSON array of its fields in order too;
+    // every body of this API is an object (or `null` where it is optional).
+    if bytes.trim_ascii_start().starts_with(b"[") {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "",
+            "invalid",
+            "The body must be a JSON object.",
+        )]));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

@@ -83,10 +83,15 @@ impl From<NotificationRow> for Notification {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// Only unread notifications.
     pub unread: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 
@@ -160,7 +165,7 @@ pub async fn mark_all_read(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationPreferences {
-    #[schema(value_type = BTreeMap<String, BTreeMap<String, bool>>, example = json!({"booking.reminder": {"email": true, "sms": false, "push": false, "in_app": true}}))]
+    #[schema(value_type = crate::constraints::PreferencesMatrix, inline, example = json!({"booking.reminder": {"email": true, "sms": false, "push": false, "in_app": true}}))]
     pub preferences: BTreeMap<NotificationKind, BTreeMap<Channel, bool>>,
 }
 

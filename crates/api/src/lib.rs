@@ -9,6 +9,7 @@ mod admin;
 mod auth;
 pub mod bookings;
 mod calendar;
+mod constraints;
 mod courses;
 pub mod enrollments;
 mod extract;

@@ -102,8 +102,10 @@ impl From<OutlineItem> for MaterialView {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialRequest {
+    #[schema(value_type = Option<crate::constraints::CourseTitleText>, inline)]
     pub title: Option<String>,
     /// `video`, `document`, `article`, `quiz` or `link`.
+    #[schema(value_type = Option<crate::constraints::MaterialKindText>, inline)]
     pub kind: Option<String>,
     /// https only.
     #[serde(default, deserialize_with = "nullable")]

@@ -82,15 +82,24 @@ impl From<NotificationRow> for OutboxNotification {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// `queued`, `sending`, `sent`, `failed` or `cancelled`.
+    #[param(value_type = Option<crate::constraints::NotificationStatusText>, inline)]
     pub status: Option<String>,
     /// `email`, `sms`, `push` or `in_app`.
+    #[param(value_type = Option<crate::constraints::ChannelText>, inline)]
     pub channel: Option<String>,
     /// e.g. `booking.reminder`.
+    #[param(value_type = Option<crate::constraints::NotificationKindText>, inline)]
     pub kind: Option<String>,
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub user_id: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 

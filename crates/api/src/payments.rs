@@ -130,7 +130,7 @@ pub struct CreatePaymentRequest {
     post,
     path = "/api/v1/bookings/{id}/payments",
     tag = "payments",
-    params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same charge")),
+    params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same charge", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = CreatePaymentRequest,
     responses(
         (status = 201, body = Payment),
@@ -270,7 +270,7 @@ pub struct RefundRequestBody {
     post,
     path = "/api/v1/payments/{id}/refunds",
     tag = "payments",
-    params(("id" = String, Path, description = "Charge id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same refund")),
+    params(("id" = String, Path, description = "Charge id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the same refund", min_length = 1, max_length = 200, pattern = "^[\t\x20-\x7e]*$")),
     request_body = RefundRequestBody,
     responses((status = 201, body = Payment), (status = 409, description = "More than is left to refund", body = crate::Problem, content_type = "application/problem+json"))
 )]
@@ -292,13 +292,19 @@ pub async fn create_refund(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PaymentListParams {
     pub status: Option<String>,
     pub provider: Option<String>,
     /// `charge` or `refund`.
     pub kind: Option<String>,
+    #[param(value_type = Option<crate::constraints::UuidText>, inline)]
     pub booking_id: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::constraints::PageCursorText>, inline)]
     pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<crate::constraints::PageLimit>, inline)]
     pub limit: Option<i64>,
 }
 
@@ -323,12 +329,16 @@ pub async fn list_payments(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevenueParams {
     /// RFC 3339, inclusive.
+    #[param(value_type = crate::constraints::InstantText, inline)]
     pub from: String,
     /// RFC 3339, exclusive.
+    #[param(value_type = crate::constraints::InstantText, inline)]
     pub to: String,
     /// `day`, `month`, `course` or `instructor`.
+    #[param(value_type = Option<crate::constraints::RevenueGroupText>, inline)]
     pub group_by: Option<String>,
 }
 

@@ -309,18 +309,39 @@ impl From<&medicaledu_app::FieldError> for FieldError {
     }
 }
 
+/// Who may call an operation, as its extractors decide; the OpenAPI
+/// document declares the matching security requirements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without credentials (a token in the query, a provider's
+    /// signature or nothing at all).
+    #[default]
+    Public,
+    /// Anyone; a caller who sends credentials is identified and may see more.
+    Optional,
+    /// Only a signed-in caller: a bearer token or the session cookie.
+    SignedIn,
+}
+
 /// The problem codes one operation answers, each with the status it is
 /// answered with: what the adapter itself refuses (its extractors) and what
-/// its use cases fail with. The OpenAPI document lists them per operation
-/// (see each module's `problem_codes`).
+/// its use cases fail with, and who may call it. The OpenAPI document lists
+/// them per operation (see each module's `problem_codes`).
 #[derive(Clone, Debug)]
-pub struct Answers(BTreeSet<(ErrorCode, u16)>);
+pub struct Answers {
+    codes: BTreeSet<(ErrorCode, u16)>,
+    access: Access,
+}
 
 impl Answers {
     /// What any route may answer: a panic, or another failure nobody
     /// foresaw.
     pub fn route() -> Self {
-        Self(BTreeSet::new()).code(ErrorCode::InternalError)
+        Self {
+            codes: BTreeSet::new(),
+            access: Access::Public,
+        }
+        .code(ErrorCode::InternalError)
     }
 
     fn code(self, code: ErrorCode) -> Self {
@@ -330,8 +351,13 @@ impl Answers {
     /// A code the adapter answers with a status of its own rather than the
     /// one the code stands for (a webhook speaks to its provider's retries).
     pub fn code_as(mut self, code: ErrorCode, status: StatusCode) -> Self {
-        self.0.insert((code, status.as_u16()));
+        self.codes.insert((code, status.as_u16()));
         self
+    }
+
+    /// Who may call the operation.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// Every code of the use-case error `E`.
@@ -355,9 +381,10 @@ impl Answers {
     }
 
     /// A query string read with `axum::extract::Query`, whose rejection
-    /// answers 400.
+    /// answers 400, and whose values holding a NUL are refused with 422.
     pub fn query(self) -> Self {
         self.code(ErrorCode::BadRequest)
+            .code(ErrorCode::ValidationFailed)
     }
 
     /// A signed-in caller (`Authenticated`): no or a bad credential, the
@@ -365,6 +392,16 @@ impl Answers {
     /// second factor first.
     pub fn signed_in(self) -> Self {
         self.any_session().code(ErrorCode::SecondFactorRequired)
+    }
+
+    /// A caller who may be anonymous (`MaybeAuthenticated`): credentials
+    /// are optional, but bad ones are refused like on a signed-in route, and
+    /// so is a session that must set up a second factor first.
+    pub fn maybe_signed_in(mut self) -> Self {
+        self.access = Access::Optional;
+        self.code(ErrorCode::Unauthenticated)
+            .code(ErrorCode::SecondFactorRequired)
+            .failure::<medicaledu_app::Internal>()
     }
 
     /// A signed-in caller changing data, whose cookie-carried session must
@@ -375,7 +412,8 @@ impl Answers {
 
     /// Any signed-in caller (`AnySession`), a session that must set up a
     /// second factor included.
-    pub fn any_session(self) -> Self {
+    pub fn any_session(mut self) -> Self {
+        self.access = Access::SignedIn;
         self.code(ErrorCode::Unauthenticated)
             .failure::<medicaledu_app::Internal>()
     }
@@ -402,7 +440,7 @@ impl Answers {
 
     /// The codes, each once.
     pub fn codes(&self) -> Vec<ErrorCode> {
-        let mut codes: Vec<ErrorCode> = self.0.iter().map(|(code, _)| *code).collect();
+        let mut codes: Vec<ErrorCode> = self.codes.iter().map(|(code, _)| *code).collect();
         codes.dedup();
         codes
     }
@@ -410,7 +448,7 @@ impl Answers {
     /// The codes answered with each status.
     pub fn by_status(&self) -> BTreeMap<u16, Vec<ErrorCode>> {
         let mut statuses: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
-        for (code, status) in &self.0 {
+        for (code, status) in &self.codes {
             statuses.entry(*status).or_default().push(*code);
         }
         statuses

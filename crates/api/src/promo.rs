@@ -105,6 +105,7 @@ impl From<PromoRow> for PromoCode {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PromoRequest {
+    #[schema(value_type = Option<crate::constraints::PromoCodeText>, inline)]
     pub code: Option<String>,
     pub description: Option<String>,
     /// `percent` or `fixed`.
@@ -223,6 +224,7 @@ pub async fn delete_promo(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
+    #[schema(value_type = crate::constraints::PromoCodeText, inline)]
     pub code: String,
     #[schema(value_type = String, format = Uuid)]
     pub slot_id: Id,

@@ -41,7 +41,9 @@ crate::problem::problem_codes! {
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
+    #[schema(value_type = Option<crate::constraints::ReviewText>, inline)]
     pub review: Option<String>,
 }
 

@@ -37,6 +37,9 @@ const SCRIPT: &str = include_str!("../assets/schema.js");
 
 /// The largest PNG scale the API renders; the command line goes higher.
 const MAX_API_SCALE: f32 = 4.0;
+/// The smallest: below it a diagram has no pixels left to draw. (0.125 is
+/// exact in binary, so the document and the check agree on it.)
+const MIN_API_SCALE: f32 = 0.125;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -91,10 +94,12 @@ impl ToSchema for Binary {}
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SchemaParams {
-    /// `dbml`, `postgres` or `sqlite` (DDL), `json` (the default), `mermaid`,
-    /// or the diagram as `svg`, `png` or `pdf`.
+    /// `dbml`, `postgres` or `sqlite` (DDL), `json` (the default, also for
+    /// an empty value), `mermaid`, or the diagram as `svg`, `png` or `pdf`.
+    #[param(value_type = Option<SchemaFormatText>, inline)]
     pub format: Option<String>,
-    /// Diagram formats: `light` (the default) or `dark`.
+    /// Diagram formats: `light` (the default, also for an empty value) or `dark`.
+    #[param(value_type = Option<ThemeText>, inline)]
     pub theme: Option<String>,
     /// Diagram formats: comma-separated tables to draw, with their direct
     /// neighbours faded.
@@ -102,9 +107,35 @@ pub struct SchemaParams {
     /// Diagram formats: an area (`identity`, `catalog`, `scheduling`,
     /// `commerce`, `engagement`) to draw, with its direct neighbours faded.
     pub group: Option<String>,
-    /// PNG: device pixels per diagram pixel, above 0 and at most 4 (default 1).
+    /// PNG: device pixels per diagram pixel, 0.125 to 4 (default 1).
+    #[param(value_type = Option<f64>, minimum = 0.125, maximum = 4)]
     pub scale: Option<String>,
 }
+
+/// The `format` values: every format's name, or empty for the default.
+pub struct SchemaFormatText;
+
+impl utoipa::PartialSchema for SchemaFormatText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = Format::names();
+        let values = std::iter::once("").chain(names.split(", "));
+        utoipa::openapi::schema::Schema::Object(crate::constraints::vocabulary(values)).into()
+    }
+}
+
+impl ToSchema for SchemaFormatText {}
+
+/// The `theme` values: each theme's name, or empty for the default.
+pub struct ThemeText;
+
+impl utoipa::PartialSchema for ThemeText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let values = ["", Theme::Light.name(), Theme::Dark.name()];
+        utoipa::openapi::schema::Schema::Object(crate::constraints::vocabulary(values)).into()
+    }
+}
+
+impl ToSchema for ThemeText {}
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(vec![FieldError::new(field, "invalid", message)])
@@ -265,7 +296,7 @@ async fn render_diagram(
     responses(
         (status = 200, description = "The export, with the format's media type",
             content(
-                (String = "application/json"),
+                (Object = "application/json"),
                 (String = "application/sql"),
                 (String = "text/plain"),
                 (String = "image/svg+xml"),
@@ -297,13 +328,16 @@ pub async fn schema_export(
     };
     let options = diagram_options(&params)?;
     let scale = match params.scale.as_deref() {
-        None | Some("") => 1.0,
-        Some(text) => match text.parse::<f32>() {
-            Ok(scale) if scale > 0.0 && scale <= MAX_API_SCALE => scale,
+        None => 1.0,
+        // Compared as the document's numbers are, before narrowing to `f32`.
+        Some(text) => match text.parse::<f64>() {
+            Ok(scale) if (f64::from(MIN_API_SCALE)..=f64::from(MAX_API_SCALE)).contains(&scale) => {
+                scale as f32
+            }
             _ => {
                 return Err(invalid(
                     "scale",
-                    format!("The scale must be a number above 0 and at most {MAX_API_SCALE}."),
+                    format!("The scale must be a number from {MIN_API_SCALE} to {MAX_API_SCALE}."),
                 ));
             }
         },

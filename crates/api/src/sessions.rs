@@ -46,7 +46,9 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub email: String,
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub password: String,
 }
 

@@ -30,8 +30,8 @@ crate::problem::problem_codes! {
     create_slots => Answers::route().signed_in_write().path_ids().json_body().failure::<SlotError>(),
     update_slot => Answers::route().signed_in_write().path_ids().json_body().failure::<SlotError>(),
     cancel_slot => Answers::route().signed_in_write().path_ids().query().failure::<SlotError>(),
-    course_slots => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
-    instructor_slots => Answers::route().path_ids().query().failure::<medicaledu_app::ReadError>(),
+    course_slots => Answers::route().maybe_signed_in().path_ids().query().failure::<medicaledu_app::ReadError>(),
+    instructor_slots => Answers::route().maybe_signed_in().path_ids().query().failure::<medicaledu_app::ReadError>(),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -216,8 +216,10 @@ pub async fn update_slot(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CancelParams {
     /// `this` (default), `following` (this and later occurrences of its series) or `series`.
+    #[param(value_type = Option<crate::constraints::CancelScopeText>, inline)]
     pub scope: Option<String>,
 }
 
@@ -251,10 +253,13 @@ pub async fn cancel_slot(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WindowParams {
     /// RFC 3339; default now.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub from: Option<String>,
     /// RFC 3339; default `from` + 31 days; at most 93 days after `from`.
+    #[param(value_type = Option<crate::constraints::InstantText>, inline)]
     pub to: Option<String>,
 }
 

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::profile_diff;
 use crate::audit::{self, Change};
-use crate::{
-    Actor, AppContext, FieldError, Fields, Page, PageRequest, ReadError, RequestMeta, page,
-};
+use crate::{Actor, AppContext, Fields, Page, PageRequest, ReadError, RequestMeta, page};
 
 fn invalid_choice(choices: &str) -> FieldIssue {
     FieldIssue::invalid(format!("must be one of {choices}"))
@@ -90,6 +88,46 @@ pub struct UpdateUserInput {
     pub status: Option<String>,
 }
 
+/// Why an account's role or status was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateUserError {
+    /// An administrator locking themselves out could leave nobody in charge.
+    #[error("Administrators cannot demote or suspend themselves.")]
+    SelfDemotion,
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+impl From<crate::Forbidden> for UpdateUserError {
+    fn from(e: crate::Forbidden) -> Self {
+        Self::Read(e.into())
+    }
+}
+
+impl From<crate::Invalid> for UpdateUserError {
+    fn from(e: crate::Invalid) -> Self {
+        Self::Read(e.into())
+    }
+}
+
+impl From<crate::Internal> for UpdateUserError {
+    fn from(e: crate::Internal) -> Self {
+        Self::Read(e.into())
+    }
+}
+
+impl From<sqlx::Error> for UpdateUserError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Read(e.into())
+    }
+}
+
+crate::failure!(UpdateUserError {
+    SelfDemotion => SelfDemotion,
+} wraps {
+    Read(ReadError),
+});
+
 /// Changes an account's role or status.
 pub async fn update_user(
     ctx: &AppContext,
@@ -97,22 +135,17 @@ pub async fn update_user(
     meta: &RequestMeta,
     id: Id,
     input: UpdateUserInput,
-) -> Result<UserRow, ReadError> {
+) -> Result<UserRow, UpdateUserError> {
     actor.require_admin()?;
     let mut fields = Fields::default();
     let role = parse_role(&mut fields, input.role.as_deref());
     let status = parse_status(&mut fields, input.status.as_deref());
+    fields.finish()?;
     if id == actor.id()
         && (role.is_some_and(|r| r != Role::Admin) || status == Some(UserStatus::Suspended))
     {
-        // An administrator locking themselves out could leave nobody in charge.
-        fields.push(FieldError::new(
-            "role",
-            "self_demotion",
-            "administrators cannot demote or suspend themselves",
-        ));
+        return Err(UpdateUserError::SelfDemotion);
     }
-    fields.finish()?;
 
     let mut tx = ctx.db.begin_write().await?;
     let now = ctx.now();

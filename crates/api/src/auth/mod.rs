@@ -7,5 +7,6 @@ mod session;
 
 pub use meta::{Meta, client_ip};
 pub use session::{
-    AnySession, Authenticated, MaybeAuthenticated, clear_session_cookie, session_cookie,
+    AnySession, Authenticated, MaybeAuthenticated, SESSION_COOKIE, clear_session_cookie,
+    session_cookie,
 };

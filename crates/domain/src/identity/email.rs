@@ -24,7 +24,13 @@ const MAX_LEN: usize = 254;
 const MAX_LOCAL_LEN: usize = 64;
 
 impl Email {
+    /// The longest address, counted as sent (spaces around it included).
+    pub const MAX_CHARS: usize = MAX_LEN;
+
     pub fn parse(input: &str) -> Result<Self, FieldIssue> {
+        if input.chars().count() > MAX_LEN {
+            return Err(FieldIssue::too_long(MAX_LEN));
+        }
         let s = input.trim();
         if s.is_empty() {
             return Err(FieldIssue::required());

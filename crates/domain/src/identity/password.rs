@@ -15,8 +15,6 @@ pub struct Password(String);
 // NIST SP 800-63B: length is what makes a password strong, and composition rules
 // ("one digit, one symbol") mostly produce `Password1!`. The upper bound keeps a
 // hostile multi-megabyte password from costing an Argon2 run on its full length.
-const MIN_CHARS: usize = 12;
-const MAX_CHARS: usize = 256;
 
 /// Passwords of at least 12 characters that attackers try first: keyboard
 /// walks, repeats, and common words with digits or years appended. Lowercase,
@@ -30,6 +28,9 @@ static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 256;
+
     /// Checks a password being set. It is not trimmed: spaces a user typed on
     /// purpose are part of it.
     pub fn parse(input: &str) -> Result<Self, FieldIssue> {
@@ -37,11 +38,11 @@ impl Password {
             return Err(FieldIssue::required());
         }
         let chars = input.chars().count();
-        if chars < MIN_CHARS {
-            return Err(FieldIssue::too_short(MIN_CHARS));
+        if chars < Self::MIN_CHARS {
+            return Err(FieldIssue::too_short(Self::MIN_CHARS));
         }
-        if chars > MAX_CHARS {
-            return Err(FieldIssue::too_long(MAX_CHARS));
+        if chars > Self::MAX_CHARS {
+            return Err(FieldIssue::too_long(Self::MAX_CHARS));
         }
         let mut rest = input.chars();
         if let Some(first) = rest.next()
@@ -131,7 +132,7 @@ mod tests {
         for entry in COMMON.iter() {
             assert_eq!(*entry, entry.to_lowercase(), "{entry}");
             // Shorter entries could never match: the length check refuses them first.
-            assert!(entry.chars().count() >= MIN_CHARS, "{entry}");
+            assert!(entry.chars().count() >= Password::MIN_CHARS, "{entry}");
         }
     }
 

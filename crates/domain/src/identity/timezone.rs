@@ -37,6 +37,11 @@ impl TimeZone {
             })
     }
 
+    /// Every zone name `parse` accepts, as the IANA database spells it.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
     pub const fn utc() -> Self {
         Self(Tz::UTC)
     }

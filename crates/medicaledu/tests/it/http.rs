@@ -271,8 +271,270 @@ async fn docs_page_serves_the_reference_from_this_origin(backend: Backend) {
     assert_eq!(app.get("/docs/other.js").await.status(), 404);
 }
 
+/// The served document.
+async fn document(app: &crate::support::TestApp) -> Value {
+    app.get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Every operation of the document: `(method, path, operation)`.
+fn operations(doc: &Value) -> Vec<(&str, &str, &Value)> {
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .iter()
+                .map(move |(method, operation)| (method.as_str(), path.as_str(), operation))
+        })
+        .collect()
+}
+
+async fn openapi_declares_only_template_variables_as_path_parameters(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let mut query = 0;
+    for (method, path, operation) in operations(&doc) {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().expect("name");
+            let declared_in = parameter["in"].as_str().expect("in");
+            let in_template = path.contains(&format!("{{{name}}}"));
+            assert_eq!(
+                declared_in == "path",
+                in_template,
+                "{method} {path}: parameter {name} is in {declared_in}"
+            );
+            if declared_in == "path" {
+                assert_eq!(parameter["required"], true, "{method} {path}: {name}");
+            }
+            query += usize::from(declared_in == "query");
+        }
+    }
+    assert!(
+        query >= 60,
+        "the lists' filters are query parameters: {query}"
+    );
+    let cancel = &doc["paths"]["/api/v1/slots/{id}"]["delete"]["parameters"];
+    let scope = cancel
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "scope")
+        .expect("scope");
+    assert_eq!(scope["in"], "query");
+    assert_eq!(
+        scope["schema"]["enum"],
+        serde_json::json!(["this", "following", "series"])
+    );
+}
+
+/// Operations anyone may call without credentials.
+const PUBLIC: &[&str] = &[
+    "healthz",
+    "readyz",
+    "openapi_json",
+    "schema_export",
+    "register",
+    "login",
+    "login_second_factor",
+    "list_catalog",
+    "course_ratings",
+    "instructor_ratings",
+    "calendar_feed",
+    "stripe_webhook",
+    "paypal_webhook",
+];
+
+async fn openapi_declares_the_credentials_of_every_operation(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("schemes");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["session_cookie"]["in"], "cookie");
+    assert_eq!(schemes["session_cookie"]["name"], "medicaledu_session");
+    for (method, path, operation) in operations(&doc) {
+        let id = operation["operationId"].as_str().expect("operation id");
+        let security = operation["security"].as_array();
+        if PUBLIC.contains(&id) {
+            assert!(security.is_none(), "{method} {path} is public");
+            continue;
+        }
+        let security = security.unwrap_or_else(|| panic!("{method} {path} declares security"));
+        let names: Vec<&str> = security
+            .iter()
+            .flat_map(|r| r.as_object().expect("requirement").keys())
+            .map(String::as_str)
+            .collect();
+        assert!(
+            names.contains(&"bearer") && names.contains(&"session_cookie"),
+            "{method} {path}: {names:?}"
+        );
+        // Anonymous callers are admitted only where the extractor allows it.
+        let optional = security
+            .iter()
+            .any(|r| r.as_object().is_some_and(|r| r.is_empty()));
+        assert_eq!(
+            optional,
+            ["get_course", "course_slots", "instructor_slots"].contains(&id),
+            "{method} {path}"
+        );
+        assert!(
+            operation["responses"].get("401").is_some(),
+            "{method} {path} documents 401"
+        );
+    }
+}
+
+async fn openapi_documents_every_status_the_adapter_answers(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    for (method, path, operation) in operations(&doc) {
+        let responses = operation["responses"].as_object().expect("responses");
+        let documented = |status: &str| {
+            responses.get(status).is_some_and(|r| {
+                r["content"][PROBLEM_JSON]["schema"]["$ref"] == "#/components/schemas/Problem"
+            })
+        };
+        // A malformed or unknown id names nothing.
+        if path.contains('{') {
+            assert!(documented("404"), "{method} {path}: 404");
+        }
+        let body = &operation["requestBody"]["content"];
+        if body.get("application/json").is_some() && !path.contains("/webhooks/") {
+            for status in ["400", "415", "422"] {
+                assert!(documented(status), "{method} {path}: {status}");
+            }
+        }
+        if operation["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"))
+        {
+            for status in ["400", "422"] {
+                assert!(documented(status), "{method} {path}: {status}");
+            }
+        }
+        assert!(documented("500"), "{method} {path}: 500");
+    }
+    let export = &doc["paths"]["/api/v1/schema"]["get"]["responses"]["200"]["content"];
+    assert_eq!(export["application/json"]["schema"]["type"], "object");
+    let enroll = &doc["paths"]["/api/v1/courses/{id}/enrollments"]["post"]["requestBody"];
+    assert_ne!(enroll["required"], true, "students send no body");
+    let links = &doc["paths"]["/api/v1/courses"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["GetCourse"]["operationId"], "get_course");
+    assert_eq!(
+        links["GetCourse"]["parameters"]["path.id"],
+        "$response.body#/id"
+    );
+}
+
+async fn a_json_array_is_no_request_body(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let student = app.register("student@example.com", "student").await;
+    let id = student["id"].as_str().expect("id");
+    // serde would read the array as the struct's fields in order.
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{id}")))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(r#"["admin", null]"#)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("problem");
+    assert_eq!(body["code"], "validation_failed");
+    let after: Value = app
+        .send(reqwest::Method::GET, "/api/v1/admin/users", &admin, None)
+        .await
+        .json()
+        .await
+        .expect("users");
+    let student = after["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["id"] == id)
+        .expect("the student");
+    assert_eq!(student["role"], "student");
+}
+
+async fn enrolling_takes_a_null_body(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let instructor = app.user("teacher@example.com", "instructor").await;
+    let student = app.user("learner@example.com", "student").await;
+    let course = app.course(&instructor).title("Airway").create().await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/courses/{course}/enrollments")))
+        .bearer_auth(&student)
+        .header("content-type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+}
+
+async fn an_administrator_cannot_demote_themselves(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin@example.com", "admin").await;
+    let me: Value = app
+        .send(reqwest::Method::GET, "/api/v1/me", &admin, None)
+        .await
+        .json()
+        .await
+        .expect("me");
+    let id = me["id"].as_str().expect("id");
+    // Well formed, but refused for who is asking: a conflict, not invalid input.
+    let response = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/admin/users/{id}"),
+            &admin,
+            Some(&serde_json::json!({ "role": "admin", "status": "suspended" })),
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.expect("problem");
+    assert_eq!(body["code"], "self_demotion");
+    let still: Value = app
+        .send(reqwest::Method::GET, "/api/v1/me", &admin, None)
+        .await
+        .json()
+        .await
+        .expect("me");
+    assert_eq!(still["status"], "active");
+}
+
 both_backends!(
     docs_page_serves_the_reference_from_this_origin,
+    an_administrator_cannot_demote_themselves,
+    openapi_declares_only_template_variables_as_path_parameters,
+    openapi_declares_the_credentials_of_every_operation,
+    openapi_documents_every_status_the_adapter_answers,
+    a_json_array_is_no_request_body,
+    enrolling_takes_a_null_body,
     openapi_lists_the_problem_codes_of_every_operation,
     healthz_and_readyz_answer,
     readyz_is_503_problem_when_database_is_gone,
