@@ -69,6 +69,7 @@ pub struct SecondFactorEnrolment {
 #[serde(deny_unknown_fields)]
 pub struct ConfirmSecondFactorRequest {
     /// The six digits the app shows now.
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub code: String,
 }
 
@@ -76,6 +77,7 @@ pub struct ConfirmSecondFactorRequest {
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     /// The account's current password.
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub password: String,
 }
 

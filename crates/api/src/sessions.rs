@@ -90,8 +90,10 @@ pub struct SecondFactorChallenge {
 #[serde(deny_unknown_fields)]
 pub struct SecondFactorRequest {
     /// The `challenge` of the login answer.
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub challenge: String,
     /// The six digits the authenticator app shows, or one recovery code.
+    #[schema(value_type = crate::constraints::CredentialText, inline)]
     pub code: String,
 }
 

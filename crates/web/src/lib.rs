@@ -5,6 +5,7 @@
 //! and static assets are embedded in the binary.
 
 mod account;
+mod admin;
 mod assets;
 mod auth;
 mod booking;
@@ -100,6 +101,7 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))
         .route("/signout", post(auth::sign_out))
         .route("/assets/{file}", get(assets::serve))
+        .merge(admin::routes())
         .fallback(not_found)
         .layer(axum::Extension(limits::CredentialLimiter::new(
             ctx.settings.auth_rate_limit_per_minute,

@@ -18,6 +18,8 @@ pub struct HeaderUser {
     /// Read out after "Notifications": the unread count, for screen readers
     /// (the visible badge is a bare number).
     pub unread_text: String,
+    /// Shows the link to the administration pages.
+    pub is_admin: bool,
 }
 
 /// What the layout needs: language, title, user, form token, asset URLs.
@@ -46,6 +48,7 @@ impl Chrome {
                     unread_text: visitor
                         .tr
                         .t_with("notifications-unread", &[("count", Arg::Number(unread))]),
+                    is_admin: actor.is_admin(),
                 })
             }
             None => None,

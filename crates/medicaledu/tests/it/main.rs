@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod account_pages;
+mod admin_pages;
 mod backup;
 mod catalog;
 mod cli;
