@@ -196,8 +196,10 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Delete the account. It is kept for the history that refers to it (bookings,
-/// payments) but can no longer sign in, and its email is free again.
+/// Delete the account.
+///
+/// It is kept for the history that refers to it (bookings, payments) but can no
+/// longer sign in, and its email is free again.
 #[utoipa::path(
     delete,
     path = "/api/v1/me",

@@ -120,10 +120,11 @@ pub struct CreateBookingRequest {
     pub promo_code: Option<String>,
 }
 
-/// Book a seat in a slot. A free booking is confirmed at once; a paid one is
-/// `pending`, its seat held until `hold_expires_at` for payment. With an
-/// `Idempotency-Key`, a retry returns the same booking (a different body with
-/// the same key is refused).
+/// Book a seat in a slot.
+///
+/// A free booking is confirmed at once; a paid one is `pending`, its seat held
+/// until `hold_expires_at` for payment. With an `Idempotency-Key`, a retry
+/// returns the same booking (a different body with the same key is refused).
 #[utoipa::path(
     post,
     path = "/api/v1/bookings",
@@ -207,9 +208,10 @@ pub struct RescheduleRequest {
     pub slot_id: Id,
 }
 
-/// Move a booking to another open slot of the same course. The new seat is
-/// taken and the old one freed in one transaction; the new booking links to
-/// the old one and keeps its price and status.
+/// Move a booking to another open slot of the same course.
+///
+/// The new seat is taken and the old one freed in one transaction; the new
+/// booking links to the old one and keeps its price and status.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/{id}/reschedule",

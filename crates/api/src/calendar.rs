@@ -59,8 +59,9 @@ pub async fn new_calendar_token(
     ))
 }
 
-/// Delete the token of your calendar feed; the feed then answers as for an
-/// unknown token.
+/// Delete the token of your calendar feed.
+///
+/// The feed then answers as for an unknown token.
 #[utoipa::path(
     delete,
     path = "/api/v1/me/calendar-token",
@@ -84,9 +85,10 @@ pub struct FeedParams {
     pub token: String,
 }
 
-/// Your sessions (as a student, and on your slots as an instructor) as an
-/// RFC 5545 calendar: times in UTC, one event per booking with a stable UID,
-/// `SEQUENCE` raised on every change, cancellations as `STATUS:CANCELLED`.
+/// Your sessions (as a student, and on your slots as an instructor) as an RFC 5545 calendar.
+///
+/// Times in UTC, one event per booking with a stable UID, `SEQUENCE` raised on
+/// every change, cancellations as `STATUS:CANCELLED`.
 #[utoipa::path(
     get,
     path = "/api/v1/me/calendar.ics",

@@ -437,6 +437,7 @@ pub struct CourseDetail {
 }
 
 /// One course by id or slug, with its instructor, rating and materials outline.
+///
 /// Drafts and archived courses are visible to their instructor and admins only
 /// (archived ones also to enrolled students).
 #[utoipa::path(

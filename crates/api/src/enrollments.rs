@@ -109,8 +109,10 @@ pub struct EnrollRequest {
     pub student_id: Option<Id>,
 }
 
-/// Enroll in a free published course (students), or grant an enrollment
-/// (admins, with `student_id`). Enrolling twice returns the existing enrollment.
+/// Enroll in a course, or grant an enrollment.
+///
+/// Students enroll in a free published course; admins grant an enrollment
+/// with `student_id`. Enrolling twice returns the existing enrollment.
 #[utoipa::path(
     post,
     path = "/api/v1/courses/{id}/enrollments",
@@ -250,9 +252,11 @@ pub struct ProgressResult {
     pub enrollment: Enrollment,
 }
 
-/// Record progress on one material. Percent never decreases, time spent
-/// accumulates, completion is recorded once. With an `Idempotency-Key`
-/// header, a retry of the last applied report changes nothing.
+/// Record progress on one material.
+///
+/// Percent never decreases, time spent accumulates, completion is recorded
+/// once. With an `Idempotency-Key` header, a retry of the last applied report
+/// changes nothing.
 #[utoipa::path(
     put,
     path = "/api/v1/enrollments/{id}/progress/{material_id}",
@@ -297,8 +301,9 @@ pub struct ProgressList {
     pub next_cursor: Option<String>,
 }
 
-/// Per-material progress of an enrollment, for its student, the course's
-/// instructor and admins.
+/// Per-material progress of an enrollment.
+///
+/// For its student, the course's instructor and admins.
 #[utoipa::path(
     get,
     path = "/api/v1/enrollments/{id}/progress",

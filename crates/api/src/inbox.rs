@@ -177,8 +177,9 @@ impl From<&Preferences> for NotificationPreferences {
     }
 }
 
-/// Your channels per kind of notification. Defaults: email and in-app on,
-/// SMS and push off.
+/// Your channels per kind of notification.
+///
+/// Defaults: email and in-app on, SMS and push off.
 #[utoipa::path(get, path = "/api/v1/me/notification-preferences", tag = "notifications", responses((status = 200, body = NotificationPreferences)))]
 pub async fn get_preferences(
     State(state): State<AppState>,
@@ -188,10 +189,11 @@ pub async fn get_preferences(
     Ok(Json(NotificationPreferences::from(&preferences)))
 }
 
-/// Replace your channel choices. Kinds and channels left out take their
-/// defaults. SMS needs a phone number on the account; security notices
-/// (`account.locked`, `account.password_changed`, `session.new_device`) always
-/// reach the inbox.
+/// Replace your channel choices.
+///
+/// Kinds and channels left out take their defaults. SMS needs a phone number on
+/// the account; security notices (`account.locked`, `account.password_changed`,
+/// `session.new_device`) always reach the inbox.
 #[utoipa::path(
     put,
     path = "/api/v1/me/notification-preferences",

@@ -128,8 +128,10 @@ pub async fn list_outbox(
     Ok(Json(Page::of(page, OutboxNotification::from)))
 }
 
-/// Send a failed notification again, with a fresh set of attempts (after
-/// fixing what made it fail, such as the SMTP settings).
+/// Send a failed notification again.
+///
+/// It gets a fresh set of attempts: for after fixing what made it fail, such
+/// as the SMTP settings.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/notifications/{id}/retry",

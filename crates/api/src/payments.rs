@@ -124,8 +124,10 @@ pub struct CreatePaymentRequest {
     pub provider: String,
 }
 
-/// Pay for a pending booking: creates a charge for the booking's total with
-/// the chosen provider. With an `Idempotency-Key`, a retry returns the same charge.
+/// Pay for a pending booking.
+///
+/// Creates a charge for the booking's total with the chosen provider. With an
+/// `Idempotency-Key`, a retry returns the same charge.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/{id}/payments",
@@ -228,9 +230,10 @@ pub async fn mark_payment(
     Ok(Json(Payment::from(row)))
 }
 
-/// Capture a PayPal charge once the payer has approved its order: what the
-/// PayPal buttons' `onApprove`, or the page behind the return URL, calls.
-/// Settles the charge as PayPal's approval webhook does, whichever comes
+/// Capture a PayPal charge once the payer has approved its order.
+///
+/// What the PayPal buttons' `onApprove`, or the page behind the return URL,
+/// calls. Settles the charge as PayPal's approval webhook does, whichever comes
 /// first, and confirms the booking once. A charge already paid is returned
 /// unchanged. For the charge's student and admins.
 #[utoipa::path(
@@ -264,8 +267,10 @@ pub struct RefundRequestBody {
     pub reason: String,
 }
 
-/// Refund (part of) a charge: admins only. Refunds never add up to more than
-/// the charge. With an `Idempotency-Key`, a retry returns the same refund.
+/// Refund (part of) a charge.
+///
+/// Admins only. Refunds never add up to more than the charge. With an
+/// `Idempotency-Key`, a retry returns the same refund.
 #[utoipa::path(
     post,
     path = "/api/v1/payments/{id}/refunds",

@@ -240,9 +240,10 @@ pub struct PromoPreview {
     pub display_total: String,
 }
 
-/// Preview what a code would take off a booking of a slot, or why it would
-/// not apply. An unknown code and a code of another instructor or course get
-/// the same 404 `promo_not_found`. Limited per user
+/// Preview what a code would take off a booking of a slot, or why it would not apply.
+///
+/// An unknown code and a code of another instructor or course get the same 404
+/// `promo_not_found`. Limited per user
 /// (`MEDICALEDU_PROMO_RATE_LIMIT_PER_MINUTE`).
 #[utoipa::path(
     post,

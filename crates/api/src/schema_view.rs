@@ -285,9 +285,10 @@ async fn render_diagram(
     .map_err(diagram_error)
 }
 
-/// The live database schema in any export format: DBML, PostgreSQL or SQLite
-/// DDL, JSON, Mermaid, or the entity-relationship diagram as SVG, PNG or PDF.
-/// The same exports as `medicaledu schema export`.
+/// The live database schema in any export format.
+///
+/// DBML, PostgreSQL or SQLite DDL, JSON, Mermaid, or the entity-relationship
+/// diagram as SVG, PNG or PDF. The same exports as `medicaledu schema export`.
 #[utoipa::path(
     get,
     path = "/api/v1/schema",

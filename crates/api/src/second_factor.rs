@@ -150,8 +150,10 @@ pub async fn begin_second_factor(
     ))
 }
 
-/// Confirm the setup with the app's current code: from now on sign-in asks
-/// for a code. Answers the ten recovery codes, shown this once.
+/// Confirm the setup with the app's current code.
+///
+/// From now on sign-in asks for a code. Answers the ten recovery codes, shown
+/// this once.
 #[utoipa::path(
     post,
     path = "/api/v1/me/second-factor/confirm",
@@ -169,9 +171,10 @@ pub async fn confirm_second_factor(
     Ok(codes(recovery))
 }
 
-/// Turn the second factor off; needs the current password (a wrong one
-/// counts towards the sign-in lockout). The secret and recovery codes are
-/// deleted.
+/// Turn the second factor off.
+///
+/// Needs the current password (a wrong one counts towards the sign-in lockout).
+/// The secret and recovery codes are deleted.
 #[utoipa::path(
     delete,
     path = "/api/v1/me/second-factor",
@@ -189,8 +192,9 @@ pub async fn disable_second_factor(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Replace the recovery codes with ten new ones (the old ones stop
-/// working); needs the current password.
+/// Replace the recovery codes with ten new ones (the old ones stop working).
+///
+/// Needs the current password.
 #[utoipa::path(
     post,
     path = "/api/v1/me/second-factor/recovery-codes",

@@ -133,8 +133,9 @@ pub struct CreateSlotRequest {
     pub recurrence: Option<RecurrenceRule>,
 }
 
-/// Offer a session, or a recurring series of sessions (`recurrence`), each
-/// stored as its own bookable slot.
+/// Offer a session or a recurring series.
+///
+/// A series (`recurrence`) is stored as one bookable slot per occurrence.
 #[utoipa::path(
     post,
     path = "/api/v1/courses/{id}/slots",
@@ -230,7 +231,9 @@ pub struct CancelledSlots {
 }
 
 /// Cancel a slot, or this and the following occurrences, or its whole series.
-/// Their bookings are cancelled with reason `slot_cancelled` and the students told.
+///
+/// Their bookings are cancelled with reason `slot_cancelled` and the students
+/// told.
 #[utoipa::path(
     delete,
     path = "/api/v1/slots/{id}",
@@ -263,10 +266,11 @@ pub struct WindowParams {
     pub to: Option<String>,
 }
 
-/// Bookable slots of a published course in a window: open, in the future
-/// (beyond the booking notice), with seats left. `meeting_url` is shown only
-/// to the course's instructor, administrators and students with a confirmed
-/// booking of the slot.
+/// Bookable slots of a published course in a window.
+///
+/// Open, in the future (beyond the booking notice), with seats left.
+/// `meeting_url` is shown only to the course's instructor, administrators and
+/// students with a confirmed booking of the slot.
 #[utoipa::path(
     get,
     path = "/api/v1/courses/{id}/slots",
@@ -284,7 +288,8 @@ pub async fn course_slots(
     Ok(Json(SlotList::from(rows)))
 }
 
-/// Bookable slots of all of an instructor's published courses in a window;
+/// Bookable slots of all of an instructor's published courses in a window.
+///
 /// `meeting_url` as for a course's slots.
 #[utoipa::path(
     get,

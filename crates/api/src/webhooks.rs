@@ -60,8 +60,10 @@ fn rejected(code: &'static str, detail: &str) -> ApiError {
     ApiError::bad_request(code, detail.to_owned())
 }
 
-/// Stripe events: `payment_intent.succeeded`, `payment_intent.payment_failed`
-/// and `charge.refunded`. The `Stripe-Signature` header must verify.
+/// Stripe events.
+///
+/// `payment_intent.succeeded`, `payment_intent.payment_failed` and
+/// `charge.refunded`. The `Stripe-Signature` header must verify.
 #[utoipa::path(
     post,
     path = "/api/v1/webhooks/stripe",
@@ -89,8 +91,10 @@ pub async fn stripe_webhook(
     Ok((StatusCode::OK, Json(Received { received: true })))
 }
 
-/// PayPal events: an approved order is captured; a completed, denied or
-/// refunded capture settles the charge. PayPal must vouch for the delivery.
+/// PayPal events.
+///
+/// An approved order is captured; a completed, denied or refunded capture
+/// settles the charge. PayPal must vouch for the delivery.
 #[utoipa::path(
     post,
     path = "/api/v1/webhooks/paypal",

@@ -527,7 +527,26 @@ async fn an_administrator_cannot_demote_themselves(backend: Backend) {
     assert_eq!(still["status"], "active");
 }
 
+/// The API reference lists operations by their summaries: one short line
+/// each, the details in the description.
+async fn openapi_gives_every_operation_a_one_line_summary(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    for (method, path, operation) in operations(&doc) {
+        let summary = operation["summary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has a summary"));
+        assert!(
+            !summary.contains('\n') && summary.chars().count() <= 90,
+            "{method} {path}: {summary:?}"
+        );
+    }
+}
+
 both_backends!(
+    openapi_gives_every_operation_a_one_line_summary,
     docs_page_serves_the_reference_from_this_origin,
     an_administrator_cannot_demote_themselves,
     openapi_declares_only_template_variables_as_path_parameters,
