@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// The administrators' pages in a real browser (Debian's Chromium, headless,
+// through playwright-core), elements found by their accessible names:
+//  - an admin signs in through the sign-in page, marks a student's manual
+//    payment as paid and refunds half of it, each after its confirmation
+//    step, then sees the refund on the payment's page and its entry in the
+//    audit log;
+//  - an account is locked by failed sign-ins; the admin finds it and
+//    presses "Unlock"; its owner then signs in through the sign-in page;
+//  - axe-core on every admin page (no serious or critical violation),
+//    screenshots at 1280x800 and 390x844 in OUT_DIR.
+//
+// Usage: ADMIN_EMAIL=… ADMIN_PASSWORD=… node admin.js http://127.0.0.1:PORT OUT_DIR
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+const base = process.argv[2];
+const outDir = process.argv[3] || 'target/web-check-admin';
+const adminEmail = process.env.ADMIN_EMAIL;
+const adminPassword = process.env.ADMIN_PASSWORD;
+if (!base || !adminEmail || !adminPassword) {
+  console.error('usage: ADMIN_EMAIL=… ADMIN_PASSWORD=… node admin.js BASE_URL [OUT_DIR]');
+  process.exit(2);
+}
+fs.mkdirSync(outDir, { recursive: true });
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'correct horse battery staple';
+
+let checks = 0;
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+  checks += 1;
+  console.log(`ok - ${message}`);
+}
+
+async function api(method, route, body, token, { allow = [] } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok && !allow.includes(response.status)) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function account(email, role, fullName) {
+  await api('POST', '/api/v1/auth/register', { email, password: PASSWORD, full_name: fullName, role, timezone: 'Europe/Berlin' });
+  return (await api('POST', '/api/v1/auth/login', { email, password: PASSWORD })).body.token;
+}
+
+async function axe(page, name) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) {
+    console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  }
+  check(bad.length === 0, `axe finds no serious or critical violation on ${name}`);
+}
+
+async function shoot(page, name) {
+  for (const [label, size] of [['desktop', { width: 1280, height: 800 }], ['mobile', { width: 390, height: 844 }]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(outDir, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function signIn(page, email, password) {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+// A student's pending manual payment of EUR 49.00: its id.
+async function manualPayment(run) {
+  const teacher = await account(`admin-check-teacher-${run}@example.org`, 'instructor', 'Dr. Lena Fischer');
+  const course = (await api('POST', '/api/v1/courses', {
+    title: `Paediatric sepsis recognition ${run}`,
+    summary: 'Early warning signs, fluids and antibiotics in the first hour.',
+    description: 'A case-based session.', category: 'Paediatrics', level: 'intermediate',
+    price_minor: 4900, currency: 'EUR',
+  }, teacher)).body;
+  await api('POST', `/api/v1/courses/${course.id}/materials`, {
+    title: 'Sepsis bundle checklist', kind: 'article', body: 'Read before the session.', is_required: true,
+  }, teacher);
+  await api('POST', `/api/v1/courses/${course.id}/publish`, undefined, teacher);
+  const starts = new Date(Date.now() + 9 * 86400e3);
+  starts.setUTCHours(14, 0, 0, 0);
+  const slot = (await api('POST', `/api/v1/courses/${course.id}/slots`, {
+    starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + 60 * 60e3).toISOString(),
+    timezone: 'Europe/Berlin', capacity: 4,
+  }, teacher)).body.items[0];
+  const student = await account(`admin-check-student-${run}@example.org`, 'student', 'Noah Becker');
+  const booking = (await api('POST', '/api/v1/bookings', { slot_id: slot.id }, student)).body;
+  const payment = (await api('POST', `/api/v1/bookings/${booking.id}/payments`, { provider: 'manual' }, student)).body;
+  return payment.id;
+}
+
+async function refundJourney(page, run) {
+  const paymentId = await manualPayment(run);
+  await page.goto(`${base}/admin`);
+  await axe(page, 'the admin home');
+  await shoot(page, 'admin-home');
+  await page.getByRole('navigation', { name: 'Administration sections' }).getByRole('link', { name: 'Payments' }).click();
+  await page.getByLabel('Provider').selectOption('manual');
+  await page.getByLabel('Currency').fill('EUR');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/provider=manual/);
+  await axe(page, 'the payments list');
+  await shoot(page, 'admin-payments');
+  await page.locator(`a[href="/admin/payments/${paymentId}"]`).click();
+  await page.getByRole('link', { name: 'Mark as paid' }).click();
+  await page.getByRole('heading', { name: 'Mark EUR 49.00 as received?' }).waitFor();
+  await axe(page, 'the mark-as-paid confirmation');
+  await page.getByRole('button', { name: 'Mark as paid' }).click();
+  await page.getByText('The payment is marked as paid and its booking confirmed.').waitFor();
+
+  await page.getByLabel('Amount').fill('24.50');
+  await page.getByLabel('Reason').fill('The second half of the session was cancelled');
+  await page.getByRole('button', { name: 'Refund' }).click();
+  await page.getByRole('heading', { name: 'Refund EUR 24.50 of EUR 49.00?' }).waitFor();
+  await axe(page, 'the refund confirmation');
+  await shoot(page, 'admin-refund-confirm');
+  await page.getByRole('button', { name: 'Confirm refund' }).click();
+  await page.getByText('The refund is recorded.').waitFor();
+  check(await page.getByRole('table').getByText('EUR 24.50').isVisible(), 'the refund of half the payment is listed on its page');
+  check((await page.getByLabel('Amount').inputValue()) === '24.50', 'what is left to refund is offered next');
+  await axe(page, 'a payment page');
+  await shoot(page, 'admin-payment');
+  await page.getByRole('link', { name: 'This payment in the audit log' }).click();
+  await page.getByRole('heading', { name: 'payment.refund_requested' }).first().waitFor();
+  check(await page.getByText('The second half of the session was cancelled').first().isVisible(), 'the audit log shows the refund with its reason');
+  await axe(page, 'the audit log');
+  await shoot(page, 'admin-audit');
+}
+
+async function unlockJourney(browser, page, run) {
+  const email = `locked-${run}@example.org`;
+  await account(email, 'student', 'Mia Hoffmann');
+  for (let i = 0; i < 10; i++) {
+    const { status } = await api('POST', '/api/v1/auth/login', { email, password: 'not the password at all' }, undefined, { allow: [401, 423, 429] });
+    if (status === 423) break;
+  }
+  const locked = await api('POST', '/api/v1/auth/login', { email, password: PASSWORD }, undefined, { allow: [423, 429] });
+  check(locked.status === 423, 'the account is locked by failed sign-ins');
+
+  await page.goto(`${base}/admin/users`);
+  await page.getByLabel('Name or email').fill(email);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/q=/);
+  await axe(page, 'the users list');
+  await shoot(page, 'admin-users');
+  await page.getByRole('link', { name: 'Mia Hoffmann' }).click();
+  await axe(page, "a user's page");
+  await shoot(page, 'admin-user');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText('The account is unlocked').waitFor();
+  check(await page.getByRole('link', { name: 'user.unlocked' }).isVisible(), 'the audit trail shows the unlock');
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const owner = await context.newPage();
+  await signIn(owner, email, PASSWORD);
+  check(new URL(owner.url()).pathname === '/me', 'the unlocked owner signs in through the sign-in page');
+  await context.close();
+
+  await page.goto(`${base}/admin/outbox`);
+  await axe(page, 'the notification outbox');
+  await shoot(page, 'admin-outbox');
+}
+
+(async () => {
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  try {
+    const run = Date.now().toString(36);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await signIn(page, adminEmail, adminPassword);
+    await refundJourney(page, run);
+    await unlockJourney(browser, page, run);
+    check(errors.length === 0, `no script error or CSP violation on the admin pages (${errors.join(' | ')})`);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+  console.log(`admin check: ${checks} checks passed; screenshots in ${outDir}`);
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
