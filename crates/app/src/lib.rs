@@ -37,6 +37,7 @@ pub mod schema;
 pub mod sessions;
 mod settings;
 pub mod slots;
+pub mod teaching;
 pub mod telemetry;
 
 pub use actor::Actor;

@@ -18,6 +18,8 @@ pub struct HeaderUser {
     /// Read out after "Notifications": the unread count, for screen readers
     /// (the visible badge is a bare number).
     pub unread_text: String,
+    /// Instructors see the way to their own pages.
+    pub teaches: bool,
 }
 
 /// What the layout needs: language, title, user, form token, asset URLs.
@@ -32,6 +34,8 @@ pub struct Chrome {
     pub js: String,
     pub htmx: String,
     pub favicon: String,
+    /// The instructor pages' script (dragging materials into order).
+    pub teach_js: String,
 }
 
 impl Chrome {
@@ -41,6 +45,7 @@ impl Chrome {
             Some(actor) => {
                 let unread = medicaledu_app::inbox::unread_count(ctx, actor).await?;
                 Some(HeaderUser {
+                    teaches: actor.is(medicaledu_domain::Role::Instructor),
                     name: actor.user.full_name.clone(),
                     unread,
                     unread_text: visitor
@@ -70,6 +75,7 @@ impl Chrome {
             js: assets::url("app.js"),
             htmx: assets::url("htmx.js"),
             favicon: assets::url("favicon.svg"),
+            teach_js: assets::url("teach.js"),
         }
     }
 }

@@ -55,6 +55,82 @@ impl Currency {
         // `parse` only admits currencies that have an exponent.
         self.0.exponent().map_or(0, u32::from)
     }
+
+    /// Every currency [`parse`](Self::parse) admits, by code: what a price
+    /// form offers. ISO 4217 codes are three letters, so trying each one
+    /// against the list `iso_currency` carries finds them all.
+    pub fn payable() -> &'static [Currency] {
+        static ALL: std::sync::LazyLock<Vec<Currency>> = std::sync::LazyLock::new(|| {
+            let letters = b'A'..=b'Z';
+            letters
+                .clone()
+                .flat_map(|a| {
+                    letters
+                        .clone()
+                        .flat_map(move |b| (b'A'..=b'Z').map(move |c| [a, b, c]))
+                })
+                .filter_map(|code| std::str::from_utf8(&code).ok().map(str::to_owned))
+                .filter_map(|code| Currency::parse(&code).ok())
+                .collect()
+        });
+        &ALL
+    }
+
+    /// The English name ISO gives the currency (`Euro`).
+    pub fn name(&self) -> String {
+        self.0.name().to_owned()
+    }
+
+    /// An amount typed in major units (`12.5`, `1200`, `1.250`) in minor
+    /// units, refusing more decimals than the currency has.
+    pub fn parse_amount(&self, input: &str) -> Result<i64, FieldIssue> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err(FieldIssue::required());
+        }
+        let invalid = || {
+            FieldIssue::invalid(format!(
+                "must be an amount such as {} with at most {} decimals",
+                self.amount_text(1234 * 10_i64.pow(self.minor_digits())),
+                self.minor_digits()
+            ))
+        };
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = self.minor_digits() as usize;
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > digits
+        {
+            return Err(invalid());
+        }
+        let scale = 10_i64.pow(self.minor_digits());
+        let whole: i64 = whole.parse().map_err(|_| invalid())?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<digits$}")
+                .parse()
+                .map_err(|_| invalid())?
+        };
+        whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(fraction))
+            .ok_or_else(invalid)
+    }
+
+    /// An amount in minor units as typed in major units, without the code:
+    /// `12.50`, `1200`, `1.250`.
+    pub fn amount_text(&self, amount_minor: i64) -> String {
+        let text = Money {
+            amount_minor,
+            currency: *self,
+        }
+        .to_string();
+        text.split_once(' ')
+            .map_or(text.clone(), |(_, amount)| amount.to_owned())
+    }
 }
 
 impl AsRef<str> for Currency {
@@ -322,5 +398,36 @@ mod tests {
             serde_json::from_str::<PriceMinor>("500").expect("valid"),
             PriceMinor::parse(500).expect("valid")
         );
+    }
+
+    #[test]
+    fn amounts_typed_in_major_units() {
+        let usd = currency("USD");
+        assert_eq!(usd.parse_amount("12.5"), Ok(1250));
+        assert_eq!(usd.parse_amount(" 40 "), Ok(4000));
+        assert_eq!(usd.parse_amount("0.05"), Ok(5));
+        assert!(usd.parse_amount("1.234").is_err());
+        assert!(usd.parse_amount("-1").is_err());
+        assert!(usd.parse_amount("1,50").is_err());
+        assert!(usd.parse_amount(".5").is_err());
+        assert!(usd.parse_amount("").is_err());
+        assert_eq!(currency("JPY").parse_amount("1200"), Ok(1200));
+        assert!(currency("JPY").parse_amount("12.5").is_err());
+        assert_eq!(currency("BHD").parse_amount("1.25"), Ok(1250));
+        assert_eq!(usd.amount_text(1250), "12.50");
+        assert_eq!(currency("JPY").amount_text(1200), "1200");
+        assert_eq!(currency("BHD").amount_text(1250), "1.250");
+    }
+
+    #[test]
+    fn the_payable_list_is_what_parse_admits() {
+        let all = Currency::payable();
+        assert!(all.len() > 140, "{}", all.len());
+        for code in ["EUR", "USD", "JPY", "CHF", "BHD"] {
+            assert!(all.iter().any(|c| c.as_str() == code), "{code}");
+        }
+        for code in ["XXX", "XAU", "USN", "HRK"] {
+            assert!(!all.iter().any(|c| c.as_str() == code), "{code}");
+        }
     }
 }
