@@ -25,5 +25,6 @@ mod online_index;
 mod payments;
 mod scheduling;
 mod schema_exports;
+mod teach;
 mod usecases;
 mod web;

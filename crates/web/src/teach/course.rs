@@ -422,7 +422,7 @@ pub async fn new_page(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach/courses/new") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let form = CourseForm::blank(actor);
     editor(&ctx, &visitor, &form, None, Notes::default(), &[]).await
@@ -436,7 +436,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach/courses/new") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     if data.intent == "preview" {
         let notes = Notes {
@@ -503,7 +503,7 @@ pub async fn edit_page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (course, materials) = editable(&ctx, actor, id).await?;
     let tr = &visitor.tr;
@@ -541,7 +541,7 @@ pub async fn save(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (course, materials) = editable(&ctx, actor, id).await?;
     if data.intent == "preview" {
@@ -627,7 +627,7 @@ pub async fn publish(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let key = match medicaledu_app::courses::publish_course(&ctx, actor, &visitor.meta, id).await {
         Ok(_) => {
@@ -650,7 +650,7 @@ pub async fn archive(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let key = match medicaledu_app::courses::archive_course(&ctx, actor, &visitor.meta, id).await {
         Ok(_) => {
@@ -681,7 +681,7 @@ pub async fn delete_page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}/delete")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (course, _) = editable(&ctx, actor, id).await?;
     let tr = &visitor.tr;
@@ -706,7 +706,7 @@ pub async fn delete(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}/delete")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     medicaledu_app::courses::delete_course(&ctx, actor, &visitor.meta, id)
         .await

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use medicaledu_app::AppContext;
 use medicaledu_app::teaching::{self, TaughtCourse};
@@ -108,7 +108,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let tr = &visitor.tr;
     let now = ctx.now();

@@ -189,7 +189,7 @@ pub async fn new_page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}/materials/new")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (course, _) = medicaledu_app::teaching::course_to_edit(&ctx, actor, id)
         .await
@@ -211,7 +211,7 @@ pub async fn add(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}/materials/new")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (course, _) = medicaledu_app::teaching::course_to_edit(&ctx, actor, id)
         .await
@@ -248,7 +248,7 @@ pub async fn edit_page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/materials/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (material, course) = medicaledu_app::teaching::material_to_edit(&ctx, actor, id)
         .await
@@ -266,7 +266,7 @@ pub async fn save(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/materials/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (material, course) = medicaledu_app::teaching::material_to_edit(&ctx, actor, id)
         .await
@@ -303,7 +303,7 @@ pub async fn delete(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/materials/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (_, course) = medicaledu_app::teaching::material_to_edit(&ctx, actor, id)
         .await
@@ -353,7 +353,7 @@ pub async fn reorder(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/courses/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let (_, materials) = medicaledu_app::teaching::course_to_edit(&ctx, actor, id)
         .await

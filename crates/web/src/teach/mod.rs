@@ -10,33 +10,32 @@ pub mod material;
 pub mod roster;
 pub mod schedule;
 
-use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::{Actor, Failure, FieldError, Invalid};
 use medicaledu_domain::Role;
 
+use crate::booking::Detour;
 use crate::error::PageError;
 use crate::visitor::Visitor;
 
 /// The signed-in instructor for the instructor's own pages (dashboard,
 /// new course, timetable); a visitor not signed in is sent to sign in and
 /// back to `back`, anyone else is refused.
-pub(crate) fn instructor<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Response> {
+pub(crate) fn instructor<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
     match &visitor.actor {
-        None => Err(sign_in(back)),
+        None => Err(Detour::SignIn(back.to_owned())),
         Some(actor) if actor.is(Role::Instructor) => Ok(actor),
-        Some(_) => Err(PageError::Forbidden.into_response()),
+        Some(_) => Err(Detour::Forbidden),
     }
 }
 
 /// The signed-in user for a page about one course or session: its
 /// instructor or an administrator may open it, which the use case decides;
 /// a visitor not signed in is sent to sign in first.
-pub(crate) fn signed_in<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Response> {
-    visitor.actor.as_ref().ok_or_else(|| sign_in(back))
-}
-
-fn sign_in(back: &str) -> Response {
-    Redirect::to(&format!("/signin?next={back}")).into_response()
+pub(crate) fn signed_in<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
+    visitor
+        .actor
+        .as_ref()
+        .ok_or_else(|| Detour::SignIn(back.to_owned()))
 }
 
 /// The field errors of a refused input.

@@ -80,7 +80,7 @@ pub async fn page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/sessions/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let roster = medicaledu_app::teaching::roster(&ctx, actor, id)
         .await
@@ -193,7 +193,7 @@ async fn mark(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, "/teach") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let back = roster_of(&ctx, actor, id).await?;
     let marked = if completed {
@@ -243,7 +243,7 @@ pub async fn cancel_booking(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, "/teach") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let back = roster_of(&ctx, actor, id).await?;
     let to = match medicaledu_app::bookings::cancel(

@@ -79,7 +79,7 @@ pub async fn week(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach/schedule") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let tr = &visitor.tr;
     let zone = &visitor.zone;
@@ -574,7 +574,7 @@ pub async fn new_page(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach/sessions/new") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let courses = my_courses(&ctx, &visitor, actor).await?;
     let form = SessionForm {
@@ -593,7 +593,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let actor = match instructor(&visitor, "/teach/sessions/new") {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let courses = my_courses(&ctx, &visitor, actor).await?;
     let refused = |errors: Vec<FieldError>, clash: Option<Clash>| {
@@ -691,7 +691,7 @@ pub async fn cancel_page(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/sessions/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let impact = teaching::cancel_impact(&ctx, actor, id, query.scope.as_deref())
         .await
@@ -743,7 +743,7 @@ pub async fn cancel(
     let id = parse_id(&id)?;
     let actor = match signed_in(&visitor, &format!("/teach/sessions/{id}")) {
         Ok(actor) => actor,
-        Err(detour) => return Ok(detour),
+        Err(detour) => return Ok(detour.into_response()),
     };
     let roster = teaching::roster(&ctx, actor, id)
         .await
