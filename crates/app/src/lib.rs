@@ -38,6 +38,7 @@ pub mod second_factor;
 pub mod sessions;
 mod settings;
 pub mod slots;
+pub mod teaching;
 pub mod telemetry;
 
 pub use actor::Actor;

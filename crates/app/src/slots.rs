@@ -31,7 +31,7 @@ pub enum SlotError {
     Invalid(#[from] Invalid),
     /// Overlaps another of the instructor's live slots.
     #[error("{0}")]
-    Overlap(String),
+    Overlap(Clash),
     #[error("{0} seats are already booked; capacity cannot go below that.")]
     CapacityBelowBooked(i64),
     /// The slots were cancelled, but a refund owed for their bookings failed.
@@ -52,6 +52,33 @@ crate::failure!(SlotError {
     Refund(RefundError),
     Internal(Internal),
 });
+
+/// The session a new or moved one would overlap, and when.
+#[derive(Clone, Debug)]
+pub struct Clash {
+    /// The existing session.
+    pub slot_id: Id,
+    pub course_title: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    /// The start of the new occurrence that overlaps it.
+    pub occurrence_starts_at: Timestamp,
+    pub occurrence_ends_at: Timestamp,
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "The instructor already has slot {} from {} to {}, which overlaps {} to {}.",
+            self.slot_id,
+            self.starts_at,
+            self.ends_at,
+            self.occurrence_starts_at,
+            self.occurrence_ends_at
+        )
+    }
+}
 
 fn parse_instant(fields: &mut Fields, name: &str, value: &str) -> Option<DateTime<Utc>> {
     match DateTime::parse_from_rfc3339(value) {
@@ -130,23 +157,23 @@ async fn check_no_overlap(
     .await?;
     for occurrence in occurrences {
         let clash = existing.iter().find(|s| {
-            Some(s.id) != moving
+            Some(s.slot.id) != moving
                 && overlaps(
                     occurrence.starts_at,
                     occurrence.ends_at,
-                    *s.starts_at.as_datetime(),
-                    *s.ends_at.as_datetime(),
+                    *s.slot.starts_at.as_datetime(),
+                    *s.slot.ends_at.as_datetime(),
                 )
         });
         if let Some(clash) = clash {
-            return Err(SlotError::Overlap(format!(
-                "The instructor already has slot {} from {} to {}, which overlaps {} to {}.",
-                clash.id,
-                clash.starts_at,
-                clash.ends_at,
-                Timestamp::from(occurrence.starts_at),
-                Timestamp::from(occurrence.ends_at)
-            )));
+            return Err(SlotError::Overlap(Clash {
+                slot_id: clash.slot.id,
+                course_title: clash.course_title.clone(),
+                starts_at: clash.slot.starts_at,
+                ends_at: clash.slot.ends_at,
+                occurrence_starts_at: Timestamp::from(occurrence.starts_at),
+                occurrence_ends_at: Timestamp::from(occurrence.ends_at),
+            }));
         }
     }
     Ok(())
@@ -169,20 +196,53 @@ pub struct NewSlotsInput {
     pub recurrence: Option<RecurrenceRule>,
 }
 
-/// Offers a session, or a recurring series (each occurrence its own
-/// bookable slot), on a course the actor may edit. Returns the slots in time
-/// order.
-pub async fn create(
+/// A checked request for sessions: every occurrence it makes, and what each
+/// slot will hold.
+struct Plan {
+    occurrences: Vec<Occurrence>,
+    zone: TimeZone,
+    capacity: i64,
+    price: i64,
+    currency: String,
+    location: Option<String>,
+    meeting_url: Option<String>,
+    recurrence: Option<serde_json::Value>,
+}
+
+/// The live course `course_id` if the actor may schedule it.
+async fn schedulable(
     ctx: &AppContext,
     actor: &Actor,
-    meta: &RequestMeta,
     course_id: Id,
-    input: NewSlotsInput,
-) -> Result<Vec<SlotRow>, SlotError> {
-    let course = courses::find_live(&ctx.db, course_id)
+) -> Result<CourseRow, SlotError> {
+    courses::find_live(&ctx.db, course_id)
         .await?
         .filter(|c| may_edit(actor, c))
-        .ok_or(SlotError::NotFound("Course"))?;
+        .ok_or(SlotError::NotFound("Course"))
+}
+
+/// The occurrences a request for sessions would create, checked exactly as
+/// [`create`] checks them (fields, the pattern, clashes with the
+/// instructor's other sessions), without creating anything.
+pub async fn preview(
+    ctx: &AppContext,
+    actor: &Actor,
+    course_id: Id,
+    input: NewSlotsInput,
+) -> Result<Vec<Occurrence>, SlotError> {
+    let course = schedulable(ctx, actor, course_id).await?;
+    let plan = plan(ctx, &course, &input)?;
+    let mut tx = ctx.db.begin_write().await?;
+    slots::lock_instructor(&mut tx, course.instructor_id).await?;
+    check_no_overlap(&mut tx, course.instructor_id, &plan.occurrences, None).await?;
+    // Nothing was written: dropping the transaction ends it.
+    drop(tx);
+    Ok(plan.occurrences)
+}
+
+/// Checks a request for sessions and expands its pattern, naming every
+/// refused field.
+fn plan(ctx: &AppContext, course: &CourseRow, input: &NewSlotsInput) -> Result<Plan, SlotError> {
     let now = ctx.now();
     let mut fields = Fields::default();
     let starts = parse_instant(&mut fields, "starts_at", &input.starts_at);
@@ -246,6 +306,40 @@ pub async fn create(
         .map(serde_json::to_value)
         .transpose()
         .map_err(Internal::from)?;
+    Ok(Plan {
+        occurrences,
+        zone,
+        capacity,
+        price,
+        currency,
+        location,
+        meeting_url,
+        recurrence,
+    })
+}
+
+/// Offers a session, or a recurring series (each occurrence its own
+/// bookable slot), on a course the actor may edit. Returns the slots in time
+/// order.
+pub async fn create(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    course_id: Id,
+    input: NewSlotsInput,
+) -> Result<Vec<SlotRow>, SlotError> {
+    let course = schedulable(ctx, actor, course_id).await?;
+    let now = ctx.now();
+    let Plan {
+        occurrences,
+        zone,
+        capacity,
+        price,
+        currency,
+        location,
+        meeting_url,
+        recurrence,
+    } = plan(ctx, &course, &input)?;
 
     let mut tx = ctx.db.begin_write().await?;
     slots::lock_instructor(&mut tx, course.instructor_id).await?;
@@ -430,6 +524,21 @@ pub async fn update(
     Ok(after)
 }
 
+/// Which occurrences a cancellation covers, as the caller named them
+/// (`this` when unnamed).
+pub(crate) fn parse_scope(scope: Option<&str>) -> Result<Scope, Invalid> {
+    match scope {
+        None | Some("this") => Ok(Scope::This),
+        Some("following") => Ok(Scope::Following),
+        Some("series") => Ok(Scope::Series),
+        Some(_) => Err(Invalid::one(
+            "scope",
+            "invalid",
+            "must be one of: this, following, series",
+        )),
+    }
+}
+
 /// What a slot cancellation did.
 #[derive(Clone, Copy, Debug)]
 pub struct CancelledSlots {
@@ -447,19 +556,7 @@ pub async fn cancel(
     slot_id: Id,
     scope: Option<&str>,
 ) -> Result<CancelledSlots, SlotError> {
-    let parsed = match scope {
-        None | Some("this") => Scope::This,
-        Some("following") => Scope::Following,
-        Some("series") => Scope::Series,
-        Some(_) => {
-            return Err(Invalid::one(
-                "scope",
-                "invalid",
-                "must be one of: this, following, series",
-            )
-            .into());
-        }
-    };
+    let parsed = parse_scope(scope)?;
     let course = editable_course(ctx, actor, slot_id)
         .await?
         .ok_or(SlotError::NotFound("Slot"))?;

@@ -235,6 +235,39 @@ pub async fn live_for_slot(tx: &mut Tx, slot_id: Id) -> Result<Vec<BookingRow>, 
     on_tx!(tx, conn => sqlx::query_as(sql).bind(slot_id).fetch_all(conn).await)
 }
 
+/// A booking of a session's roster with its student and whether a charge
+/// for it succeeded.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RosterRow {
+    #[sqlx(flatten)]
+    pub booking: BookingRow,
+    pub student_name: String,
+    pub student_email: String,
+    pub paid: bool,
+}
+
+/// Every booking of the slots `slot_ids` (live or not, so the roster keeps
+/// its history), oldest first.
+pub async fn roster(db: &Db, slot_ids: &[Id]) -> Result<Vec<RosterRow>, sqlx::Error> {
+    if slot_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params = Params::default();
+    let list: Vec<String> = slot_ids
+        .iter()
+        .map(|id| params.push(Param::Id(*id)))
+        .collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {BOOKING_COLUMNS_B}, u.full_name AS student_name, u.email AS student_email, \
+             EXISTS (SELECT 1 FROM payments p WHERE p.booking_id = b.id AND p.kind = 'charge' \
+                     AND p.status = 'succeeded') AS paid \
+         FROM bookings b JOIN users u ON u.id = b.student_id \
+         WHERE b.slot_id IN ({}) ORDER BY b.created_at, b.id LIMIT 5000",
+        list.join(", ")
+    ));
+    on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
+}
+
 /// Pending bookings whose hold ran out, oldest first (the sweeper expires them).
 pub async fn due_holds(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<Id>, sqlx::Error> {
     on_db!(db, pool => {

@@ -304,6 +304,16 @@ pub async fn find_live_by_slug(db: &Db, slug: &str) -> Result<Option<CourseRow>,
     on_db!(db, pool => sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
 }
 
+/// An instructor's live courses, whatever their status, most recently
+/// changed first.
+pub async fn of_instructor(db: &Db, instructor_id: Id) -> Result<Vec<CourseRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.instructor_id = $1 AND c.deleted_at IS NULL \
+         ORDER BY c.updated_at DESC, c.id DESC LIMIT 500"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(instructor_id).fetch_all(pool).await)
+}
+
 /// One page of published, live courses. Only the filters that are set become
 /// conditions, so each combination gets a plan fitted to it.
 pub async fn catalog(db: &Db, filter: &CatalogFilter) -> Result<Vec<CourseRow>, sqlx::Error> {

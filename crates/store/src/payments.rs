@@ -340,3 +340,27 @@ pub async fn revenue_rows(
         .await
     })
 }
+
+/// [`revenue_rows`] of one instructor's courses only.
+pub async fn revenue_rows_of_instructor(
+    db: &Db,
+    instructor_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<RevenueRow>, sqlx::Error> {
+    on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT p.kind, p.amount_minor, p.currency, p.processed_at, c.id AS course_id, c.instructor_id \
+             FROM payments p JOIN bookings b ON b.id = p.booking_id \
+             JOIN availability_slots s ON s.id = b.slot_id JOIN courses c ON c.id = s.course_id \
+             WHERE c.instructor_id = $1 AND p.status = 'succeeded' \
+               AND p.processed_at >= $2 AND p.processed_at < $3 \
+             ORDER BY p.processed_at, p.id",
+        )
+        .bind(instructor_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+    })
+}

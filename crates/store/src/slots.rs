@@ -71,7 +71,7 @@ pub async fn lock_instructor(tx: &mut Tx, instructor_id: Id) -> Result<(), sqlx:
 }
 
 /// The instructor's live slots that start in `[from, to)`, across all their
-/// courses, ordered by start. With slots no longer than the caller's maximum
+/// courses, each with its course's title, ordered by start. With slots no longer than the caller's maximum
 /// duration, `from = start - max_duration` finds every slot overlapping
 /// `[start, to)`.
 pub async fn instructor_slots_between(
@@ -79,14 +79,41 @@ pub async fn instructor_slots_between(
     instructor_id: Id,
     from: Timestamp,
     to: Timestamp,
-) -> Result<Vec<SlotRow>, sqlx::Error> {
+) -> Result<Vec<ScheduledSlot>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {SLOT_COLUMNS_S} FROM availability_slots s JOIN courses c ON c.id = s.course_id \
+        "SELECT {SLOT_COLUMNS_S}, c.title AS course_title FROM availability_slots s \
+         JOIN courses c ON c.id = s.course_id \
          WHERE c.instructor_id = $1 AND s.deleted_at IS NULL AND s.status <> 'cancelled' \
            AND s.starts_at >= $2 AND s.starts_at < $3 \
          ORDER BY s.starts_at, s.id"
     ));
     on_tx!(tx, conn => sqlx::query_as(sql).bind(instructor_id).bind(from).bind(to).fetch_all(conn).await)
+}
+
+/// The instructor's live, not cancelled sessions across all their courses
+/// that start in `[from, to)`, each with its course's title, by start.
+pub async fn of_instructor(
+    db: &Db,
+    instructor_id: Id,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<ScheduledSlot>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLUMNS_S}, c.title AS course_title FROM availability_slots s \
+         JOIN courses c ON c.id = s.course_id \
+         WHERE c.instructor_id = $1 AND c.deleted_at IS NULL AND s.deleted_at IS NULL \
+           AND s.status <> 'cancelled' AND s.starts_at >= $2 AND s.starts_at < $3 \
+         ORDER BY s.starts_at, s.id LIMIT 1000"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(instructor_id).bind(from).bind(to).fetch_all(pool).await)
+}
+
+/// A slot with the title of its course.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ScheduledSlot {
+    #[sqlx(flatten)]
+    pub slot: SlotRow,
+    pub course_title: String,
 }
 
 pub async fn insert(tx: &mut Tx, slot: &NewSlot, now: Timestamp) -> Result<SlotRow, sqlx::Error> {
@@ -184,18 +211,12 @@ pub enum Scope {
     Series,
 }
 
-/// Cancels (and soft-deletes) the live slots in scope; returns them.
-pub async fn cancel(
-    tx: &mut Tx,
-    slot: &SlotRow,
-    scope: Scope,
-    now: Timestamp,
-) -> Result<Vec<SlotRow>, sqlx::Error> {
-    let mut params = Params::default();
-    let at = params.push(Param::Time(now));
+/// The condition naming the slots of `scope` around `slot`, its values
+/// pushed onto `params`.
+fn scope_condition(params: &mut Params, slot: &SlotRow, scope: Scope) -> String {
     let id = params.push(Param::Id(slot.id));
     let series = slot.series_id.unwrap_or(slot.id);
-    let which = match scope {
+    match scope {
         Scope::This => format!("id = {id}"),
         Scope::Following => {
             let series = params.push(Param::Id(series));
@@ -206,7 +227,30 @@ pub async fn cancel(
             let series = params.push(Param::Id(series));
             format!("(id = {id} OR series_id = {series})")
         }
-    };
+    }
+}
+
+/// The live slots a cancellation of `scope` would cover, by start.
+pub async fn in_scope(db: &Db, slot: &SlotRow, scope: Scope) -> Result<Vec<SlotRow>, sqlx::Error> {
+    let mut params = Params::default();
+    let which = scope_condition(&mut params, slot, scope);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLUMNS} FROM availability_slots WHERE {which} AND deleted_at IS NULL \
+         ORDER BY starts_at, id"
+    ));
+    on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
+}
+
+/// Cancels (and soft-deletes) the live slots in scope; returns them.
+pub async fn cancel(
+    tx: &mut Tx,
+    slot: &SlotRow,
+    scope: Scope,
+    now: Timestamp,
+) -> Result<Vec<SlotRow>, sqlx::Error> {
+    let mut params = Params::default();
+    let at = params.push(Param::Time(now));
+    let which = scope_condition(&mut params, slot, scope);
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE availability_slots SET status = 'cancelled', cancelled_at = {at}, deleted_at = {at}, \
              updated_at = {at}, revision = revision + 1 \

@@ -27,6 +27,7 @@ mod page;
 mod preferences;
 mod rating;
 mod reschedule;
+mod teach;
 mod two_factor;
 mod view;
 mod visitor;
@@ -96,6 +97,56 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route("/me/calendar-feed", post(feed::create))
         .route("/me/calendar-feed/stop", post(feed::stop))
+        .route("/teach", get(teach::dashboard::page))
+        .route(
+            "/teach/courses/new",
+            get(teach::course::new_page).post(teach::course::create),
+        )
+        .route(
+            "/teach/courses/{id}",
+            get(teach::course::edit_page).post(teach::course::save),
+        )
+        .route("/teach/courses/{id}/publish", post(teach::course::publish))
+        .route("/teach/courses/{id}/archive", post(teach::course::archive))
+        .route(
+            "/teach/courses/{id}/delete",
+            get(teach::course::delete_page).post(teach::course::delete),
+        )
+        .route(
+            "/teach/courses/{id}/materials/new",
+            get(teach::material::new_page).post(teach::material::add),
+        )
+        .route(
+            "/teach/courses/{id}/materials/order",
+            post(teach::material::reorder),
+        )
+        .route(
+            "/teach/materials/{id}",
+            get(teach::material::edit_page).post(teach::material::save),
+        )
+        .route(
+            "/teach/materials/{id}/delete",
+            post(teach::material::delete),
+        )
+        .route("/teach/schedule", get(teach::schedule::week))
+        .route(
+            "/teach/sessions/new",
+            get(teach::schedule::new_page).post(teach::schedule::create),
+        )
+        .route("/teach/sessions/{id}", get(teach::roster::page))
+        .route(
+            "/teach/sessions/{id}/cancel",
+            get(teach::schedule::cancel_page).post(teach::schedule::cancel),
+        )
+        .route(
+            "/teach/bookings/{id}/complete",
+            post(teach::roster::complete),
+        )
+        .route("/teach/bookings/{id}/no-show", post(teach::roster::no_show))
+        .route(
+            "/teach/bookings/{id}/cancel",
+            post(teach::roster::cancel_booking),
+        )
         .route("/signin", get(auth::sign_in_form).post(auth::sign_in))
         .route("/signin/code", post(auth::sign_in_code))
         .route("/signup", get(auth::sign_up_form).post(auth::sign_up))

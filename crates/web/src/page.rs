@@ -20,6 +20,8 @@ pub struct HeaderUser {
     pub unread_text: String,
     /// Shows the link to the administration pages.
     pub is_admin: bool,
+    /// Instructors see the way to their own pages.
+    pub teaches: bool,
 }
 
 /// What the layout needs: language, title, user, form token, asset URLs.
@@ -34,6 +36,8 @@ pub struct Chrome {
     pub js: String,
     pub htmx: String,
     pub favicon: String,
+    /// The instructor pages' script (dragging materials into order).
+    pub teach_js: String,
 }
 
 impl Chrome {
@@ -43,6 +47,7 @@ impl Chrome {
             Some(actor) => {
                 let unread = medicaledu_app::inbox::unread_count(ctx, actor).await?;
                 Some(HeaderUser {
+                    teaches: actor.is(medicaledu_domain::Role::Instructor),
                     name: actor.user.full_name.clone(),
                     unread,
                     unread_text: visitor
@@ -73,6 +78,7 @@ impl Chrome {
             js: assets::url("app.js"),
             htmx: assets::url("htmx.js"),
             favicon: assets::url("favicon.svg"),
+            teach_js: assets::url("teach.js"),
         }
     }
 }

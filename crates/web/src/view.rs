@@ -53,6 +53,26 @@ pub fn money(amount_minor: i64, currency: &str, tr: &Tr) -> String {
         .map_or_else(|| format!("{currency} {amount_minor}"), |m| m.display())
 }
 
+/// `USD 50.00`, `USD -5.00`, `USD 0.00`: an amount that may be nothing or
+/// negative (revenue less refunds), never called "Free".
+pub fn signed_money(amount_minor: i64, currency: &str) -> String {
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    match Currency::parse(currency) {
+        Ok(c) => format!(
+            "{} {sign}{}",
+            c.as_str(),
+            c.amount_text(amount_minor.saturating_abs())
+        ),
+        Err(_) => format!("{currency} {amount_minor}"),
+    }
+}
+
+/// `March 2027`: the month that begins at `at` in the viewer's zone.
+pub fn month(at: Timestamp, zone: &TimeZone, tr: &Tr) -> String {
+    let local = at.as_datetime().with_timezone(&zone.tz());
+    local.format_localized("%B %Y", locale(tr)).to_string()
+}
+
 /// The average of `count` ratings summing to `sum`, with one decimal.
 pub fn rating(sum: i64, count: i64) -> Option<String> {
     (count > 0).then(|| format!("{:.1}", sum as f64 / count as f64))
@@ -125,6 +145,9 @@ mod tests {
         assert_eq!(money(1200, "JPY", &tr), "JPY 1200");
         assert_eq!(money(1250, "BHD", &tr), "BHD 1.250");
         assert_eq!(money(0, "EUR", &tr), "Free");
+        assert_eq!(signed_money(0, "EUR"), "EUR 0.00");
+        assert_eq!(signed_money(-500, "USD"), "USD -5.00");
+        assert_eq!(signed_money(1200, "JPY"), "JPY 1200");
         assert_eq!(
             money(0, "EUR", &Tr::negotiate(Some("de"), None)),
             "Kostenlos"

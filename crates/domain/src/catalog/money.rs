@@ -55,6 +55,84 @@ impl Currency {
         // `parse` only admits currencies that have an exponent.
         self.0.exponent().map_or(0, u32::from)
     }
+
+    /// Every currency [`parse`](Self::parse) admits, by code: what a price
+    /// form offers. ISO 4217 codes are three letters, so trying each one
+    /// against the list `iso_currency` carries finds them all.
+    pub fn payable() -> &'static [Currency] {
+        static ALL: std::sync::LazyLock<Vec<Currency>> = std::sync::LazyLock::new(|| {
+            let letters = b'A'..=b'Z';
+            letters
+                .clone()
+                .flat_map(|a| {
+                    letters
+                        .clone()
+                        .flat_map(move |b| (b'A'..=b'Z').map(move |c| [a, b, c]))
+                })
+                .filter_map(|code| std::str::from_utf8(&code).ok().map(str::to_owned))
+                .filter_map(|code| Currency::parse(&code).ok())
+                .collect()
+        });
+        &ALL
+    }
+
+    /// The English name ISO gives the currency (`Euro`).
+    pub fn name(&self) -> String {
+        self.0.name().to_owned()
+    }
+
+    /// An amount typed in major units (`12.5`, `1200`, `1.250`, or with a
+    /// decimal comma, `12,5`) in minor units, refusing more decimals than the
+    /// currency has.
+    pub fn parse_amount(&self, input: &str) -> Result<i64, FieldIssue> {
+        let text = input.trim().replace(',', ".");
+        let text = text.as_str();
+        if text.is_empty() {
+            return Err(FieldIssue::required());
+        }
+        let invalid = || {
+            FieldIssue::invalid(format!(
+                "must be an amount such as {} with at most {} decimals",
+                self.amount_text(1234 * 10_i64.pow(self.minor_digits())),
+                self.minor_digits()
+            ))
+        };
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = self.minor_digits() as usize;
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > digits
+        {
+            return Err(invalid());
+        }
+        let scale = 10_i64.pow(self.minor_digits());
+        let whole: i64 = whole.parse().map_err(|_| invalid())?;
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            format!("{fraction:0<digits$}")
+                .parse()
+                .map_err(|_| invalid())?
+        };
+        whole
+            .checked_mul(scale)
+            .and_then(|w| w.checked_add(fraction))
+            .ok_or_else(invalid)
+    }
+
+    /// An amount in minor units as typed in major units, without the code:
+    /// `12.50`, `1200`, `1.250`.
+    pub fn amount_text(&self, amount_minor: i64) -> String {
+        let text = Money {
+            amount_minor,
+            currency: *self,
+        }
+        .to_string();
+        text.split_once(' ')
+            .map_or(text.clone(), |(_, amount)| amount.to_owned())
+    }
 }
 
 impl AsRef<str> for Currency {
@@ -189,52 +267,6 @@ impl Money {
         self.currency
     }
 
-    /// Reads an amount as people type it in major units, `24.50`, `24,5` or
-    /// `24`, with at most the currency's decimals: what a form's amount
-    /// field holds.
-    pub fn parse_major(input: &str, currency: Currency) -> Result<Self, FieldIssue> {
-        let invalid = || {
-            FieldIssue::invalid(format!(
-                "must be an amount like {}",
-                Money {
-                    amount_minor: 1250 * 10_i64.pow(currency.minor_digits()) / 100,
-                    currency,
-                }
-                .to_string()
-                .trim_start_matches(currency.as_str())
-                .trim()
-            ))
-        };
-        let text = input.trim().replace(',', ".");
-        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-        let digits = currency.minor_digits() as usize;
-        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || !all_digits(whole)
-            || !all_digits(fraction)
-            || fraction.len() > digits
-        {
-            return Err(invalid());
-        }
-        let scale = 10_i64
-            .checked_pow(currency.minor_digits())
-            .ok_or_else(invalid)?;
-        let padded = format!("{fraction:0<digits$}");
-        let minor = whole
-            .parse::<i64>()
-            .ok()
-            .and_then(|w| w.checked_mul(scale))
-            .and_then(|w| {
-                w.checked_add(if padded.is_empty() {
-                    0
-                } else {
-                    padded.parse().ok()?
-                })
-            })
-            .ok_or_else(|| FieldIssue::new("out_of_range", "is too large"))?;
-        Self::new(minor, currency)
-    }
-
     /// `USD 12.50`, `JPY 1200`, `BHD 1.250`: the code, then the amount with
     /// exactly the currency's decimals. No symbol and no thousands separator,
     /// as both depend on the reader's locale; this form reads the same
@@ -263,26 +295,6 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_typed_in_major_units() {
-        let eur = currency("EUR");
-        let minor = |s: &str, c| Money::parse_major(s, c).map(|m| m.amount_minor());
-        assert_eq!(minor("24.50", eur), Ok(2450));
-        assert_eq!(minor(" 24,5 ", eur), Ok(2450));
-        assert_eq!(minor("24", eur), Ok(2400));
-        assert_eq!(minor("0.01", eur), Ok(1));
-        assert_eq!(minor("1200", currency("JPY")), Ok(1200));
-        assert_eq!(minor("1.250", currency("BHD")), Ok(1250));
-        for bad in ["", "abc", "1.234", "-1", "1.2.3", ".5", "1e3", "１２"] {
-            assert!(minor(bad, eur).is_err(), "{bad:?} is refused");
-        }
-        assert!(
-            minor("1.5", currency("JPY")).is_err(),
-            "yen have no decimals"
-        );
-        assert!(minor("99999999999999999999", eur).is_err());
-    }
 
     fn currency(code: &str) -> Currency {
         Currency::parse(code).expect("valid currency")
@@ -388,5 +400,39 @@ mod tests {
             serde_json::from_str::<PriceMinor>("500").expect("valid"),
             PriceMinor::parse(500).expect("valid")
         );
+    }
+
+    #[test]
+    fn amounts_typed_in_major_units() {
+        let usd = currency("USD");
+        assert_eq!(usd.parse_amount("12.5"), Ok(1250));
+        assert_eq!(usd.parse_amount(" 40 "), Ok(4000));
+        assert_eq!(usd.parse_amount("0.05"), Ok(5));
+        assert!(usd.parse_amount("1.234").is_err());
+        assert!(usd.parse_amount("-1").is_err());
+        assert_eq!(usd.parse_amount("1,50"), Ok(150), "a decimal comma");
+        assert!(usd.parse_amount("1.2.3").is_err());
+        assert!(usd.parse_amount("1e3").is_err());
+        assert!(usd.parse_amount("99999999999999999999").is_err());
+        assert!(usd.parse_amount(".5").is_err());
+        assert!(usd.parse_amount("").is_err());
+        assert_eq!(currency("JPY").parse_amount("1200"), Ok(1200));
+        assert!(currency("JPY").parse_amount("12.5").is_err());
+        assert_eq!(currency("BHD").parse_amount("1.25"), Ok(1250));
+        assert_eq!(usd.amount_text(1250), "12.50");
+        assert_eq!(currency("JPY").amount_text(1200), "1200");
+        assert_eq!(currency("BHD").amount_text(1250), "1.250");
+    }
+
+    #[test]
+    fn the_payable_list_is_what_parse_admits() {
+        let all = Currency::payable();
+        assert!(all.len() > 140, "{}", all.len());
+        for code in ["EUR", "USD", "JPY", "CHF", "BHD"] {
+            assert!(all.iter().any(|c| c.as_str() == code), "{code}");
+        }
+        for code in ["XXX", "XAU", "USN", "HRK"] {
+            assert!(!all.iter().any(|c| c.as_str() == code), "{code}");
+        }
     }
 }

@@ -27,5 +27,6 @@ mod payments;
 mod scheduling;
 mod schema_exports;
 mod second_factor;
+mod teach;
 mod usecases;
 mod web;

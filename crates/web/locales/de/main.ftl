@@ -474,3 +474,196 @@ admin-audit-csv = Als CSV herunterladen
 admin-audit-field = Feld
 admin-audit-before = Vorher
 admin-audit-after = Nachher
+
+## Seiten für Lehrende
+nav-teach = Lehre
+teach-title = Lehre
+teach-nav = Seiten für Lehrende
+teach-schedule = Terminplan
+teach-new-course = Neuer Kurs
+teach-new-session = Neuer Termin
+teach-my-courses = Meine Kurse
+teach-no-courses = Sie haben noch keine Kurse.
+teach-next-sessions = Meine nächsten Termine
+teach-no-sessions = Keine Termine in den nächsten vier Wochen.
+teach-times-in = Zeiten in { $zone }, der Zeitzone Ihres Profils.
+teach-seats = { $booked } von { $capacity } Plätzen gebucht
+teach-roster = Teilnehmerliste
+teach-col-course = Kurs
+teach-col-status = Status
+teach-col-enrollments = Einschreibungen
+teach-col-rating = Bewertung
+teach-col-revenue = Umsatz im { $month }
+teach-no-rating = Noch nicht bewertet
+teach-rating = { $rating } ({ $count ->
+    [one] 1 Bewertung
+   *[other] { $count } Bewertungen
+})
+teach-no-revenue = Noch keiner
+teach-course-deleted = Der Kurs wurde gelöscht.
+course-status-draft = Entwurf
+course-status-published = Veröffentlicht
+course-status-archived = Archiviert
+teach-edit-heading = „{ $title }“ bearbeiten
+teach-status = Status
+teach-public-page = Seine öffentliche Seite
+teach-publish = Veröffentlichen
+teach-archive = Archivieren
+teach-delete = Löschen…
+teach-course-title = Titel
+teach-slug = Kurzname
+teach-slug-hint = Die Adresse des Kurses: /courses/kurzname. Kleinbuchstaben, Ziffern und Bindestriche.
+teach-summary = Zusammenfassung
+teach-description = Beschreibung
+teach-description-hint = Markdown: **fett**, *kursiv*, Listen, Links und Tabellen. „Vorschau“ zeigt sie so, wie Lernende sie sehen.
+teach-preview-heading = Vorschau der Beschreibung
+teach-category = Kategorie
+teach-specialty = Fachgebiet
+teach-tags = Schlagwörter
+teach-tags-hint = Durch Kommas getrennt.
+teach-level = Niveau
+teach-language = Sprache
+teach-price = Preis
+teach-price-hint = In der Währung darunter, z. B. 49.00; 0 macht den Kurs kostenlos.
+teach-currency = Währung
+teach-cme = CME-Punkte (Stunden)
+teach-cme-hint = Zum Beispiel 1.5; leer lassen, wenn der Kurs keine vergibt.
+teach-save = Speichern
+teach-preview = Vorschau
+teach-saved = Gespeichert.
+teach-published = Veröffentlicht: Der Kurs steht im Katalog.
+teach-archived = Archiviert: Der Kurs ist nicht mehr im Katalog; Eingeschriebene behalten den Zugang.
+teach-publish-no-materials = Dieser Kurs kann noch nicht veröffentlicht werden: Er braucht mindestens ein Pflichtmaterial. Fügen Sie unter „Materialien“ eines hinzu oder markieren Sie eines als Pflicht.
+teach-publish-already = Dieser Kurs ist bereits veröffentlicht.
+teach-archive-already = Dieser Kurs ist bereits archiviert.
+teach-changed-meanwhile = Der Kurs wurde inzwischen geändert; sehen Sie ihn erneut an und versuchen Sie es noch einmal.
+teach-delete-title = Diesen Kurs löschen?
+teach-delete-consequence = Der Kurs verschwindet endgültig aus dem Katalog und Ihren Seiten. { $enrollments ->
+    [0] Niemand ist eingeschrieben.
+    [one] 1 Person ist eingeschrieben; ihr Verlauf bleibt erhalten.
+   *[other] { $enrollments } Personen sind eingeschrieben; ihr Verlauf bleibt erhalten.
+}
+teach-delete-confirm = Kurs löschen
+teach-delete-keep = Behalten
+teach-materials = Materialien
+teach-add-material = Material hinzufügen
+teach-no-materials = Noch keine Materialien. Ein Kurs braucht mindestens ein Pflichtmaterial, um veröffentlicht zu werden.
+teach-reorder-hint = Ziehen Sie Materialien in die gewünschte Reihenfolge oder nutzen Sie „Nach oben“ und „Nach unten“.
+teach-required = Pflicht
+teach-free-preview = kostenlose Vorschau
+teach-move-up = Nach oben
+teach-move-down = Nach unten
+teach-move-up-label = Nach oben: { $title }
+teach-move-down-label = Nach unten: { $title }
+teach-moved = Die neue Reihenfolge ist gespeichert.
+teach-material-saved = Die Materialien sind gespeichert.
+teach-material-edit = „{ $title }“ bearbeiten
+teach-material-title = Titel
+teach-material-kind = Art
+teach-material-body = Text
+teach-material-body-hint = Der Text eines Artikels oder Quiz (Markdown) oder Hinweise zu einem Video oder Dokument.
+teach-material-url = URL
+teach-material-url-hint = Eine https-Adresse des Videos, Dokuments oder Links.
+teach-material-duration = Dauer in Minuten
+teach-material-access = Zugang
+teach-material-required = Pflicht für den Kursabschluss
+teach-material-preview = Kostenlose Vorschau für alle
+teach-material-delete = Dieses Material löschen
+teach-material-delete-confirm = Dieses Material löschen? Der erfasste Fortschritt bleibt erhalten.
+teach-back-to-course = Zurück zum Kurs
+teach-week-of = Woche ab { $day }
+teach-week-nav = Wochen
+teach-previous-week = Vorige Woche
+teach-this-week = Diese Woche
+teach-next-week = Nächste Woche
+teach-no-sessions-day = Keine Termine
+teach-sessions-cancelled = { $count ->
+    [one] 1 Termin wurde abgesagt.
+   *[other] { $count } Termine wurden abgesagt.
+}
+teach-sessions-created = { $count ->
+    [one] 1 Termin wurde angelegt.
+   *[other] { $count } Termine wurden angelegt.
+}
+teach-session-course = Kurs
+teach-starts = Beginn
+teach-duration = Dauer (Minuten)
+teach-capacity = Plätze
+teach-session-price-hint = Leer lassen für den Preis des Kurses.
+teach-location = Ort
+teach-meeting-url = Meeting-URL
+teach-meeting-url-hint = Ein https-Link; nur Lernende mit bestätigtem Platz sehen ihn.
+teach-repeat-legend = Wiederholung
+teach-repeat = Wiederholen
+teach-repeat-none = Keine Wiederholung
+teach-repeat-daily = Täglich
+teach-repeat-weekly = Wöchentlich
+teach-repeat-monthly = Monatlich
+teach-interval = Alle wie viele Tage, Wochen oder Monate
+teach-interval-hint = 1 für jede Woche, 2 für jede zweite Woche.
+teach-days = An diesen Tagen (wöchentlich)
+teach-times = Anzahl
+teach-times-hint = Wie viele Termine insgesamt.
+teach-until = Bis
+teach-occurrences = Diese Termine werden angelegt
+teach-preview-more = und { $count } weitere
+teach-create = Anlegen
+teach-clash = Das überschneidet sich mit Ihrem Termin von „{ $course }“ am { $when } ({ $time }), der den Termin am { $new } überlappt.
+weekday-mo = Montag
+weekday-tu = Dienstag
+weekday-we = Mittwoch
+weekday-th = Donnerstag
+weekday-fr = Freitag
+weekday-sa = Samstag
+weekday-su = Sonntag
+teach-cancel-title = Termine absagen?
+teach-cancel-which = Welche Termine
+teach-cancel-sessions = Damit { $sessions ->
+    [one] wird 1 Termin abgesagt.
+   *[other] werden { $sessions } Termine abgesagt.
+}
+teach-cancel-bookings = { $bookings ->
+    [0] Niemand hat gebucht.
+    [one] 1 Buchung wird storniert und die Person benachrichtigt.
+   *[other] { $bookings } Buchungen werden storniert und die Personen benachrichtigt.
+}
+teach-cancel-refunds = { $refunds ->
+    [0] Niemand hat bezahlt, es wird nichts erstattet.
+    [one] 1 bezahlte Buchung wird vollständig erstattet.
+   *[other] { $refunds } bezahlte Buchungen werden vollständig erstattet.
+}
+teach-cancel-confirm = Absagen
+teach-cancel-keep = Behalten
+teach-cancel-session = Diesen Termin absagen
+teach-cancel-continue = Weiter…
+teach-scope-this = Nur diesen Termin
+teach-scope-following = Diesen und die folgenden Termine der Serie
+teach-scope-series = Die ganze Serie
+teach-meeting-link = Meeting-Link
+teach-edit-course = Kurs bearbeiten
+teach-students = Teilnehmende
+teach-attendance-later = Die Anwesenheit kann erfasst werden, sobald der Termin begonnen hat.
+teach-no-students = Noch niemand hat diesen Termin gebucht.
+teach-col-student = Person
+teach-col-booking = Buchung
+teach-col-paid = Bezahlt
+teach-col-actions = Aktionen
+teach-paid-free = kostenlos
+teach-paid-yes = bezahlt ({ $amount })
+teach-paid-no = nicht bezahlt
+teach-completed = Teilgenommen
+teach-no-show = Nicht erschienen
+teach-marked = Die Anwesenheit ist erfasst.
+teach-reason = Grund
+teach-reason-label = Grund für die Stornierung der Buchung von { $student }
+teach-cancel-booking = Buchung stornieren
+teach-cancel-booking-label = Buchung von { $student } stornieren
+teach-cancel-booking-confirm = Die Buchung dieser Person stornieren? Eine bezahlte Buchung wird erstattet.
+teach-booking-cancelled = Die Buchung ist storniert und die Person benachrichtigt.
+teach-refused-not-started = Die Anwesenheit kann erst erfasst werden, wenn der Termin begonnen hat.
+teach-refused-not-confirmed = Nur eine bestätigte Buchung kann erfasst oder storniert werden.
+teach-refused-reason-too-long = Der Grund ist zu lang (höchstens 500 Zeichen).
+field-error-clock_gap = Diese Ortszeit gibt es nicht: Die Uhren überspringen sie an diesem Tag.
+field-error-out_of_range = Das liegt außerhalb des erlaubten Bereichs.
+field-error-in_the_past = Das liegt in der Vergangenheit.
+field-error-taken = Ein anderer Kurs verwendet das bereits.

@@ -474,3 +474,199 @@ admin-audit-csv = Download as CSV
 admin-audit-field = Field
 admin-audit-before = Before
 admin-audit-after = After
+
+## Instructor pages
+nav-teach = Teaching
+teach-title = Teaching
+teach-nav = Teaching pages
+teach-schedule = Schedule
+teach-new-course = New course
+teach-new-session = New session
+teach-my-courses = My courses
+teach-no-courses = You have no courses yet.
+teach-next-sessions = My next sessions
+teach-no-sessions = No sessions in the next four weeks.
+teach-times-in = Times are in { $zone }, the time zone of your profile.
+teach-seats = { $booked } of { $capacity } seats booked
+teach-roster = Roster
+teach-col-course = Course
+teach-col-status = Status
+teach-col-enrollments = Enrollments
+teach-col-rating = Rating
+teach-col-revenue = Revenue in { $month }
+teach-no-rating = Not rated yet
+teach-rating = { $rating } ({ $count ->
+    [one] 1 rating
+   *[other] { $count } ratings
+})
+teach-no-revenue = None yet
+teach-course-deleted = The course was deleted.
+course-status-draft = Draft
+course-status-published = Published
+course-status-archived = Archived
+teach-edit-heading = Edit “{ $title }”
+teach-status = Status
+teach-public-page = Its public page
+teach-publish = Publish
+teach-archive = Archive
+teach-delete = Delete…
+teach-course-title = Title
+teach-slug = Slug
+teach-slug-hint = The course's address: /courses/slug. Lowercase letters, digits and hyphens.
+teach-summary = Summary
+teach-description = Description
+teach-description-hint = Markdown: **bold**, *italic*, lists, links and tables. “Preview” shows it as students will see it.
+teach-preview-heading = Preview of the description
+teach-category = Category
+teach-specialty = Specialty
+teach-tags = Tags
+teach-tags-hint = Separated by commas.
+teach-level = Level
+teach-language = Language
+teach-price = Price
+teach-price-hint = In the currency below, e.g. 49.00; 0 makes the course free.
+teach-currency = Currency
+teach-cme = CME credit hours
+teach-cme-hint = For example 1.5; leave empty when the course gives none.
+teach-save = Save
+teach-preview = Preview
+teach-saved = Saved.
+teach-published = Published: the course is in the catalog.
+teach-archived = Archived: the course left the catalog; enrolled students keep their access.
+teach-publish-no-materials = This course cannot be published yet: it needs at least one required material. Add one under “Materials”, or mark one as required.
+teach-publish-already = This course is already published.
+teach-archive-already = This course is already archived.
+teach-changed-meanwhile = The course changed meanwhile; look at it again and retry.
+teach-delete-title = Delete this course?
+teach-delete-consequence = The course leaves the catalog and your pages for good. { $enrollments ->
+    [0] Nobody is enrolled.
+    [one] 1 student is enrolled; their history is kept.
+   *[other] { $enrollments } students are enrolled; their history is kept.
+}
+teach-delete-confirm = Delete the course
+teach-delete-keep = Keep it
+teach-materials = Materials
+teach-add-material = Add material
+teach-no-materials = No materials yet. A course needs at least one required material to be published.
+teach-reorder-hint = Drag materials into order, or use “Move up” and “Move down”.
+teach-required = required
+teach-free-preview = free preview
+teach-move-up = Move up
+teach-move-down = Move down
+teach-move-up-label = Move up: { $title }
+teach-move-down-label = Move down: { $title }
+teach-moved = The new order is saved.
+teach-material-saved = The materials are saved.
+teach-material-edit = Edit “{ $title }”
+teach-material-title = Title
+teach-material-kind = Kind
+teach-material-body = Body
+teach-material-body-hint = The text of an article or a quiz (Markdown), or notes on a video or document.
+teach-material-url = URL
+teach-material-url-hint = An https address of the video, document or link.
+teach-material-duration = Duration in minutes
+teach-material-access = Access
+teach-material-required = Required to complete the course
+teach-material-preview = Free preview for everyone
+teach-material-delete = Delete this material
+teach-material-delete-confirm = Delete this material? Progress recorded on it is kept.
+teach-back-to-course = Back to the course
+teach-week-of = Week of { $day }
+teach-week-nav = Weeks
+teach-previous-week = Previous week
+teach-this-week = This week
+teach-next-week = Next week
+teach-no-sessions-day = No sessions
+teach-sessions-cancelled = { $count ->
+    [one] 1 session was cancelled.
+   *[other] { $count } sessions were cancelled.
+}
+teach-sessions-created = { $count ->
+    [one] 1 session was created.
+   *[other] { $count } sessions were created.
+}
+teach-session-course = Course
+teach-starts = Starts
+teach-duration = Duration (minutes)
+teach-capacity = Capacity
+teach-session-price-hint = Leave empty for the course's price.
+teach-location = Location
+teach-meeting-url = Meeting URL
+teach-meeting-url-hint = An https link; only students with a confirmed seat see it.
+teach-repeat-legend = Repetition
+teach-repeat = Repeat
+teach-repeat-none = Does not repeat
+teach-repeat-daily = Daily
+teach-repeat-weekly = Weekly
+teach-repeat-monthly = Monthly
+teach-interval = Every how many days, weeks or months
+teach-interval-hint = 1 for every week, 2 for every other week.
+teach-days = On these days (weekly)
+teach-times = Times
+teach-times-hint = How many sessions in all.
+teach-until = Until
+teach-occurrences = The sessions this creates
+teach-preview-more = and { $count } more
+teach-create = Create
+teach-clash = This clashes with your session of “{ $course }” on { $when } ({ $time }), which overlaps the one on { $new }.
+weekday-mo = Monday
+weekday-tu = Tuesday
+weekday-we = Wednesday
+weekday-th = Thursday
+weekday-fr = Friday
+weekday-sa = Saturday
+weekday-su = Sunday
+teach-cancel-title = Cancel sessions?
+teach-cancel-which = Which sessions
+teach-cancel-sessions = This cancels { $sessions ->
+    [one] 1 session.
+   *[other] { $sessions } sessions.
+}
+teach-cancel-bookings = { $bookings ->
+    [0] Nobody has booked { $sessions ->
+        [one] it.
+       *[other] them.
+    }
+    [one] 1 booked student will be cancelled and told.
+   *[other] { $bookings } booked students will be cancelled and told.
+}
+teach-cancel-refunds = { $refunds ->
+    [0] Nobody paid, so nothing is refunded.
+    [one] 1 paid booking will be refunded in full.
+   *[other] { $refunds } paid bookings will be refunded in full.
+}
+teach-cancel-confirm = Cancel them
+teach-cancel-keep = Keep them
+teach-cancel-session = Cancel this session
+teach-cancel-continue = Continue…
+teach-scope-this = Only this session
+teach-scope-following = This and the following sessions of the series
+teach-scope-series = The whole series
+teach-meeting-link = Meeting link
+teach-edit-course = Edit the course
+teach-students = Students
+teach-attendance-later = Attendance can be marked once the session has started.
+teach-no-students = Nobody has booked this session yet.
+teach-col-student = Student
+teach-col-booking = Booking
+teach-col-paid = Paid
+teach-col-actions = Actions
+teach-paid-free = free
+teach-paid-yes = paid ({ $amount })
+teach-paid-no = not paid
+teach-completed = Completed
+teach-no-show = No-show
+teach-marked = Attendance is marked.
+teach-reason = Reason
+teach-reason-label = Reason for cancelling { $student }'s booking
+teach-cancel-booking = Cancel booking
+teach-cancel-booking-label = Cancel booking of { $student }
+teach-cancel-booking-confirm = Cancel this student's booking? A paid booking is refunded.
+teach-booking-cancelled = The booking is cancelled and the student told.
+teach-refused-not-started = Attendance can be marked only once the session has started.
+teach-refused-not-confirmed = Only a confirmed booking can be marked or cancelled.
+teach-refused-reason-too-long = The reason is too long (at most 500 characters).
+field-error-clock_gap = This local time does not exist: the clocks skip it that day.
+field-error-out_of_range = This is out of range.
+field-error-in_the_past = This is in the past.
+field-error-taken = Another course already uses this.

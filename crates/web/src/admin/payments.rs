@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::payments::{MarkInput, PaymentListInput, RefundError, RefundInput};
 use medicaledu_app::{AppContext, Failure};
-use medicaledu_domain::{Currency, Id, Money, PaymentKind, PaymentProvider, PaymentStatus};
+use medicaledu_domain::{Currency, Id, PaymentKind, PaymentProvider, PaymentStatus};
 use medicaledu_store::payments::PaymentRow;
 use serde::Deserialize;
 
@@ -200,13 +200,10 @@ fn parse_id(id: &str) -> Result<Id, PageError> {
 
 /// The amount left on a charge as the amount field shows it: `24.50`.
 fn major(amount_minor: i64, currency: &str) -> String {
-    Currency::parse(currency)
-        .ok()
-        .and_then(|c| Money::new(amount_minor, c).ok())
-        .map_or_else(
-            || amount_minor.to_string(),
-            |m| m.to_string().trim_start_matches(currency).trim().to_owned(),
-        )
+    Currency::parse(currency).map_or_else(
+        |_| amount_minor.to_string(),
+        |c| c.amount_text(amount_minor),
+    )
 }
 
 /// What the refund form was given back, with what was wrong with it.
@@ -327,9 +324,8 @@ pub async fn refund(
         reason: Some(data.reason.clone()),
         ..RefundAttempt::default()
     };
-    let amount = Currency::parse(&charge.currency)
-        .and_then(|currency| Money::parse_major(&data.amount, currency))
-        .map(|m| m.amount_minor());
+    let amount =
+        Currency::parse(&charge.currency).and_then(|currency| currency.parse_amount(&data.amount));
     match &amount {
         Ok(0) => attempt.amount_error = Some(tr.t("admin-refund-amount-zero")),
         Ok(_) => {}

@@ -1,0 +1,58 @@
+//! `/teach`: the instructor's pages. The dashboard, the course editor with
+//! its materials, the timetable with new sessions and cancellations, and each
+//! session's roster. Every page calls the use cases the JSON API calls; who
+//! may see or change what is decided there (a course of someone else is
+//! "not found").
+
+pub mod course;
+pub mod dashboard;
+pub mod material;
+pub mod roster;
+pub mod schedule;
+
+use medicaledu_app::{Actor, Failure, FieldError, Invalid};
+use medicaledu_domain::Role;
+
+use crate::booking::Detour;
+use crate::error::PageError;
+use crate::visitor::Visitor;
+
+/// The signed-in instructor for the instructor's own pages (dashboard,
+/// new course, timetable); a visitor not signed in is sent to sign in and
+/// back to `back`, anyone else is refused.
+pub(crate) fn instructor<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
+    match &visitor.actor {
+        None => Err(Detour::SignIn(back.to_owned())),
+        Some(actor) if actor.is(Role::Instructor) => Ok(actor),
+        Some(_) => Err(Detour::Forbidden),
+    }
+}
+
+/// The signed-in user for a page about one course or session: its
+/// instructor or an administrator may open it, which the use case decides;
+/// a visitor not signed in is sent to sign in first.
+pub(crate) fn signed_in<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
+    visitor
+        .actor
+        .as_ref()
+        .ok_or_else(|| Detour::SignIn(back.to_owned()))
+}
+
+/// The field errors of a refused input.
+pub(crate) fn field_errors(invalid: &Invalid) -> Vec<FieldError> {
+    invalid.0.clone()
+}
+
+/// A use case's failure as its error page.
+pub(crate) fn page_error<E: Failure>(e: E) -> PageError {
+    PageError::from_failure(&e)
+}
+
+/// A refusal of our own, named like the use cases name theirs.
+pub(crate) fn refuse(field: &str, code: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
