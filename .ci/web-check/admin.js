@@ -136,6 +136,9 @@ async function refundJourney(page, run) {
   check((await page.getByLabel('Amount').inputValue()) === '24.50', 'what is left to refund is offered next');
   await axe(page, 'a payment page');
   await shoot(page, 'admin-payment');
+  // The refund has a page of its own, and its entries in the audit log.
+  await page.getByRole('table').getByRole('link').first().click();
+  await page.getByRole('heading', { name: /Payment: EUR 24\.50/ }).waitFor();
   await page.getByRole('link', { name: 'This payment in the audit log' }).click();
   await page.getByRole('heading', { name: 'payment.refund_requested' }).first().waitFor();
   check(await page.getByText('The second half of the session was cancelled').first().isVisible(), 'the audit log shows the refund with its reason');
@@ -145,13 +148,24 @@ async function refundJourney(page, run) {
 
 async function unlockJourney(browser, page, run) {
   const email = `locked-${run}@example.org`;
-  await account(email, 'student', 'Mia Hoffmann');
-  for (let i = 0; i < 10; i++) {
-    const { status } = await api('POST', '/api/v1/auth/login', { email, password: 'not the password at all' }, undefined, { allow: [401, 423, 429] });
-    if (status === 423) break;
+  await api('POST', '/api/v1/auth/register', { email, password: PASSWORD, full_name: 'Mia Hoffmann', role: 'student', timezone: 'Europe/Berlin' });
+  // Its owner, or someone guessing, types wrong passwords on the sign-in
+  // page until the account locks.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const owner = await context.newPage();
+  for (let i = 0; i < 5; i++) {
+    await owner.goto(`${base}/signin`);
+    await owner.getByLabel('Email').fill(email);
+    await owner.getByLabel('Password').fill(`wrong password number ${i}`);
+    await owner.getByRole('button', { name: 'Sign in' }).click();
+    await owner.waitForLoadState();
   }
-  const locked = await api('POST', '/api/v1/auth/login', { email, password: PASSWORD }, undefined, { allow: [423, 429] });
-  check(locked.status === 423, 'the account is locked by failed sign-ins');
+  await owner.goto(`${base}/signin`);
+  await owner.getByLabel('Email').fill(email);
+  await owner.getByLabel('Password').fill(PASSWORD);
+  await owner.getByRole('button', { name: 'Sign in' }).click();
+  await owner.getByText(/this account is locked/).waitFor();
+  check(true, 'the account is locked by failed sign-ins: even the right password is refused');
 
   await page.goto(`${base}/admin/users`);
   await page.getByLabel('Name or email').fill(email);
@@ -166,8 +180,6 @@ async function unlockJourney(browser, page, run) {
   await page.getByText('The account is unlocked').waitFor();
   check(await page.getByRole('link', { name: 'user.unlocked' }).isVisible(), 'the audit trail shows the unlock');
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const owner = await context.newPage();
   await signIn(owner, email, PASSWORD);
   check(new URL(owner.url()).pathname === '/me', 'the unlocked owner signs in through the sign-in page');
   await context.close();
