@@ -126,7 +126,7 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route(
             "/teach/materials/{id}/delete",
-            post(teach::material::delete),
+            get(teach::material::delete_page).post(teach::material::delete),
         )
         .route("/teach/schedule", get(teach::schedule::week))
         .route(

@@ -244,6 +244,25 @@ async fn an_instructor_builds_orders_and_publishes_a_course(backend: Backend) {
     let (status, _) = page(&app, &mut jar, "/courses/sepsis-two").await;
     assert_eq!(status, 200, "the new slug");
 
+    // Deleting a material asks first, on a page of its own: the question
+    // needs no script.
+    let slides = format!("/teach/materials/{slides_id}");
+    let (_, html) = page(&app, &mut jar, &slides).await;
+    assert!(html.contains(&format!(
+        "href=\"{slides}/delete\">Delete this material…</a>"
+    )));
+    let delete = format!("{slides}/delete");
+    let (status, confirm) = page(&app, &mut jar, &delete).await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("Delete this material?"), "{confirm}");
+    let (_, html) = page(&app, &mut jar, &editor).await;
+    assert!(html.contains(">Slides</a>"), "asking deleted nothing");
+    let deleted = submit(&app, &mut jar, &delete, &delete, &[]).await;
+    assert_eq!(deleted.status(), 303);
+    let (_, html) = page(&app, &mut jar, &editor).await;
+    assert!(!html.contains(">Slides</a>"));
+    assert!(html.contains(">Lecture notes</a>"));
+
     // Deleting asks first.
     let delete = format!("{editor}/delete");
     let (status, confirm) = page(&app, &mut jar, &delete).await;

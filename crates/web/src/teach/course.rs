@@ -663,13 +663,18 @@ pub async fn archive(
     refused(&ctx, &visitor, actor, id, visitor.tr.t(key)).await
 }
 
+/// What deleting a course or a material means, and the button that does it.
 #[derive(Template)]
-#[template(path = "teach_course_delete.html")]
-struct DeletePage {
-    chrome: Chrome,
-    id: String,
-    title: String,
-    consequence: String,
+#[template(path = "teach_delete.html")]
+pub(super) struct DeletePage {
+    pub chrome: Chrome,
+    pub heading: String,
+    /// The course or material's own page, and its name.
+    pub back_href: String,
+    pub name: String,
+    pub consequence: String,
+    pub action: String,
+    pub confirm: String,
 }
 
 /// `GET /teach/courses/{id}/delete`: what deleting means, before it happens.
@@ -687,12 +692,15 @@ pub async fn delete_page(
     let tr = &visitor.tr;
     let page = DeletePage {
         chrome: Chrome::new(&ctx, &visitor, tr.t("teach-delete-title")).await?,
-        id: course.id.to_string(),
+        heading: tr.t("teach-delete-title"),
+        back_href: format!("/teach/courses/{}", course.id),
         consequence: tr.t_with(
             "teach-delete-consequence",
             &[("enrollments", Arg::Number(course.enrollment_count))],
         ),
-        title: course.title,
+        action: format!("/teach/courses/{}/delete", course.id),
+        confirm: tr.t("teach-delete-confirm"),
+        name: course.title,
     };
     Ok(respond(&ctx, &visitor, &page))
 }

@@ -14,7 +14,7 @@ use medicaledu_store::courses::CourseRow;
 use medicaledu_store::materials::MaterialRow;
 use serde::Deserialize;
 
-use super::course::{Choice, Select, TextArea};
+use super::course::{Choice, DeletePage, Select, TextArea};
 use super::{field_errors, page_error, refuse, signed_in};
 use crate::auth::Empty;
 use crate::booking::parse_id;
@@ -294,7 +294,35 @@ pub async fn save(
     ))
 }
 
-/// `POST /teach/materials/{id}/delete`.
+/// `GET /teach/materials/{id}/delete`: what deleting means, before it
+/// happens; without JavaScript this page is the confirmation.
+pub async fn delete_page(
+    State(ctx): State<AppContext>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let actor = match signed_in(&visitor, &format!("/teach/materials/{id}/delete")) {
+        Ok(actor) => actor,
+        Err(detour) => return Ok(detour.into_response()),
+    };
+    let (material, _) = medicaledu_app::teaching::material_to_edit(&ctx, actor, id)
+        .await
+        .map_err(page_error)?;
+    let tr = &visitor.tr;
+    let page = DeletePage {
+        chrome: Chrome::new(&ctx, &visitor, tr.t("teach-material-delete-title")).await?,
+        heading: tr.t("teach-material-delete-title"),
+        back_href: format!("/teach/materials/{}", material.id),
+        consequence: tr.t("teach-material-delete-consequence"),
+        action: format!("/teach/materials/{}/delete", material.id),
+        confirm: tr.t("teach-material-delete"),
+        name: material.title,
+    };
+    Ok(respond(&ctx, &visitor, &page))
+}
+
+/// `POST /teach/materials/{id}/delete`: deletes, confirmed.
 pub async fn delete(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
