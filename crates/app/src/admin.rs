@@ -3,12 +3,14 @@
 
 use medicaledu_domain::{FieldIssue, Id, Role, Timestamp, UserStatus};
 use medicaledu_store::audit::{self as audit_log, AuditFilter, AuditLogRow};
-use medicaledu_store::sessions;
+use medicaledu_store::bookings::{self as booking_rows, BookingFilter};
+use medicaledu_store::sessions::{self, SessionRow};
 use medicaledu_store::users::{self, UserFilter, UserRow};
 use serde_json::{Value, json};
 
 use crate::accounts::profile_diff;
 use crate::audit::{self, Change};
+use crate::dashboard::BookingDetail;
 use crate::{Actor, AppContext, Fields, Page, PageRequest, ReadError, RequestMeta, page};
 
 fn invalid_choice(choices: &str) -> FieldIssue {
@@ -77,6 +79,46 @@ pub async fn user(ctx: &AppContext, actor: &Actor, id: Id) -> Result<UserRow, Re
     users::find_live_by_id(&ctx.db, id)
         .await?
         .ok_or(ReadError::NotFound("User"))
+}
+
+/// Bookings shown on an account's administration page: enough to see what
+/// it has been doing lately; the rest is in the audit log.
+const ACTIVITY_BOOKINGS: i64 = 20;
+
+/// What an account is doing: where it is signed in, and its latest bookings
+/// (made as a student, or on the sessions it teaches).
+#[derive(Clone, Debug)]
+pub struct UserActivity {
+    pub sessions: Vec<SessionRow>,
+    pub bookings: Vec<BookingDetail>,
+}
+
+/// An account's sign-in sessions and latest bookings, for admins.
+pub async fn user_activity(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: Id,
+) -> Result<UserActivity, ReadError> {
+    let user = user(ctx, actor, id).await?;
+    let sessions = sessions::list_live(&ctx.db, id, ctx.now()).await?;
+    let filter = if user.role == Role::Instructor {
+        BookingFilter {
+            instructor_id: Some(id),
+            limit: ACTIVITY_BOOKINGS,
+            ..BookingFilter::default()
+        }
+    } else {
+        BookingFilter {
+            student_id: Some(id),
+            limit: ACTIVITY_BOOKINGS,
+            ..BookingFilter::default()
+        }
+    };
+    let mut bookings = Vec::new();
+    for booking in booking_rows::list(&ctx.db, &filter).await? {
+        bookings.push(crate::dashboard::with_session(ctx, booking).await?);
+    }
+    Ok(UserActivity { sessions, bookings })
 }
 
 #[derive(Clone, Debug, Default)]

@@ -99,7 +99,10 @@ pub async fn my_booking(
     Ok(with_session(ctx, booking).await?)
 }
 
-async fn with_session(ctx: &AppContext, booking: BookingRow) -> Result<BookingDetail, Internal> {
+pub(crate) async fn with_session(
+    ctx: &AppContext,
+    booking: BookingRow,
+) -> Result<BookingDetail, Internal> {
     let slot = slots::find_any(&ctx.db, booking.slot_id)
         .await?
         .ok_or_else(|| Internal::invariant("booking without its slot"))?;

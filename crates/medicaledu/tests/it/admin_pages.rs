@@ -471,4 +471,59 @@ both_backends!(
     only_administrators_see_the_admin_pages,
     a_failed_notification_is_retried_from_the_outbox,
     the_audit_log_downloads_as_csv,
+    a_users_page_shows_their_devices_and_bookings,
 );
+
+async fn a_users_page_shows_their_devices_and_bookings(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let paid = PaidBooking::builder(&app).price(1250).create().await;
+    let me = json_of(
+        app.send(Method::GET, "/api/v1/me", &paid.student, None)
+            .await,
+    )
+    .await;
+    let student = me["id"].as_str().expect("id").to_owned();
+    let me = json_of(
+        app.send(Method::GET, "/api/v1/me", &paid.instructor, None)
+            .await,
+    )
+    .await;
+    let instructor = me["id"].as_str().expect("id").to_owned();
+    let mut jar = admin_jar(&app).await;
+
+    let (status, html) = page(&app, &mut jar, &format!("/admin/users/{student}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<h2 id=\"devices-heading\">Signed in on</h2>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Not signed in anywhere."),
+        "the test's session is listed"
+    );
+    assert!(html.contains("<h2 id=\"bookings-heading\">Latest bookings</h2>"));
+    assert!(
+        html.contains("<td data-label=\"Course\">Paid Simulation Lab</td>"),
+        "{html}"
+    );
+    assert!(html.contains("USD 12.50"));
+
+    // An instructor's page lists the bookings on the sessions they teach.
+    let (_, html) = page(&app, &mut jar, &format!("/admin/users/{instructor}")).await;
+    assert!(html.contains("Latest bookings on their sessions"));
+    assert!(html.contains("<td data-label=\"Course\">Paid Simulation Lab</td>"));
+
+    // Signed out everywhere, the student is listed nowhere.
+    let suspended = post_same_site(
+        &app,
+        &mut jar,
+        &format!("/admin/users/{student}/suspend"),
+        &[("csrf", &csrf_of(&html))],
+    )
+    .await;
+    assert_eq!(suspended.status(), 303);
+    let (_, html) = page(&app, &mut jar, &format!("/admin/users/{student}")).await;
+    assert!(html.contains("Not signed in anywhere."), "{html}");
+}

@@ -146,6 +146,26 @@ struct UserPage {
     trail: Vec<AuditLine>,
     as_actor_href: String,
     trail_href: String,
+    devices: Vec<DeviceLine>,
+    bookings: Vec<BookingLine>,
+    /// Whether the bookings are on the sessions this account teaches.
+    teaches: bool,
+}
+
+/// A device the account is signed in on.
+struct DeviceLine {
+    device: String,
+    ip: String,
+    since: String,
+    last_seen: String,
+}
+
+/// One of the account's latest bookings.
+struct BookingLine {
+    when: String,
+    course: String,
+    status: String,
+    amount: String,
 }
 
 fn parse_id(id: &str) -> Result<Id, PageError> {
@@ -180,6 +200,9 @@ pub async fn page(
     )
     .await
     .map_err(|e| PageError::from_failure(&e))?;
+    let activity = medicaledu_app::admin::user_activity(&ctx, actor, id)
+        .await
+        .map_err(|e| PageError::from_failure(&e))?;
     let now = ctx.now();
     let mut chrome = Chrome::new(&ctx, &visitor, user.full_name.clone()).await?;
     if let Some(done) = query.done.as_deref()
@@ -221,6 +244,38 @@ pub async fn page(
             .collect(),
         as_actor_href: format!("/admin/audit?actor_id={id}"),
         trail_href: format!("/admin/audit?entity_type=user&entity_id={id}"),
+        devices: activity
+            .sessions
+            .iter()
+            .map(|row| DeviceLine {
+                device: row
+                    .user_agent
+                    .clone()
+                    .filter(|ua| !ua.trim().is_empty())
+                    .unwrap_or_else(|| tr.t("sessions-unknown-device")),
+                ip: row
+                    .ip_address
+                    .clone()
+                    .unwrap_or_else(|| tr.t("sessions-unknown-ip")),
+                since: view::when(row.created_at, &visitor.zone, tr),
+                last_seen: view::when(row.last_seen_at, &visitor.zone, tr),
+            })
+            .collect(),
+        bookings: activity
+            .bookings
+            .iter()
+            .map(|d| BookingLine {
+                when: view::when(d.slot.starts_at, &visitor.zone, tr),
+                course: d.course.title.clone(),
+                status: tr.t(&format!("status-{}", d.booking.status)),
+                amount: if d.booking.total_minor == 0 {
+                    tr.t("teach-paid-free")
+                } else {
+                    view::money(d.booking.total_minor, &d.booking.currency, tr)
+                },
+            })
+            .collect(),
+        teaches: user.role == Role::Instructor,
         name: user.full_name,
         email: user.email,
     };
