@@ -13,7 +13,8 @@
 //    saves it, is told why it cannot be published yet, adds two materials,
 //    moves the second up with the keyboard alone, and publishes it;
 //  - previews and creates a weekly series at 09:00 local across the spring
-//    clock change and sees every occurrence at 09:00 in the week view;
+//    clock change and sees every occurrence at 09:00 in the week view and in
+//    the month view, and saves one session from its edit page;
 //  - sees a student's booking in the roster and marks it completed once the
 //    session has started;
 //  - reads what cancelling the rest of the series would do, and cancels it.
@@ -216,6 +217,24 @@ async function main() {
     check(times.length === 1 && times[0] === '09:00–10:00', `week of ${day(week)}: the session at 09:00 local (${times.join(', ')})`);
     if (i === 1) await audit(page, 'the week view', 'teach-schedule');
   }
+
+  // The month view: each session on its local day; a session's edit page.
+  await page.getByRole('link', { name: 'Month', exact: true }).click();
+  await page.getByRole('link', { name: 'Previous month' }).click();
+  await page.getByRole('table', { name: /^Sessions in March/ }).waitFor();
+  for (const week of weeks.filter((w) => w.getUTCMonth() === 2)) {
+    const times = await page.locator(`#day-${day(week)} .month-sessions a`, { hasText: title }).locator('.session-time').allTextContents();
+    check(times.length === 1 && times[0] === '09:00', `month view: ${day(week)} shows the session at 09:00 local (${times.join(', ')})`);
+  }
+  await audit(page, 'the month view', 'teach-month');
+  await page.locator(`#day-${day(weeks[1])} .month-sessions a`, { hasText: title }).click();
+  await page.getByRole('link', { name: 'Edit or move this session' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Edit session' }).waitFor();
+  check(await page.getByLabel('Starts').inputValue() === `${day(weeks[1])}T09:00`, 'the edit page shows the local start');
+  await audit(page, 'the edit page', 'teach-session-edit');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForURL(/changed=1/);
+  check(await page.getByText('1 session was changed.').isVisible(), 'saving one session says so');
 
   // A student books the first session; it starts; the roster marks it.
   const from = `${day(monday)}T00:00:00Z`;

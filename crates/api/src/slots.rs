@@ -208,6 +208,7 @@ pub async fn update_slot(
         starts_at: body.starts_at,
         ends_at: body.ends_at,
         capacity: body.capacity,
+        price_minor: None,
         location: body.location,
         meeting_url: body.meeting_url,
     };

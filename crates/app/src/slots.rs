@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use medicaledu_domain::{
     CourseStatus, Currency, HttpsUrl, Id, Occurrence, PriceMinor, RecurrenceRule, Role, SlotStatus,
-    SlotWindow, TimeZone, Timestamp, expand, overlaps,
+    SlotWindow, TimeZone, Timestamp, expand, local_shift, overlaps, shift_local,
 };
 use medicaledu_store::courses::{self, CourseRow};
 use medicaledu_store::slots::{self, NewSlot, Scope, SlotChanges, SlotRow};
@@ -128,7 +128,7 @@ async fn check_no_overlap(
     tx: &mut Tx,
     instructor_id: Id,
     occurrences: &[Occurrence],
-    moving: Option<Id>,
+    moving: &[Id],
 ) -> Result<(), SlotError> {
     let (Some(first), Some(last)) = (occurrences.first(), occurrences.last()) else {
         return Ok(());
@@ -157,7 +157,7 @@ async fn check_no_overlap(
     .await?;
     for occurrence in occurrences {
         let clash = existing.iter().find(|s| {
-            Some(s.slot.id) != moving
+            !moving.contains(&s.slot.id)
                 && overlaps(
                     occurrence.starts_at,
                     occurrence.ends_at,
@@ -200,6 +200,9 @@ pub struct NewSlotsInput {
 /// slot will hold.
 struct Plan {
     occurrences: Vec<Occurrence>,
+    /// The first start and the length of each session, as asked.
+    first_start: DateTime<Utc>,
+    length: Duration,
     zone: TimeZone,
     capacity: i64,
     price: i64,
@@ -221,23 +224,60 @@ async fn schedulable(
         .ok_or(SlotError::NotFound("Course"))
 }
 
+/// What a request for sessions would create, before anything is.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    /// The sessions it creates, in time order.
+    pub occurrences: Vec<Occurrence>,
+    /// The occurrences its skipped dates (`exdates`) leave out, in time order.
+    pub skipped: Vec<Occurrence>,
+}
+
 /// The occurrences a request for sessions would create, checked exactly as
 /// [`create`] checks them (fields, the pattern, clashes with the
-/// instructor's other sessions), without creating anything.
+/// instructor's other sessions), and those its exclusions leave out,
+/// without creating anything.
 pub async fn preview(
     ctx: &AppContext,
     actor: &Actor,
     course_id: Id,
     input: NewSlotsInput,
-) -> Result<Vec<Occurrence>, SlotError> {
+) -> Result<Preview, SlotError> {
     let course = schedulable(ctx, actor, course_id).await?;
     let plan = plan(ctx, &course, &input)?;
     let mut tx = ctx.db.begin_write().await?;
     slots::lock_instructor(&mut tx, course.instructor_id).await?;
-    check_no_overlap(&mut tx, course.instructor_id, &plan.occurrences, None).await?;
+    check_no_overlap(&mut tx, course.instructor_id, &plan.occurrences, &[]).await?;
     // Nothing was written: dropping the transaction ends it.
     drop(tx);
-    Ok(plan.occurrences)
+    let skipped = match &input.recurrence {
+        Some(rule) if !rule.exdates.is_empty() => {
+            // `count` counts excluded occurrences too, so the rule without
+            // its exclusions yields exactly the kept ones and the skipped
+            // (a rule within the limits only thanks to its exclusions lists
+            // none: the preview is for reading, the kept ones are checked).
+            let all = RecurrenceRule {
+                exdates: Vec::new(),
+                ..rule.clone()
+            };
+            expand(
+                &all,
+                plan.first_start,
+                plan.length,
+                plan.zone.tz(),
+                ctx.settings.recurrence,
+            )
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| !plan.occurrences.contains(o))
+            .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Preview {
+        occurrences: plan.occurrences,
+        skipped,
+    })
 }
 
 /// Checks a request for sessions and expands its pattern, naming every
@@ -308,6 +348,8 @@ fn plan(ctx: &AppContext, course: &CourseRow, input: &NewSlotsInput) -> Result<P
         .map_err(Internal::from)?;
     Ok(Plan {
         occurrences,
+        first_start: starts,
+        length: ends - starts,
         zone,
         capacity,
         price,
@@ -339,11 +381,12 @@ pub async fn create(
         location,
         meeting_url,
         recurrence,
+        ..
     } = plan(ctx, &course, &input)?;
 
     let mut tx = ctx.db.begin_write().await?;
     slots::lock_instructor(&mut tx, course.instructor_id).await?;
-    check_no_overlap(&mut tx, course.instructor_id, &occurrences, None).await?;
+    check_no_overlap(&mut tx, course.instructor_id, &occurrences, &[]).await?;
     let series_id = (occurrences.len() > 1 || recurrence.is_some()).then(Id::generate);
     let mut created = Vec::with_capacity(occurrences.len());
     for (i, occurrence) in occurrences.iter().enumerate() {
@@ -402,6 +445,9 @@ pub struct SlotUpdateInput {
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
     pub capacity: Option<i64>,
+    /// In minor units of the slot's currency. Bookings keep the price they
+    /// were made at; this is what later ones pay.
+    pub price_minor: Option<i64>,
     pub location: Option<Option<String>>,
     pub meeting_url: Option<Option<String>>,
 }
@@ -420,8 +466,8 @@ async fn editable_course(
         .filter(|c| may_edit(actor, c)))
 }
 
-/// Moves a slot, changes its capacity or where it happens. Booked students
-/// are told of a move.
+/// Moves a slot, changes its capacity, price or where it happens. Booked
+/// students are told of a move.
 pub async fn update(
     ctx: &AppContext,
     actor: &Actor,
@@ -429,6 +475,39 @@ pub async fn update(
     slot_id: Id,
     input: SlotUpdateInput,
 ) -> Result<SlotRow, SlotError> {
+    update_in_scope(ctx, actor, meta, slot_id, None, input)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Internal::invariant("no slot updated").into())
+}
+
+/// The zone a slot was planned in; its wall clock is what moving keeps.
+fn zone_of(slot: &SlotRow) -> chrono_tz::Tz {
+    TimeZone::parse(&slot.timezone).unwrap_or_default().tz()
+}
+
+/// Edits a session (`this`, the default), it and the following sessions of
+/// its series (`following`), or its whole series (`series`), each by
+/// [`update`]'s rules. `input` describes the chosen session; the others in
+/// scope move by the same shift on their zone's wall clock (a weekly 09:00
+/// series moved to 10:00 stays at 10:00 local across a clock change, where a
+/// fixed UTC delta would not) and take its new duration; capacity, price and
+/// place apply to each. Sessions of the series that have already started
+/// stay as they were. Either every session in scope changes or none does: a
+/// clash names the other session, a capacity below one session's booked
+/// seats or a session moved into the past refuses the whole edit. Booked
+/// students of each moved session are told. Returns the changed sessions by
+/// start.
+pub async fn update_in_scope(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    slot_id: Id,
+    scope: Option<&str>,
+    input: SlotUpdateInput,
+) -> Result<Vec<SlotRow>, SlotError> {
+    let parsed = parse_scope(scope)?;
     let course = editable_course(ctx, actor, slot_id)
         .await?
         .ok_or(SlotError::NotFound("Slot"))?;
@@ -439,6 +518,12 @@ pub async fn update(
         .await?
         .filter(|s| s.deleted_at.is_none())
         .ok_or(SlotError::NotFound("Slot"))?;
+    let sessions: Vec<SlotRow> = slots::in_scope_tx(&mut tx, &slot, parsed)
+        .await?
+        .into_iter()
+        .filter(|s| s.id == slot.id || s.starts_at > now)
+        .collect();
+
     let mut fields = Fields::default();
     let starts = match &input.starts_at {
         Some(v) => parse_instant(&mut fields, "starts_at", v),
@@ -452,76 +537,134 @@ pub async fn update(
     if let (Some(s), Some(e), true) = (starts, ends, moved) {
         check_span(&mut fields, s, e, *now.as_datetime());
     }
-    let capacity = input.capacity.unwrap_or(slot.capacity);
-    if !(1..=MAX_CAPACITY).contains(&capacity) {
+    if let Some(capacity) = input.capacity
+        && !(1..=MAX_CAPACITY).contains(&capacity)
+    {
         fields.reject("capacity", "out_of_range", "must be between 1 and 1000");
     }
-    let location = match &input.location {
-        Some(l) => check_location(&mut fields, l.as_deref()),
-        None => slot.location.clone(),
-    };
+    let price = input.price_minor.and_then(|p| {
+        fields
+            .check("price_minor", PriceMinor::parse(p))
+            .map(|p| p.get())
+    });
+    let location = input
+        .location
+        .as_ref()
+        .map(|l| check_location(&mut fields, l.as_deref()));
     let meeting_url = match &input.meeting_url {
-        Some(Some(u)) => fields
-            .check("meeting_url", HttpsUrl::parse(u))
-            .map(|u| u.as_str().to_owned()),
-        Some(None) => None,
-        None => slot.meeting_url.clone(),
+        Some(Some(u)) => Some(
+            fields
+                .check("meeting_url", HttpsUrl::parse(u))
+                .map(|u| u.as_str().to_owned()),
+        ),
+        Some(None) => Some(None),
+        None => None,
     };
     fields.finish()?;
     let (Some(starts), Some(ends)) = (starts, ends) else {
         return Err(Internal::invariant("validated slot times missing").into());
     };
+
+    let shift = local_shift(*slot.starts_at.as_datetime(), starts, zone_of(&slot));
+    let mut planned = Vec::with_capacity(sessions.len());
+    for session in &sessions {
+        let (s_starts, s_ends) = if session.id == slot.id {
+            (starts, ends)
+        } else if moved {
+            let at = shift_local(*session.starts_at.as_datetime(), shift, zone_of(session))
+                .ok_or_else(|| {
+                    Invalid::one("starts_at", "out_of_range", "moves a session out of time")
+                })?;
+            if at <= *now.as_datetime() {
+                return Err(Invalid::one(
+                    "starts_at",
+                    "in_the_past",
+                    "would move another session of the series into the past",
+                )
+                .into());
+            }
+            (at, at + (ends - starts))
+        } else {
+            (
+                *session.starts_at.as_datetime(),
+                *session.ends_at.as_datetime(),
+            )
+        };
+        planned.push((
+            session,
+            SlotChanges {
+                starts_at: Timestamp::from(s_starts),
+                ends_at: Timestamp::from(s_ends),
+                capacity: input.capacity.unwrap_or(session.capacity),
+                price_minor: price.unwrap_or(session.price_minor),
+                location: location.clone().unwrap_or_else(|| session.location.clone()),
+                meeting_url: meeting_url
+                    .clone()
+                    .unwrap_or_else(|| session.meeting_url.clone()),
+            },
+        ));
+    }
+    if let Some(booked) = planned
+        .iter()
+        .filter(|(s, c)| s.seats_booked > c.capacity)
+        .map(|(s, _)| s.seats_booked)
+        .max()
+    {
+        return Err(SlotError::CapacityBelowBooked(booked));
+    }
     if moved {
-        check_no_overlap(
+        let mut occurrences: Vec<Occurrence> = planned
+            .iter()
+            .map(|(_, c)| Occurrence {
+                starts_at: *c.starts_at.as_datetime(),
+                ends_at: *c.ends_at.as_datetime(),
+            })
+            .collect();
+        occurrences.sort_by_key(|o| o.starts_at);
+        let moving: Vec<Id> = planned.iter().map(|(s, _)| s.id).collect();
+        check_no_overlap(&mut tx, course.instructor_id, &occurrences, &moving).await?;
+    }
+
+    let mut changed = Vec::with_capacity(planned.len());
+    for (before, changes) in planned {
+        // The seats are checked again in the statement, against the row as
+        // it is now.
+        let Some(after) = slots::update(&mut tx, before.id, &changes, now).await? else {
+            let current = slots::find_tx(&mut tx, before.id).await?;
+            return Err(match current {
+                Some(c) if c.deleted_at.is_none() && c.seats_booked > changes.capacity => {
+                    SlotError::CapacityBelowBooked(c.seats_booked)
+                }
+                _ => SlotError::NotFound("Slot"),
+            });
+        };
+        audit::record(
             &mut tx,
-            course.instructor_id,
-            &[Occurrence {
-                starts_at: starts,
-                ends_at: ends,
-            }],
-            Some(slot.id),
+            meta,
+            now,
+            Change {
+                actor: Some(actor.id()),
+                action: "slot.updated",
+                entity_type: "availability_slot",
+                entity_id: after.id,
+                changes: json!({
+                    "starts_at": { "before": before.starts_at, "after": after.starts_at },
+                    "ends_at": { "before": before.ends_at, "after": after.ends_at },
+                    "capacity": { "before": before.capacity, "after": after.capacity },
+                    "price_minor": { "before": before.price_minor, "after": after.price_minor },
+                    "location": { "before": before.location, "after": after.location },
+                    "scope": scope_name(parsed),
+                }),
+            },
         )
         .await?;
-    }
-    let changes = SlotChanges {
-        starts_at: Timestamp::from(starts),
-        ends_at: Timestamp::from(ends),
-        capacity,
-        location,
-        meeting_url,
-    };
-    let Some(after) = slots::update(&mut tx, slot.id, &changes, now).await? else {
-        let current = slots::find_tx(&mut tx, slot.id).await?;
-        return Err(match current {
-            Some(c) if c.deleted_at.is_none() && c.seats_booked > capacity => {
-                SlotError::CapacityBelowBooked(c.seats_booked)
-            }
-            _ => SlotError::NotFound("Slot"),
-        });
-    };
-    audit::record(
-        &mut tx,
-        meta,
-        now,
-        Change {
-            actor: Some(actor.id()),
-            action: "slot.updated",
-            entity_type: "availability_slot",
-            entity_id: after.id,
-            changes: json!({
-                "starts_at": { "before": slot.starts_at, "after": after.starts_at },
-                "ends_at": { "before": slot.ends_at, "after": after.ends_at },
-                "capacity": { "before": slot.capacity, "after": after.capacity },
-                "location": { "before": slot.location, "after": after.location },
-            }),
-        },
-    )
-    .await?;
-    if after.starts_at != slot.starts_at || after.ends_at != slot.ends_at {
-        crate::bookings::notify_slot_moved(&mut tx, &course, &slot, &after, now).await?;
+        if after.starts_at != before.starts_at || after.ends_at != before.ends_at {
+            crate::bookings::notify_slot_moved(&mut tx, &course, before, &after, now).await?;
+        }
+        changed.push(after);
     }
     tx.commit().await?;
-    Ok(after)
+    Ok(changed)
 }
 
 /// Which occurrences a cancellation covers, as the caller named them
@@ -536,6 +679,15 @@ pub(crate) fn parse_scope(scope: Option<&str>) -> Result<Scope, Invalid> {
             "invalid",
             "must be one of: this, following, series",
         )),
+    }
+}
+
+/// A scope as callers name it, for the audit log.
+const fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::This => "this",
+        Scope::Following => "following",
+        Scope::Series => "series",
     }
 }
 

@@ -154,8 +154,9 @@ pub async fn material_to_edit(
     Ok((material, course))
 }
 
-/// A live session of a course the actor may edit, with that course.
-async fn session_to_manage(
+/// A live session of a course the actor may edit, with that course: for
+/// its roster and its edit page. Anyone else is told it does not exist.
+pub async fn session_to_manage(
     ctx: &AppContext,
     actor: &Actor,
     slot_id: Id,

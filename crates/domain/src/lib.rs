@@ -41,6 +41,6 @@ pub use scheduling::{
     BookingPolicy, BookingRuleError, BookingStatus, ExDate, ExpansionError, ExpansionLimits,
     Frequency, Occurrence, RecurrenceRule, SlotStatus, SlotWindow, Weekday, check_attendance_mark,
     check_notice, check_reschedule, check_transition, expand, hold_expires_at, initial_status,
-    overlaps, refund_eligible,
+    local_shift, overlaps, refund_eligible, shift_local,
 };
 pub use time::Timestamp;

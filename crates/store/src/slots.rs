@@ -170,6 +170,8 @@ pub struct SlotChanges {
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub capacity: i64,
+    /// Bookings keep the price they were made at; this is for new ones.
+    pub price_minor: i64,
     pub location: Option<String>,
     pub meeting_url: Option<String>,
 }
@@ -185,6 +187,7 @@ pub async fn update(
 ) -> Result<Option<SlotRow>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE availability_slots SET starts_at = $2, ends_at = $3, capacity = $4, location = $5, meeting_url = $6, \
+             price_minor = $8, \
              revision = revision + CASE WHEN starts_at <> $2 OR ends_at <> $3 THEN 1 ELSE 0 END, updated_at = $7 \
          WHERE id = $1 AND deleted_at IS NULL AND status <> 'cancelled' AND seats_booked <= $4 \
          RETURNING {SLOT_COLUMNS}"
@@ -198,12 +201,13 @@ pub async fn update(
             .bind(changes.location.as_deref())
             .bind(changes.meeting_url.as_deref())
             .bind(now)
+            .bind(changes.price_minor)
             .fetch_optional(conn)
             .await
     })
 }
 
-/// Which occurrences a cancellation covers.
+/// Which occurrences a cancellation or an edit covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     This,
@@ -230,15 +234,34 @@ fn scope_condition(params: &mut Params, slot: &SlotRow, scope: Scope) -> String 
     }
 }
 
-/// The live slots a cancellation of `scope` would cover, by start.
-pub async fn in_scope(db: &Db, slot: &SlotRow, scope: Scope) -> Result<Vec<SlotRow>, sqlx::Error> {
+/// The query for the live slots of `scope` around `slot`, by start.
+fn in_scope_query(slot: &SlotRow, scope: Scope) -> (String, Params) {
     let mut params = Params::default();
     let which = scope_condition(&mut params, slot, scope);
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "SELECT {SLOT_COLUMNS} FROM availability_slots WHERE {which} AND deleted_at IS NULL \
          ORDER BY starts_at, id"
-    ));
+    );
+    (sql, params)
+}
+
+/// The live slots a cancellation of `scope` would cover, by start.
+pub async fn in_scope(db: &Db, slot: &SlotRow, scope: Scope) -> Result<Vec<SlotRow>, sqlx::Error> {
+    let (sql, params) = in_scope_query(slot, scope);
+    let sql = sqlx::AssertSqlSafe(sql);
     on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
+}
+
+/// The same slots read inside a write transaction, for a change that
+/// decides on them.
+pub async fn in_scope_tx(
+    tx: &mut Tx,
+    slot: &SlotRow,
+    scope: Scope,
+) -> Result<Vec<SlotRow>, sqlx::Error> {
+    let (sql, params) = in_scope_query(slot, scope);
+    let sql = sqlx::AssertSqlSafe(sql);
+    on_tx!(tx, conn => bind_params!(sqlx::query_as(sql), params.0).fetch_all(conn).await)
 }
 
 /// Cancels (and soft-deletes) the live slots in scope; returns them.

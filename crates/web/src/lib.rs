@@ -129,11 +129,16 @@ pub fn router(ctx: AppContext) -> Router {
             get(teach::material::delete_page).post(teach::material::delete),
         )
         .route("/teach/schedule", get(teach::schedule::week))
+        .route("/teach/schedule/month", get(teach::month::page))
         .route(
             "/teach/sessions/new",
             get(teach::schedule::new_page).post(teach::schedule::create),
         )
         .route("/teach/sessions/{id}", get(teach::roster::page))
+        .route(
+            "/teach/sessions/{id}/edit",
+            get(teach::session::edit_page).post(teach::session::save),
+        )
         .route(
             "/teach/sessions/{id}/cancel",
             get(teach::schedule::cancel_page).post(teach::schedule::cancel),

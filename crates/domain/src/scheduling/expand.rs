@@ -307,6 +307,26 @@ fn month_days(rule: &RecurrenceRule, start_date: NaiveDate, first: NaiveDate) ->
         .collect()
 }
 
+/// How far `to` is from `from` on `zone`'s wall clock: moving a session from
+/// Monday 09:00 to Tuesday 10:00 is one day and one hour, whatever clock
+/// change lies between them.
+pub fn local_shift(from: DateTime<Utc>, to: DateTime<Utc>, zone: Tz) -> TimeDelta {
+    to.with_timezone(&zone).naive_local() - from.with_timezone(&zone).naive_local()
+}
+
+/// `at` moved by `by` on `zone`'s wall clock, read as [`expand`] reads a
+/// local time (a time in a gap moves forward by the gap, one in an overlap
+/// is the earlier instant). Moving each session of a weekly 09:00 series by
+/// one hour this way keeps them all at 10:00 local across a clock change,
+/// where a fixed UTC delta would not. `None` beyond representable time.
+pub fn shift_local(at: DateTime<Utc>, by: TimeDelta, zone: Tz) -> Option<DateTime<Utc>> {
+    let local = at
+        .with_timezone(&zone)
+        .naive_local()
+        .checked_add_signed(by)?;
+    resolve_local(zone, local)
+}
+
 /// The instant of a local date and time in `zone`, as RFC 5545 reads it; see
 /// [`expand`]. `None` only where the zone's data is beyond reason (a gap of
 /// more than two days) or at the ends of representable time.
@@ -1081,6 +1101,37 @@ mod tests {
                 "2011-12-31 09:00 +14:00",
                 "2012-01-01 09:00 +14:00",
             ]
+        );
+    }
+
+    #[test]
+    fn a_local_shift_keeps_the_wall_clock_across_a_clock_change() {
+        let berlin = zone("Europe/Berlin");
+        // Monday 09:00 in winter time moved to 10:00: one hour on the wall.
+        let by = local_shift(
+            at("2027-03-22T08:00:00Z"),
+            at("2027-03-22T09:00:00Z"),
+            berlin,
+        );
+        assert_eq!(by, TimeDelta::hours(1));
+        // The week after the change, 09:00 is 07:00Z; moved, 10:00 is 08:00Z.
+        assert_eq!(
+            shift_local(at("2027-03-29T07:00:00Z"), by, berlin),
+            Some(at("2027-03-29T08:00:00Z"))
+        );
+        // A day and an hour across the change: Saturday 09:00 winter time
+        // to Sunday 10:00 summer time.
+        let by = local_shift(
+            at("2027-03-27T08:00:00Z"),
+            at("2027-03-28T08:00:00Z"),
+            berlin,
+        );
+        assert_eq!(by, TimeDelta::hours(25));
+        // Into the gap: 01:30 moved by an hour is 02:30, which the clocks
+        // skip; read as 03:30 summer time, as expand reads it.
+        assert_eq!(
+            shift_local(at("2027-03-28T00:30:00Z"), TimeDelta::hours(1), berlin),
+            Some(at("2027-03-28T01:30:00Z"))
         );
     }
 

@@ -21,6 +21,6 @@ pub use booking::{
     BookingPolicy, BookingRuleError, SlotWindow, check_attendance_mark, check_notice,
     check_reschedule, check_transition, hold_expires_at, initial_status, overlaps, refund_eligible,
 };
-pub use expand::{ExpansionError, ExpansionLimits, Occurrence, expand};
+pub use expand::{ExpansionError, ExpansionLimits, Occurrence, expand, local_shift, shift_local};
 pub use recurrence::{ExDate, RecurrenceRule};
 pub use vocab::{BookingStatus, Frequency, SlotStatus, Weekday};

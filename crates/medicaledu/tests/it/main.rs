@@ -28,5 +28,6 @@ mod scheduling;
 mod schema_exports;
 mod second_factor;
 mod teach;
+mod teach_schedule;
 mod usecases;
 mod web;

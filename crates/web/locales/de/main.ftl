@@ -620,6 +620,45 @@ teach-occurrences = Diese Termine werden angelegt
 teach-preview-more = und { $count } weitere
 teach-create = Anlegen
 teach-clash = Das überschneidet sich mit Ihrem Termin von „{ $course }“ am { $when } ({ $time }), der den Termin am { $new } überlappt.
+teach-views = Ansichten des Kalenders
+teach-view-week = Woche
+teach-view-month = Monat
+teach-month-nav = Monate
+teach-previous-month = Voriger Monat
+teach-this-month = Dieser Monat
+teach-next-month = Nächster Monat
+teach-month-caption = Termine im { $month }
+teach-no-sessions-month = Keine Termine in diesem Monat.
+teach-sessions-changed = { $count ->
+    [one] 1 Termin wurde geändert.
+   *[other] { $count } Termine wurden geändert.
+}
+teach-repeat-hint = Der erste Termin ist der zum „Beginn“; das Muster ergibt die Termine danach.
+teach-month-day = Tag des Monats (monatlich)
+teach-month-day-first = Der Tag des ersten Termins
+teach-month-day-last = Der letzte Tag des Monats
+teach-skipped = Ausgelassene Tage
+teach-skipped-hint = Tage ohne Termin, durch Kommas getrennt, z. B. 2027-12-24, 2027-12-31.
+teach-preview-skipped = { $when }: ausgelassen
+teach-preview-summary = { $sessions ->
+    [one] 1 Termin
+   *[other] { $sessions } Termine
+}; { $skipped ->
+    [one] 1 Tag wird ausgelassen.
+   *[other] { $skipped } Tage werden ausgelassen.
+}
+teach-edit-session = Termin bearbeiten
+teach-edit-session-link = Diesen Termin bearbeiten oder verschieben
+teach-edit-scope-series = Die ganze Serie (ihre noch nicht begonnenen Termine)
+teach-edit-scope-hint = Die anderen Termine verschieben sich auf der Uhr um ebenso viel, behalten also ihre Ortszeit, und übernehmen die neue Dauer; Plätze, Preis und Ort gelten für jeden.
+teach-edit-starts-hint = Gebuchte Lernende werden benachrichtigt, wenn sich ein Termin verschiebt.
+teach-edit-price-hint = In { $currency }; 0 macht ihn kostenlos. Bereits gemachte Buchungen behalten ihren Preis.
+teach-edit-save = Änderungen speichern
+teach-edit-back = Zurück zur Teilnehmerliste
+teach-capacity-below-booked = { $booked ->
+    [one] 1 Platz ist bereits gebucht
+   *[other] { $booked } Plätze sind bereits gebucht
+}; weniger Plätze sind nicht möglich.
 weekday-mo = Montag
 weekday-tu = Dienstag
 weekday-we = Mittwoch

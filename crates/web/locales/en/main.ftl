@@ -620,6 +620,45 @@ teach-occurrences = The sessions this creates
 teach-preview-more = and { $count } more
 teach-create = Create
 teach-clash = This clashes with your session of “{ $course }” on { $when } ({ $time }), which overlaps the one on { $new }.
+teach-views = Schedule views
+teach-view-week = Week
+teach-view-month = Month
+teach-month-nav = Months
+teach-previous-month = Previous month
+teach-this-month = This month
+teach-next-month = Next month
+teach-month-caption = Sessions in { $month }
+teach-no-sessions-month = No sessions this month.
+teach-sessions-changed = { $count ->
+    [one] 1 session was changed.
+   *[other] { $count } sessions were changed.
+}
+teach-repeat-hint = The first session is the one at “Starts”; the pattern gives the sessions after it.
+teach-month-day = Day of the month (monthly)
+teach-month-day-first = The day of the first session
+teach-month-day-last = The last day of the month
+teach-skipped = Skipped dates
+teach-skipped-hint = Dates without a session, separated by commas, e.g. 2027-12-24, 2027-12-31.
+teach-preview-skipped = { $when }: skipped
+teach-preview-summary = { $sessions ->
+    [one] 1 session
+   *[other] { $sessions } sessions
+}; { $skipped ->
+    [one] 1 date is skipped.
+   *[other] { $skipped } dates are skipped.
+}
+teach-edit-session = Edit session
+teach-edit-session-link = Edit or move this session
+teach-edit-scope-series = The whole series (its sessions yet to start)
+teach-edit-scope-hint = The other sessions move by as much on the clock, keeping their local time, and take the new duration; capacity, price and place apply to each.
+teach-edit-starts-hint = Booked students are told when a session moves.
+teach-edit-price-hint = In { $currency }; 0 makes it free. Bookings already made keep their price.
+teach-edit-save = Save changes
+teach-edit-back = Back to the roster
+teach-capacity-below-booked = { $booked ->
+    [one] 1 seat is already booked
+   *[other] { $booked } seats are already booked
+}; the capacity cannot go below that.
 weekday-mo = Monday
 weekday-tu = Tuesday
 weekday-we = Wednesday

@@ -1,14 +1,16 @@
 //! `/teach`: the instructor's pages. The dashboard, the course editor with
-//! its materials, the timetable with new sessions and cancellations, and each
-//! session's roster. Every page calls the use cases the JSON API calls; who
+//! its materials, the timetable by week and by month with new sessions,
+//! edits and cancellations, and each session's roster. Every page calls the use cases the JSON API calls; who
 //! may see or change what is decided there (a course of someone else is
 //! "not found").
 
 pub mod course;
 pub mod dashboard;
 pub mod material;
+pub mod month;
 pub mod roster;
 pub mod schedule;
+pub mod session;
 
 use medicaledu_app::{Actor, Failure, FieldError, Invalid};
 use medicaledu_domain::Role;

@@ -1,7 +1,9 @@
 //! The timetable: a week of all the instructor's sessions across courses in
-//! their time zone, a new session or series (with a preview of its first
-//! occurrences in local time before anything is created, and a clash with
-//! another session named next to the form), and cancelling one session,
+//! their time zone (the month is `month.rs`), a new session or series
+//! (weekly on chosen days or monthly on a day, with skipped dates; a preview
+//! of its first occurrences and skips in local time before anything is
+//! created, and a clash with another session named next to the form; edits
+//! are `session.rs`), and cancelling one session,
 //! this and the following ones, or the whole series, saying first how many
 //! booked students are cancelled and refunded.
 
@@ -10,10 +12,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
-use medicaledu_app::slots::{Clash, NewSlotsInput, SlotError};
+use medicaledu_app::slots::{Clash, NewSlotsInput, Preview, SlotError};
 use medicaledu_app::teaching::{self, local_midnight};
 use medicaledu_app::{AppContext, FieldError};
-use medicaledu_domain::{Currency, Frequency, Id, RecurrenceRule, Timestamp, Weekday};
+use medicaledu_domain::{
+    Currency, ExDate, Frequency, Id, Occurrence, RecurrenceRule, Timestamp, Weekday,
+};
 use serde::Deserialize;
 
 use super::course::{Choice, Select};
@@ -23,13 +27,19 @@ use crate::booking::parse_id;
 use crate::error::PageError;
 use crate::fields::{Field, error_for};
 use crate::form::Form;
-use crate::i18n::Arg;
+use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
 use crate::view;
 use crate::visitor::Visitor;
 
 /// How many occurrences the preview lists before "and N more".
 const PREVIEW_SHOWN: usize = 12;
+
+/// One occurrence in the preview: a session it creates, or a date it skips.
+pub struct PreviewLine {
+    pub when: String,
+    pub skipped: bool,
+}
 
 pub struct SessionLine {
     pub id: String,
@@ -54,6 +64,11 @@ struct WeekPage {
     previous: String,
     next: String,
     this_week: String,
+    /// This week's Monday, `2027-03-22`.
+    week: String,
+    /// The month of that Monday, `2027-03`, for the month view.
+    month: String,
+    month_view: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,10 +79,12 @@ pub struct WeekQuery {
     cancelled: Option<i64>,
     /// Set after sessions were created: how many.
     created: Option<i64>,
+    /// Set after sessions were changed: how many.
+    changed: Option<i64>,
 }
 
 /// The Monday of the week holding `day`.
-fn monday_of(day: NaiveDate) -> NaiveDate {
+pub(super) fn monday_of(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
@@ -141,6 +158,11 @@ pub async fn week(
             .flash
             .push(tr.t_with("teach-sessions-created", &[("count", Arg::Number(count))]));
     }
+    if let Some(count) = query.changed {
+        chrome
+            .flash
+            .push(tr.t_with("teach-sessions-changed", &[("count", Arg::Number(count))]));
+    }
     let page = WeekPage {
         chrome,
         heading: tr.t_with(
@@ -155,6 +177,9 @@ pub async fn week(
         previous: (monday - Duration::days(7)).format("%Y-%m-%d").to_string(),
         next: next_monday.format("%Y-%m-%d").to_string(),
         this_week: monday_of(today).format("%Y-%m-%d").to_string(),
+        week: monday.format("%Y-%m-%d").to_string(),
+        month: monday.format("%Y-%m").to_string(),
+        month_view: false,
     };
     Ok(respond(&ctx, &visitor, &page))
 }
@@ -196,6 +221,12 @@ pub struct SessionForm {
     /// The last day (`2027-06-30`), in the instructor's zone.
     #[serde(default)]
     until: String,
+    /// Monthly: `1` to `31`, `last`, or empty for the first session's day.
+    #[serde(default)]
+    month_day: String,
+    /// Local dates without a session: `2027-12-24, 2027-12-31`.
+    #[serde(default)]
+    skipped: String,
     /// `preview` lists the occurrences; anything else creates them.
     #[serde(default)]
     intent: String,
@@ -239,27 +270,9 @@ fn read(
         errors.push(refuse("course", "required", "choose one of your courses"));
     }
     let tz = zone.tz();
-    let starts = match NaiveDateTime::parse_from_str(form.starts.trim(), "%Y-%m-%dT%H:%M") {
-        Ok(local) => match tz.from_local_datetime(&local).earliest() {
-            Some(at) => Some(at.with_timezone(&Utc)),
-            None => {
-                errors.push(refuse(
-                    "starts",
-                    "clock_gap",
-                    "this local time does not exist: the clocks skip it",
-                ));
-                None
-            }
-        },
-        Err(_) if form.starts.trim().is_empty() => {
-            errors.push(refuse("starts", "required", "must not be empty"));
-            None
-        }
-        Err(_) => {
-            errors.push(refuse("starts", "invalid", "must be a date and time"));
-            None
-        }
-    };
+    let starts = local_start(&form.starts, zone, "starts")
+        .map_err(|e| errors.push(e))
+        .ok();
     let number = |errors: &mut Vec<FieldError>, name: &str, text: &str| -> Option<i64> {
         match text.trim().parse::<i64>() {
             Ok(n) => Some(n),
@@ -309,6 +322,27 @@ fn read(
                         chosen.push(Weekday::from(at.with_timezone(&tz).weekday()));
                     }
                     rule.by_weekday = Some(chosen);
+                }
+                if freq == Frequency::Monthly {
+                    match form.month_day.trim() {
+                        "" => {}
+                        // RFC 5545 counts from the month's end with negative days.
+                        "last" => rule.by_month_day = Some(vec![-1]),
+                        day => match day.parse::<i64>() {
+                            Ok(day) if (1..=31).contains(&day) => {
+                                rule.by_month_day = Some(vec![day]);
+                            }
+                            _ => errors.push(refuse(
+                                "month_day",
+                                "invalid",
+                                "choose a day of the month",
+                            )),
+                        },
+                    }
+                }
+                match skipped_dates(&form.skipped) {
+                    Ok(dates) => rule.exdates = dates,
+                    Err(error) => errors.push(error),
                 }
                 if !form.times.trim().is_empty() {
                     rule.count = number(&mut errors, "times", &form.times);
@@ -367,6 +401,25 @@ fn read(
     }
 }
 
+/// The local dates typed into "Skipped dates", separated by commas, spaces
+/// or lines: each excludes that day's session from the series.
+fn skipped_dates(text: &str) -> Result<Vec<ExDate>, FieldError> {
+    text.split([',', ';', ' ', '\n', '\r'])
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(ExDate::Date)
+                .map_err(|_| {
+                    refuse(
+                        "skipped",
+                        "invalid",
+                        "must be dates such as 2027-12-24, separated by commas",
+                    )
+                })
+        })
+        .collect()
+}
+
 /// The use case's field names as this form names them.
 fn form_field(field: &str) -> &str {
     match field {
@@ -375,9 +428,55 @@ fn form_field(field: &str) -> &str {
         "recurrence.count" => "times",
         "recurrence.until" => "until",
         "recurrence.interval" => "interval",
+        "recurrence.exdates" => "skipped",
+        f if f.starts_with("recurrence.by_month_day") => "month_day",
         f if f.starts_with("recurrence.by_weekday") => "days",
         f if f.starts_with("recurrence") => "repeat",
         f => f,
+    }
+}
+
+/// The clash in words, naming the other session and when it is.
+pub(super) fn clash_text(c: &Clash, zone: &medicaledu_domain::TimeZone, tr: &Tr) -> String {
+    tr.t_with(
+        "teach-clash",
+        &[
+            ("course", Arg::Text(c.course_title.clone())),
+            ("when", Arg::Text(view::when(c.starts_at, zone, tr))),
+            (
+                "time",
+                Arg::Text(view::time_range(c.starts_at, c.ends_at, zone)),
+            ),
+            (
+                "new",
+                Arg::Text(view::when(c.occurrence_starts_at, zone, tr)),
+            ),
+        ],
+    )
+}
+
+/// A `datetime-local` value (`2027-03-22T09:00`) read in `zone`; a time the
+/// clocks skip, or no date and time, is refused under `field`.
+pub(super) fn local_start(
+    text: &str,
+    zone: &medicaledu_domain::TimeZone,
+    field: &str,
+) -> Result<chrono::DateTime<Utc>, FieldError> {
+    match NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M") {
+        Ok(local) => zone
+            .tz()
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or_else(|| {
+                refuse(
+                    field,
+                    "clock_gap",
+                    "this local time does not exist: the clocks skip it",
+                )
+            }),
+        Err(_) if text.trim().is_empty() => Err(refuse(field, "required", "must not be empty")),
+        Err(_) => Err(refuse(field, "invalid", "must be a date and time")),
     }
 }
 
@@ -401,8 +500,12 @@ struct NewSessionPage {
     days_error: Option<String>,
     times: Field,
     until: Field,
-    /// The occurrences a preview found, in local time.
-    occurrences: Option<Vec<String>>,
+    month_day: Select,
+    skipped: Field,
+    /// The occurrences a preview found, and those it skips, in local time.
+    occurrences: Option<Vec<PreviewLine>>,
+    /// How many it creates and skips, when it skips any.
+    summary: Option<String>,
     more: Option<String>,
 }
 
@@ -413,7 +516,7 @@ async fn session_page(
     form: &SessionForm,
     errors: &[FieldError],
     clash: Option<&Clash>,
-    occurrences: Option<Vec<Timestamp>>,
+    preview: Option<&Preview>,
 ) -> Result<Response, PageError> {
     let tr = &visitor.tr;
     let zone = &visitor.zone;
@@ -450,45 +553,72 @@ async fn session_page(
         form.repeat.as_str()
     };
     let day_keys = ["mo", "tu", "we", "th", "fr", "sa", "su"];
-    let shown = occurrences.as_ref().map(|all| {
+    let count = |n: usize| Arg::Number(i64::try_from(n).unwrap_or(i64::MAX));
+    // The sessions and the skipped dates in one list, in time order.
+    let lines = preview.map(|p| {
+        let mut all: Vec<(&Occurrence, bool)> = p
+            .occurrences
+            .iter()
+            .map(|o| (o, false))
+            .chain(p.skipped.iter().map(|o| (o, true)))
+            .collect();
+        all.sort_by_key(|(o, _)| o.starts_at);
+        all
+    });
+    let shown = lines.as_ref().map(|all| {
         all.iter()
             .take(PREVIEW_SHOWN)
-            .map(|at| view::when(*at, zone, tr))
+            .map(|(o, skipped)| {
+                let when = view::when(Timestamp::from(o.starts_at), zone, tr);
+                PreviewLine {
+                    when: if *skipped {
+                        tr.t_with("teach-preview-skipped", &[("when", Arg::Text(when))])
+                    } else {
+                        when
+                    },
+                    skipped: *skipped,
+                }
+            })
             .collect::<Vec<_>>()
     });
-    let more = occurrences
+    let more = lines
         .as_ref()
         .filter(|all| all.len() > PREVIEW_SHOWN)
         .map(|all| {
             tr.t_with(
                 "teach-preview-more",
-                &[(
-                    "count",
-                    Arg::Number(i64::try_from(all.len() - PREVIEW_SHOWN).unwrap_or(0)),
-                )],
+                &[("count", count(all.len() - PREVIEW_SHOWN))],
             )
         });
+    let summary = preview.filter(|p| !p.skipped.is_empty()).map(|p| {
+        tr.t_with(
+            "teach-preview-summary",
+            &[
+                ("sessions", count(p.occurrences.len())),
+                ("skipped", count(p.skipped.len())),
+            ],
+        )
+    });
+    let mut month_days = vec![Choice {
+        value: String::new(),
+        label: tr.t("teach-month-day-first"),
+        selected: form.month_day.is_empty(),
+    }];
+    month_days.extend((1..=31).map(|day: u32| Choice {
+        value: day.to_string(),
+        label: day.to_string(),
+        selected: form.month_day == day.to_string(),
+    }));
+    month_days.push(Choice {
+        value: "last".into(),
+        label: tr.t("teach-month-day-last"),
+        selected: form.month_day == "last",
+    });
     let page = NewSessionPage {
         chrome: Chrome::new(ctx, visitor, tr.t("teach-new-session")).await?,
         times_in: times_in(visitor),
         problem: (!errors.is_empty()).then(|| tr.t("form-errors")),
-        clash: clash.map(|c| {
-            tr.t_with(
-                "teach-clash",
-                &[
-                    ("course", Arg::Text(c.course_title.clone())),
-                    ("when", Arg::Text(view::when(c.starts_at, zone, tr))),
-                    (
-                        "time",
-                        Arg::Text(view::time_range(c.starts_at, c.ends_at, zone)),
-                    ),
-                    (
-                        "new",
-                        Arg::Text(view::when(c.occurrence_starts_at, zone, tr)),
-                    ),
-                ],
-            )
-        }),
+        clash: clash.map(|c| clash_text(c, zone, tr)),
         course: Select {
             name: "course",
             label: tr.t("teach-session-course"),
@@ -544,7 +674,18 @@ async fn session_page(
             field("times", "teach-times", "number", &form.times).hint(tr.t("teach-times-hint")),
         ),
         until: optional(field("until", "teach-until", "date", &form.until)),
+        month_day: Select {
+            name: "month_day",
+            label: tr.t("teach-month-day"),
+            choices: month_days,
+            error: error_for("month_day", errors, tr),
+        },
+        skipped: optional(
+            field("skipped", "teach-skipped", "text", &form.skipped)
+                .hint(tr.t("teach-skipped-hint")),
+        ),
         occurrences: shown,
+        summary,
         more,
     };
     Ok(respond(ctx, visitor, &page))
@@ -616,12 +757,7 @@ pub async fn create(
     let outcome = if data.intent == "preview" {
         medicaledu_app::slots::preview(&ctx, actor, request.course_id, request.input)
             .await
-            .map(|all| {
-                Err(all
-                    .into_iter()
-                    .map(|o| Timestamp::from(o.starts_at))
-                    .collect::<Vec<_>>())
-            })
+            .map(Err)
     } else {
         medicaledu_app::slots::create(&ctx, actor, &visitor.meta, request.course_id, request.input)
             .await
@@ -645,17 +781,8 @@ pub async fn create(
             ))
             .into_response())
         }
-        Ok(Err(occurrences)) => {
-            session_page(
-                &ctx,
-                &visitor,
-                &courses,
-                &data,
-                &[],
-                None,
-                Some(occurrences),
-            )
-            .await
+        Ok(Err(preview)) => {
+            session_page(&ctx, &visitor, &courses, &data, &[], None, Some(&preview)).await
         }
         Err(SlotError::Invalid(invalid)) => refused(field_errors(&invalid), None).await,
         Err(SlotError::Overlap(clash)) => refused(Vec::new(), Some(clash)).await,
