@@ -5,6 +5,7 @@
 
 mod calendar;
 mod catalog;
+mod cme;
 mod commerce;
 mod id;
 mod identity;
@@ -22,6 +23,11 @@ pub use catalog::{
     ProgressState, ProgressStatus, ProgressUpdate, PublishError, RatingValue, Review, Slug,
     Summary, Tags, apply_progress, average_hundredths, enrollment_complete, enrollment_percent,
     publish_check,
+};
+pub use cme::{
+    ActivityFormat, AssessmentKind, AttemptStatus, CertificateKind, CertificateStatus,
+    ClaimRefusal, ClaimStep, CreditAmount, CreditSource, CreditTypeName, Designation, Jurisdiction,
+    LicenceNumber, Profession, QuestionKind, RenewalLead, Statement, Topic, check_claim,
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,
