@@ -25,9 +25,12 @@ pub use catalog::{
     publish_check,
 };
 pub use cme::{
-    ActivityFormat, AssessmentKind, AttemptStatus, CertificateKind, CertificateStatus,
-    ClaimRefusal, ClaimStep, CreditAmount, CreditSource, CreditTypeName, Designation, Jurisdiction,
-    LicenceNumber, Profession, QuestionKind, RenewalLead, Statement, Topic, check_claim,
+    ActivityFormat, Answer, AnswerOption, AssessmentKind, AttemptHistory, AttemptPolicy,
+    AttemptRefusal, AttemptStatus, CertificateKind, CertificateStatus, ClaimRefusal, ClaimStep,
+    CreditAmount, CreditSource, CreditTypeName, Designation, Jurisdiction, LearnerQuestion,
+    LicenceNumber, PassMark, Profession, QuestionKind, QuestionResult, QuestionSnapshot,
+    RenewalLead, Score, ShuffleSeed, Statement, Topic, arrange, check_answers, check_claim,
+    check_start, score, unanswered,
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,

@@ -16,12 +16,21 @@
 //! ([`Ineligible`], [`AttemptRefusal`]) carry their own codes and are
 //! answered with 409.
 
+mod attempt;
 mod credit;
 pub(crate) mod decimal;
+mod question;
 mod text;
 mod vocab;
 
+pub use attempt::{
+    AttemptHistory, AttemptPolicy, AttemptRefusal, ShuffleSeed, arrange, check_start,
+};
 pub use credit::{ClaimRefusal, ClaimStep, CreditAmount, Designation, check_claim};
+pub use question::{
+    Answer, AnswerOption, LearnerQuestion, PassMark, QuestionResult, QuestionSnapshot, Score,
+    check_answers, score, unanswered,
+};
 pub use text::{CreditTypeName, Jurisdiction, LicenceNumber, Statement, Topic};
 pub use vocab::{
     ActivityFormat, AssessmentKind, AttemptStatus, CertificateKind, CertificateStatus,
