@@ -26,11 +26,13 @@ pub use catalog::{
 };
 pub use cme::{
     ActivityFormat, Answer, AnswerOption, AssessmentKind, AttemptHistory, AttemptPolicy,
-    AttemptRefusal, AttemptStatus, CertificateKind, CertificateStatus, ClaimRefusal, ClaimStep,
-    CreditAmount, CreditSource, CreditTypeName, Designation, Jurisdiction, LearnerQuestion,
-    LicenceNumber, PassMark, Profession, QuestionKind, QuestionResult, QuestionSnapshot,
-    RenewalLead, Score, ShuffleSeed, Statement, Topic, arrange, check_answers, check_claim,
-    check_start, score, unanswered,
+    AttemptRefusal, AttemptStatus, BadgeLinks, CertificateCode, CertificateFacts, CertificateKind,
+    CertificateSnapshot, CertificateStatus, ClaimFacts, ClaimRefusal, ClaimStep, CreditAmount,
+    CreditSource, CreditTypeName, Designation, Ineligible, Jurisdiction, LearnerQuestion,
+    LicenceNumber, OB_CONTEXT, PassMark, Profession, QuestionKind, QuestionResult,
+    QuestionSnapshot, RenewalLead, STATUS_TYPE, Score, ShuffleSeed, Statement, Topic, VC_CONTEXT,
+    arrange, check_answers, check_claim, check_start, claim_eligibility, open_badge_credential,
+    score, unanswered,
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,

@@ -17,8 +17,11 @@
 //! answered with 409.
 
 mod attempt;
+mod badge;
+mod certificate;
 mod credit;
 pub(crate) mod decimal;
+mod eligibility;
 mod question;
 mod text;
 mod vocab;
@@ -26,7 +29,10 @@ mod vocab;
 pub use attempt::{
     AttemptHistory, AttemptPolicy, AttemptRefusal, ShuffleSeed, arrange, check_start,
 };
+pub use badge::{BadgeLinks, OB_CONTEXT, STATUS_TYPE, VC_CONTEXT, open_badge_credential};
+pub use certificate::{CertificateCode, CertificateFacts, CertificateSnapshot};
 pub use credit::{ClaimRefusal, ClaimStep, CreditAmount, Designation, check_claim};
+pub use eligibility::{ClaimFacts, Ineligible, claim_eligibility};
 pub use question::{
     Answer, AnswerOption, LearnerQuestion, PassMark, QuestionResult, QuestionSnapshot, Score,
     check_answers, score, unanswered,
