@@ -28,11 +28,12 @@ pub use cme::{
     ActivityFormat, Answer, AnswerOption, AssessmentKind, AttemptHistory, AttemptPolicy,
     AttemptRefusal, AttemptStatus, BadgeLinks, CertificateCode, CertificateFacts, CertificateKind,
     CertificateSnapshot, CertificateStatus, ClaimFacts, ClaimRefusal, ClaimStep, CreditAmount,
-    CreditSource, CreditTypeName, Designation, Ineligible, Jurisdiction, LearnerQuestion,
-    LicenceNumber, OB_CONTEXT, PassMark, Profession, QuestionKind, QuestionResult,
-    QuestionSnapshot, RenewalLead, STATUS_TYPE, Score, ShuffleSeed, Statement, Topic, VC_CONTEXT,
-    arrange, check_answers, check_claim, check_start, claim_eligibility, open_badge_credential,
-    score, unanswered,
+    CreditEntry, CreditSource, CreditTypeName, Designation, Ineligible, Jurisdiction,
+    LearnerQuestion, Licence, LicenceNumber, LicenceStatus, OB_CONTEXT, PassMark, Profession,
+    QuestionKind, QuestionResult, QuestionSnapshot, RenewalLead, RenewalReminder, Requirement,
+    STATUS_TYPE, Score, ShuffleSeed, Statement, Topic, TopicRequirement, TopicStatus, TypeTotal,
+    VC_CONTEXT, arrange, check_answers, check_claim, check_start, claim_eligibility,
+    licence_status, open_badge_credential, renewal_reminders, score, totals_by_type, unanswered,
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,

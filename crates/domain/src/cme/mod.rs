@@ -22,6 +22,7 @@ mod certificate;
 mod credit;
 pub(crate) mod decimal;
 mod eligibility;
+mod licence;
 mod question;
 mod text;
 mod vocab;
@@ -33,6 +34,10 @@ pub use badge::{BadgeLinks, OB_CONTEXT, STATUS_TYPE, VC_CONTEXT, open_badge_cred
 pub use certificate::{CertificateCode, CertificateFacts, CertificateSnapshot};
 pub use credit::{ClaimRefusal, ClaimStep, CreditAmount, Designation, check_claim};
 pub use eligibility::{ClaimFacts, Ineligible, claim_eligibility};
+pub use licence::{
+    CreditEntry, Licence, LicenceStatus, RenewalReminder, Requirement, TopicRequirement,
+    TopicStatus, TypeTotal, licence_status, renewal_reminders, totals_by_type,
+};
 pub use question::{
     Answer, AnswerOption, LearnerQuestion, PassMark, QuestionResult, QuestionSnapshot, Score,
     check_answers, score, unanswered,
