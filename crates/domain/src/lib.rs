@@ -5,6 +5,7 @@
 
 mod calendar;
 mod catalog;
+mod cme;
 mod commerce;
 mod id;
 mod identity;
@@ -22,6 +23,17 @@ pub use catalog::{
     ProgressState, ProgressStatus, ProgressUpdate, PublishError, RatingValue, Review, Slug,
     Summary, Tags, apply_progress, average_hundredths, enrollment_complete, enrollment_percent,
     publish_check,
+};
+pub use cme::{
+    ActivityFormat, Answer, AnswerOption, AssessmentKind, AttemptHistory, AttemptPolicy,
+    AttemptRefusal, AttemptStatus, BadgeLinks, CertificateCode, CertificateFacts, CertificateKind,
+    CertificateSnapshot, CertificateStatus, ClaimFacts, ClaimRefusal, ClaimStep, CreditAmount,
+    CreditEntry, CreditSource, CreditTypeName, Designation, Ineligible, Jurisdiction,
+    LearnerQuestion, Licence, LicenceNumber, LicenceStatus, OB_CONTEXT, PassMark, Profession,
+    QuestionKind, QuestionResult, QuestionSnapshot, RenewalLead, RenewalReminder, Requirement,
+    STATUS_TYPE, Score, ShuffleSeed, Statement, Topic, TopicRequirement, TopicStatus, TypeTotal,
+    VC_CONTEXT, arrange, check_answers, check_claim, check_start, claim_eligibility,
+    licence_status, open_badge_credential, renewal_reminders, score, totals_by_type, unanswered,
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,

@@ -162,4 +162,13 @@ text_column!(
     crate::PaymentKind,
     crate::PaymentProvider,
     crate::DiscountType,
+    crate::ActivityFormat,
+    crate::AssessmentKind,
+    crate::QuestionKind,
+    crate::AttemptStatus,
+    crate::CertificateKind,
+    crate::CertificateStatus,
+    crate::CreditSource,
+    crate::Profession,
+    crate::RenewalLead,
 );

@@ -1,10 +1,13 @@
-//! Continuing-medical-education credit a course awards.
+//! Continuing-medical-education credit a course awards: the headline number
+//! of the catalogue. What a learner can claim is set per credit designation
+//! (see [`crate::CreditAmount`]); both read decimals with the same reader.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::FieldIssue;
+use crate::cme::decimal::{DecimalError, parse_hundredths, serialize_hundredths, write_hundredths};
 
 /// CME credit hours with at most two decimals (accrediting bodies award
 /// quarter and half hours), held exactly as hundredths of an hour.
@@ -25,86 +28,25 @@ impl CmeHours {
     /// exponent when it leaves at most two decimals (`1e2` is 100 hours,
     /// `125e-2` is 1.25). Zero means no credit.
     pub fn parse(input: &str) -> Result<Self, FieldIssue> {
-        let not_a_number = || FieldIssue::invalid("must be a number of hours such as 1.5");
-        let s = input.trim();
-        let (negative, s) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, s),
-        };
-        let (mantissa, exponent) = match s.split_once(['e', 'E']) {
-            Some((mantissa, exponent)) => (mantissa, Some(exponent)),
-            None => (s, None),
-        };
-        let (whole, fraction) = match mantissa.split_once('.') {
-            Some((whole, fraction)) => (whole, fraction),
-            None => (mantissa, ""),
-        };
-        let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if !all_digits(whole) || !(fraction.is_empty() || all_digits(fraction)) {
-            return Err(not_a_number());
-        }
-        if mantissa.ends_with('.') {
-            return Err(not_a_number());
-        }
-        // Only whether the exponent is small matters: anything beyond a few
-        // digits either overflows the cap or leaves too many decimals.
-        let exponent: i64 = match exponent {
-            None => 0,
-            Some(e) => {
-                let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-                if !all_digits(digits) {
-                    return Err(not_a_number());
-                }
-                let significant = digits.trim_start_matches('0');
-                let magnitude = if significant.len() > 4 {
-                    10_000
-                } else {
-                    significant.parse::<i64>().unwrap_or(0)
-                };
-                if e.starts_with('-') {
-                    -magnitude
-                } else {
-                    magnitude
-                }
-            }
-        };
-
-        // The number is `digits × 10^(shift − 2)` hours, i.e. `digits × 10^shift`
-        // hundredths.
-        let digits = format!("{whole}{fraction}");
-        let digits = digits.trim_start_matches('0');
-        if digits.is_empty() {
-            return Ok(Self(0));
-        }
-        if negative {
-            return Err(FieldIssue::new("out_of_range", "must not be negative"));
-        }
         let too_large = || {
             FieldIssue::new(
                 "out_of_range",
                 format!("must be at most {} hours", Self::MAX_HOURS),
             )
         };
-        let shift = 2 + exponent - fraction.len() as i64;
-        let kept = if shift >= 0 {
-            if digits.len() as i64 + shift > 7 {
-                return Err(too_large());
+        match parse_hundredths(input) {
+            Ok(hundredths) => Self::from_hundredths(hundredths).map_err(|_| too_large()),
+            Err(DecimalError::NotANumber) => {
+                Err(FieldIssue::invalid("must be a number of hours such as 1.5"))
             }
-            format!("{digits}{}", "0".repeat(shift as usize))
-        } else {
-            let dropped = shift.unsigned_abs() as usize;
-            if dropped >= digits.len()
-                || !digits[digits.len() - dropped..].bytes().all(|b| b == b'0')
-            {
-                return Err(FieldIssue::invalid("must have at most two decimal places"));
+            Err(DecimalError::Negative) => {
+                Err(FieldIssue::new("out_of_range", "must not be negative"))
             }
-            digits[..digits.len() - dropped].to_owned()
-        };
-        if kept.len() > 7 {
-            return Err(too_large());
+            Err(DecimalError::TooManyDecimals) => {
+                Err(FieldIssue::invalid("must have at most two decimal places"))
+            }
+            Err(DecimalError::TooLarge) => Err(too_large()),
         }
-        let hundredths: i64 = kept.parse().map_err(|_| too_large())?;
-        Self::from_hundredths(hundredths).map_err(|_| too_large())
     }
 
     /// Reads a JSON number from its decimal text.
@@ -138,12 +80,7 @@ impl CmeHours {
 /// The shortest exact decimal: `2`, `1.5`, `1.25`.
 impl fmt::Display for CmeHours {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (whole, fraction) = (self.0 / 100, self.0 % 100);
-        match fraction {
-            0 => write!(f, "{whole}"),
-            f10 if f10 % 10 == 0 => write!(f, "{whole}.{}", f10 / 10),
-            _ => write!(f, "{whole}.{fraction:02}"),
-        }
+        write_hundredths(self.0, f)
     }
 }
 
@@ -153,18 +90,11 @@ impl fmt::Debug for CmeHours {
     }
 }
 
-/// A JSON number: an integer when whole (`2`, not `2.0`), otherwise the `f64`
-/// nearest to hundredths / 100. That `f64` prints as exactly the two-decimal
-/// text (`1.25`, `0.1`): division of two exact integers is correctly rounded,
-/// and a decimal of at most 8 significant digits is the shortest text that
-/// reads back as its nearest `f64`. A test checks every value up to the cap.
+/// A JSON number: an integer when whole (`2`, not `2.0`), otherwise the
+/// exact two-decimal text (`1.25`); see the test of every value below.
 impl Serialize for CmeHours {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 100 == 0 {
-            serializer.serialize_i64(self.0 / 100)
-        } else {
-            serializer.serialize_f64(self.0 as f64 / 100.0)
-        }
+        serialize_hundredths(self.0, serializer)
     }
 }
 

@@ -20,7 +20,7 @@ mod money;
 mod progress;
 mod rating;
 mod slug;
-mod text;
+pub(crate) mod text;
 mod vocab;
 
 pub use cme::CmeHours;

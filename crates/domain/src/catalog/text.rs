@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldIssue;
 
-pub(super) fn check_len(s: &str, max_chars: usize) -> Result<(), FieldIssue> {
+pub(crate) fn check_len(s: &str, max_chars: usize) -> Result<(), FieldIssue> {
     if s.chars().count() > max_chars {
         Err(FieldIssue::too_long(max_chars))
     } else {
@@ -18,7 +18,7 @@ pub(super) fn check_len(s: &str, max_chars: usize) -> Result<(), FieldIssue> {
 
 /// Control characters are invisible and can reorder or hide text in a terminal
 /// or a log viewer; longer texts may keep line breaks and tabs.
-pub(super) fn check_controls(s: &str, multiline: bool) -> Result<(), FieldIssue> {
+pub(crate) fn check_controls(s: &str, multiline: bool) -> Result<(), FieldIssue> {
     let allowed = |c: char| multiline && matches!(c, '\n' | '\t');
     if s.chars().any(|c| c.is_control() && !allowed(c)) {
         Err(FieldIssue::invalid(if multiline {
@@ -33,7 +33,7 @@ pub(super) fn check_controls(s: &str, multiline: bool) -> Result<(), FieldIssue>
 
 /// Windows (and old Mac) line endings become plain ones, so that the length
 /// limit and what is stored do not depend on the client's OS.
-pub(super) fn normalize_newlines(input: &str) -> Cow<'_, str> {
+pub(crate) fn normalize_newlines(input: &str) -> Cow<'_, str> {
     if input.contains('\r') {
         Cow::Owned(input.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
@@ -42,7 +42,7 @@ pub(super) fn normalize_newlines(input: &str) -> Cow<'_, str> {
 }
 
 /// A required one-line text: trimmed, not blank, no control characters.
-fn one_line(input: &str, max_chars: usize) -> Result<String, FieldIssue> {
+pub(crate) fn one_line(input: &str, max_chars: usize) -> Result<String, FieldIssue> {
     let s = input.trim();
     if s.is_empty() {
         return Err(FieldIssue::required());
@@ -165,6 +165,8 @@ macro_rules! text_impls {
         }
     )*};
 }
+
+pub(crate) use text_impls;
 
 text_impls!(CourseTitle, Summary, Description, Category);
 
