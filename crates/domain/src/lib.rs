@@ -25,7 +25,7 @@ pub use catalog::{
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,
-    PromoTerms, discount_minor,
+    PromoScope, PromoTerms, discount_minor,
 };
 pub use id::{Id, ParseIdError};
 pub use identity::{
