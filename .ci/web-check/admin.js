@@ -7,6 +7,7 @@
 //    audit log;
 //  - an account is locked by failed sign-ins; the admin finds it and
 //    presses "Unlock"; its owner then signs in through the sign-in page;
+//  - a platform-wide promo code is created and found by its scope;
 //  - axe-core on every admin page (no serious or critical violation),
 //    screenshots at 1280x800 and 390x844 in OUT_DIR.
 //
@@ -189,6 +190,32 @@ async function unlockJourney(browser, page, run) {
   await shoot(page, 'admin-outbox');
 }
 
+// A platform-wide code of EUR 5.00 made on the admin pages, found again by
+// the scope filter; the schema viewer is a link away.
+async function promoJourney(page, run) {
+  await page.goto(`${base}/admin`);
+  check(await page.getByRole('link', { name: 'Schema viewer' }).first().isVisible(), 'the schema viewer is linked from the admin pages');
+  await page.getByRole('link', { name: 'Promo codes' }).first().click();
+  await page.getByRole('link', { name: 'New promo code' }).click();
+  const code = `WELCOME${run}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByLabel('Kind of discount').selectOption({ label: 'Fixed amount' });
+  await page.getByLabel('Currency (fixed amounts only)').selectOption('EUR');
+  await page.getByLabel('Discount', { exact: true }).fill('5.00');
+  await axe(page, 'the new promo code form');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.waitForURL(/\/admin\/promo-codes\?done=created/);
+  await page.getByLabel('Scope').selectOption({ label: 'The whole platform' });
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/scope=platform/);
+  const row = page.locator('tr', { hasText: code });
+  check(await row.getByRole('cell', { name: 'EUR 5.00', exact: true }).isVisible(), 'the platform-wide code is listed under its scope');
+  await axe(page, 'the promo codes');
+  await shoot(page, 'admin-promo-codes');
+  await page.getByRole('link', { name: `Edit ${code}` }).click();
+  await axe(page, 'a promo code editor');
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
@@ -201,6 +228,7 @@ async function unlockJourney(browser, page, run) {
     await signIn(page, adminEmail, adminPassword);
     await refundJourney(page, run);
     await unlockJourney(browser, page, run);
+    await promoJourney(page, run);
     check(errors.length === 0, `no script error or CSP violation on the admin pages (${errors.join(' | ')})`);
     await context.close();
   } finally {

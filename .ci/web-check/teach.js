@@ -17,7 +17,8 @@
 //    the month view, and saves one session from its edit page;
 //  - sees a student's booking in the roster and marks it completed once the
 //    session has started;
-//  - reads what cancelling the rest of the series would do, and cancels it.
+//  - reads what cancelling the rest of the series would do, and cancels it;
+//  - creates a promo code for the course and deactivates it from the list.
 // axe-core runs on every instructor page (no serious or critical violation);
 // screenshots at 1280x800 and 390x844 are saved in OUT_DIR.
 'use strict';
@@ -269,6 +270,29 @@ async function main() {
   await page.goto(`${base}/teach`);
   check(await page.getByRole('link', { name: title }).isVisible(), 'the dashboard lists the course');
   await audit(page, 'the instructor dashboard', 'teach-dashboard');
+
+  // A promo code for the course: created, listed with its redemptions,
+  // deactivated from the list.
+  await page.getByRole('link', { name: 'Promo codes' }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Promo codes' }).waitFor();
+  await page.getByRole('link', { name: 'New promo code' }).click();
+  const code = `SEPSIS${run}`.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByLabel('Discount', { exact: true }).fill('15');
+  await page.getByLabel('Course', { exact: true }).selectOption(courseId);
+  await page.getByLabel('Redemptions in all').fill('20');
+  await audit(page, 'the new promo code form', 'teach-promo-new');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.waitForURL(/\/teach\/promo-codes\?done=created/);
+  const promoRow = page.locator('tr', { hasText: code });
+  check(await promoRow.getByRole('cell', { name: '0 / 20', exact: true }).isVisible(), 'the code is listed with 0 of 20 redemptions');
+  await audit(page, 'the promo codes', 'teach-promo-codes');
+  await page.getByRole('button', { name: `Deactivate ${code}` }).click();
+  await page.waitForURL(/done=deactivated/);
+  check(await promoRow.getByRole('cell', { name: 'Inactive', exact: true }).isVisible(), 'the code is deactivated');
+  await page.getByRole('link', { name: `Edit ${code}` }).click();
+  await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+  await audit(page, 'the promo code editor', 'teach-promo-code');
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await browser.close();

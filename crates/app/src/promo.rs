@@ -3,9 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use medicaledu_domain::{
-    Currency, DiscountType, Id, Money, PromoCheck, PromoRefusal, PromoTerms, Role, Timestamp,
+    Currency, DiscountType, Id, Money, PromoCheck, PromoRefusal, PromoScope, PromoTerms, Role,
+    Timestamp,
 };
-use medicaledu_store::promo::{self, PromoFields, PromoRow, PromoWriteError};
+use medicaledu_store::promo::{
+    self, ListedPromo, PromoFields, PromoFilter, PromoRow, PromoWriteError,
+};
 use medicaledu_store::{Tx, courses, slots, users};
 use serde_json::json;
 
@@ -385,10 +388,97 @@ pub async fn list(
     actor: &Actor,
     paging: PageRequest,
 ) -> Result<Page<PromoRow>, ReadError> {
+    let listed = overview(ctx, actor, PromoListInput::default(), paging).await?;
+    Ok(listed.map(|l| l.promo))
+}
+
+/// Which codes a list shows; unset filters show all.
+#[derive(Clone, Debug, Default)]
+pub struct PromoListInput {
+    /// `platform`, `instructor` or `course`.
+    pub scope: Option<String>,
+    pub active: Option<bool>,
+    /// Part of the code, any case.
+    pub code: Option<String>,
+}
+
+/// Codes the actor manages (admins: all) that pass the filters, newest
+/// first, each with the names of the course and instructor it reaches.
+pub async fn overview(
+    ctx: &AppContext,
+    actor: &Actor,
+    input: PromoListInput,
+    paging: PageRequest,
+) -> Result<Page<ListedPromo>, ReadError> {
     may_manage(actor)?;
-    let owner = (!actor.is_admin()).then_some(actor.id());
-    let rows = promo::list(&ctx.db, owner, paging.after, paging.limit + 1).await?;
-    Ok(page(rows, paging.limit, |r| (r.created_at, r.id)))
+    let mut fields = Fields::default();
+    let scope = input
+        .scope
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| fields.check("scope", s.parse::<PromoScope>()));
+    fields.finish()?;
+    let filter = PromoFilter {
+        created_by: (!actor.is_admin()).then_some(actor.id()),
+        scope,
+        active: input.active,
+        code: input
+            .code
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
+        before: paging.after,
+        limit: paging.limit + 1,
+    };
+    let rows = promo::list(&ctx.db, &filter).await?;
+    Ok(page(rows, paging.limit, |r| {
+        (r.promo.created_at, r.promo.id)
+    }))
+}
+
+/// One code the actor manages, with the names it reaches, for its page.
+pub async fn listed(ctx: &AppContext, actor: &Actor, id: Id) -> Result<ListedPromo, ReadError> {
+    may_manage(actor)?;
+    promo::find_listed(&ctx.db, id)
+        .await?
+        .filter(|l| manages(actor, &l.promo))
+        .ok_or(ReadError::NotFound("Promo code"))
+}
+
+/// The course and instructor a code is to reach, as ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PromoTargets {
+    pub course_id: Option<Id>,
+    pub instructor_id: Option<Id>,
+}
+
+/// Finds the course by its slug and the instructor by their email, as an
+/// administrator types them; unknown ones are refused under `course_id` and
+/// `instructor_id`. Whether the code may reach them is decided when it is
+/// saved.
+pub async fn targets(
+    ctx: &AppContext,
+    actor: &Actor,
+    course_slug: Option<&str>,
+    instructor_email: Option<&str>,
+) -> Result<PromoTargets, ReadError> {
+    actor.require_admin()?;
+    let mut fields = Fields::default();
+    let mut targets = PromoTargets::default();
+    if let Some(slug) = course_slug.map(str::trim).filter(|v| !v.is_empty()) {
+        match courses::find_live_by_slug(&ctx.db, slug).await? {
+            Some(course) => targets.course_id = Some(course.id),
+            None => fields.reject("course_id", "unknown", "no live course has this address"),
+        }
+    }
+    if let Some(email) = instructor_email.map(str::trim).filter(|v| !v.is_empty()) {
+        match users::find_live_by_email(&ctx.db, email).await? {
+            Some(user) => targets.instructor_id = Some(user.id),
+            None => fields.reject("instructor_id", "unknown", "no live account has this email"),
+        }
+    }
+    fields.finish()?;
+    Ok(targets)
 }
 
 /// One code the actor manages.
@@ -436,6 +526,75 @@ pub async fn update(
             "is_active": { "before": before.is_active, "after": after.is_active },
             "valid_until": { "before": before.valid_until, "after": after.valid_until },
         }),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The terms of a stored code, to write it back with one change.
+fn stored_fields(row: &PromoRow) -> PromoFields {
+    PromoFields {
+        code: row.code.clone(),
+        description: row.description.clone(),
+        discount_type: row.discount_type,
+        value: row.value,
+        currency: row.currency.clone(),
+        min_order_minor: row.min_order_minor,
+        max_redemptions: row.max_redemptions,
+        max_redemptions_per_user: row.max_redemptions_per_user,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        course_id: row.course_id,
+        instructor_id: row.instructor_id,
+        is_active: row.is_active,
+    }
+}
+
+/// Deactivates a code (no new booking can use it; bookings that did keep
+/// their discount) or makes it active again. Deactivating always succeeds,
+/// even when the code's course has gone since; reactivating checks the
+/// terms again, so a code cannot come back for a course no longer there.
+/// Asking for the state a code is already in changes nothing.
+pub async fn set_active(
+    ctx: &AppContext,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: Id,
+    active: bool,
+) -> Result<PromoRow, PromoError> {
+    may_manage(actor)?;
+    let now = ctx.now();
+    let mut tx = ctx.db.begin_write().await?;
+    let before = manageable(&mut tx, actor, id).await?;
+    if before.is_active == active {
+        return Ok(before);
+    }
+    let values = if active {
+        let input = PromoInput {
+            is_active: Some(true),
+            ..PromoInput::default()
+        };
+        promo_fields(&mut tx, actor, &input, Some(&before)).await?
+    } else {
+        PromoFields {
+            is_active: false,
+            ..stored_fields(&before)
+        }
+    };
+    let after = promo::update(&mut tx, before.id, &values, now)
+        .await?
+        .ok_or(PromoError::NotFound)?;
+    audit::record(&mut tx, meta, now, Change {
+        actor: Some(actor.id()),
+        action: if active {
+            "promo_code.activated"
+        } else {
+            "promo_code.deactivated"
+        },
+        entity_type: "promo_code",
+        entity_id: after.id,
+        changes: json!({ "is_active": { "before": before.is_active, "after": after.is_active } }),
     })
     .await?;
     tx.commit().await?;

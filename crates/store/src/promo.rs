@@ -2,13 +2,24 @@
 //! conditional updates, so concurrent bookings can never redeem a code past its
 //! limit; the CHECK `redemption_count <= max_redemptions` is the backstop.
 
-use medicaledu_domain::{DiscountType, Id, Timestamp};
+use medicaledu_domain::{DiscountType, Id, PromoScope, Timestamp};
 
 use crate::{Db, Tx, on_db, on_tx};
 
 const PROMO_COLUMNS: &str = "id, code, description, discount_type, value, currency, min_order_minor, max_redemptions, \
      redemption_count, max_redemptions_per_user, valid_from, valid_until, course_id, instructor_id, is_active, \
      created_by, created_at, updated_at, deleted_at";
+
+/// The same columns of the code aliased `p`, for statements that join.
+const PROMO_COLUMNS_P: &str = "p.id, p.code, p.description, p.discount_type, p.value, p.currency, p.min_order_minor, \
+     p.max_redemptions, p.redemption_count, p.max_redemptions_per_user, p.valid_from, p.valid_until, p.course_id, \
+     p.instructor_id, p.is_active, p.created_by, p.created_at, p.updated_at, p.deleted_at";
+
+/// What a listed code names besides itself: its course and instructor, even
+/// when deleted since (the code still names them).
+const PROMO_NAMES: &str = "c.title AS course_title, c.slug AS course_slug, \
+     i.full_name AS instructor_name, i.email AS instructor_email \
+     FROM promo_codes p LEFT JOIN courses c ON c.id = p.course_id LEFT JOIN users i ON i.id = p.instructor_id";
 
 const HELD_BY_STUDENT: &str = "SELECT COUNT(*) FROM booking_promo_codes p JOIN bookings b ON b.id = p.booking_id \
      WHERE p.promo_code_id = $1 AND b.student_id = $2 AND p.released_at IS NULL";
@@ -34,6 +45,29 @@ pub struct PromoRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+}
+
+/// A code with the names of the course and instructor it is scoped to.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ListedPromo {
+    #[sqlx(flatten)]
+    pub promo: PromoRow,
+    pub course_title: Option<String>,
+    pub course_slug: Option<String>,
+    pub instructor_name: Option<String>,
+    pub instructor_email: Option<String>,
+}
+
+/// Which live codes a list shows; every filter that is set must hold.
+#[derive(Clone, Debug, Default)]
+pub struct PromoFilter {
+    pub created_by: Option<Id>,
+    pub scope: Option<PromoScope>,
+    pub active: Option<bool>,
+    /// Part of the code, any case.
+    pub code: Option<String>,
+    pub before: Option<(Timestamp, Id)>,
+    pub limit: i64,
 }
 
 /// The editable terms of a code.
@@ -189,20 +223,48 @@ pub async fn find_by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<PromoRow>
     on_tx!(tx, conn => sqlx::query_as(sql).bind(code).fetch_optional(conn).await)
 }
 
-/// Live codes, newest first; only those created by `created_by` when set.
-pub async fn list(
-    db: &Db,
-    created_by: Option<Id>,
-    before: Option<(Timestamp, Id)>,
-    limit: i64,
-) -> Result<Vec<PromoRow>, sqlx::Error> {
-    let (before_at, before_id) = before.unzip();
+/// Live codes, newest first, with the names they are scoped to.
+pub async fn list(db: &Db, filter: &PromoFilter) -> Result<Vec<ListedPromo>, sqlx::Error> {
+    let (before_at, before_id) = filter.before.unzip();
+    let pattern = filter
+        .code
+        .as_ref()
+        .map(|q| crate::params::like_contains(&q.to_lowercase()));
+    // The scope is the shape of two columns, not a stored value.
+    let scope = match filter.scope {
+        None => "",
+        Some(PromoScope::Platform) => "AND p.course_id IS NULL AND p.instructor_id IS NULL",
+        Some(PromoScope::Instructor) => "AND p.course_id IS NULL AND p.instructor_id IS NOT NULL",
+        Some(PromoScope::Course) => "AND p.course_id IS NOT NULL",
+    };
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {PROMO_COLUMNS} FROM promo_codes WHERE deleted_at IS NULL AND ($1 IS NULL OR created_by = $1) \
-           AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-         ORDER BY created_at DESC, id DESC LIMIT $4"
+        "SELECT {PROMO_COLUMNS_P}, {PROMO_NAMES} \
+         WHERE p.deleted_at IS NULL {scope} \
+           AND ($1 IS NULL OR p.created_by = $1) \
+           AND ($2 IS NULL OR p.is_active = $2) \
+           AND ($3 IS NULL OR lower(p.code) LIKE $3 ESCAPE '\\') \
+           AND ($4 IS NULL OR p.created_at < $4 OR (p.created_at = $4 AND p.id < $5)) \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $6"
     ));
-    on_db!(db, pool => sqlx::query_as(sql).bind(created_by).bind(before_at).bind(before_id).bind(limit).fetch_all(pool).await)
+    on_db!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(filter.created_by)
+            .bind(filter.active)
+            .bind(pattern.as_deref())
+            .bind(before_at)
+            .bind(before_id)
+            .bind(filter.limit)
+            .fetch_all(pool)
+            .await
+    })
+}
+
+/// One live code with the names it is scoped to.
+pub async fn find_listed(db: &Db, id: Id) -> Result<Option<ListedPromo>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {PROMO_COLUMNS_P}, {PROMO_NAMES} WHERE p.id = $1 AND p.deleted_at IS NULL"
+    ));
+    on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
 }
 
 /// Counts one redemption if the code is still usable now. On PostgreSQL the

@@ -25,6 +25,7 @@ mod limits;
 mod markdown;
 mod page;
 mod preferences;
+mod promo;
 mod rating;
 mod reschedule;
 mod teach;
@@ -148,6 +149,23 @@ pub fn router(ctx: AppContext) -> Router {
             post(teach::roster::complete),
         )
         .route("/teach/bookings/{id}/no-show", post(teach::roster::no_show))
+        .route("/teach/promo-codes", get(teach::promo::list))
+        .route(
+            "/teach/promo-codes/new",
+            get(teach::promo::new_page).post(teach::promo::create),
+        )
+        .route(
+            "/teach/promo-codes/{id}",
+            get(teach::promo::edit_page).post(teach::promo::save),
+        )
+        .route(
+            "/teach/promo-codes/{id}/deactivate",
+            post(teach::promo::deactivate),
+        )
+        .route(
+            "/teach/promo-codes/{id}/activate",
+            post(teach::promo::activate),
+        )
         .route(
             "/teach/bookings/{id}/cancel",
             post(teach::roster::cancel_booking),

@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use crate::{FieldIssue, Id};
+use crate::{FieldIssue, Id, PromoScope};
 
 /// How a code discounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,17 +137,26 @@ impl fmt::Display for PromoRefusal {
 }
 
 impl PromoTerms {
-    /// The discount this code gives the booking, or why it gives none. The
-    /// redemption limit is checked here for a clear answer and again by the
-    /// store's conditional update, which is what holds under concurrency.
-    pub fn apply(&self, check: &PromoCheck<'_>) -> Result<i64, PromoRefusal> {
+    /// Whom the code reaches: a course is the narrowest scope, so a code
+    /// naming both a course and its instructor is a course's code.
+    pub fn scope(&self) -> PromoScope {
+        match (self.course_id, self.instructor_id) {
+            (Some(_), _) => PromoScope::Course,
+            (None, Some(_)) => PromoScope::Instructor,
+            (None, None) => PromoScope::Platform,
+        }
+    }
+
+    /// Whether the code can be used at all at `now`, whatever it is applied
+    /// to: active, within its validity, not used up.
+    pub fn standing(&self, now: DateTime<Utc>) -> Result<(), PromoRefusal> {
         if !self.is_active {
             return Err(PromoRefusal::Inactive);
         }
-        if self.valid_from.is_some_and(|from| check.now < from) {
+        if self.valid_from.is_some_and(|from| now < from) {
             return Err(PromoRefusal::NotYetValid);
         }
-        if self.valid_until.is_some_and(|until| check.now >= until) {
+        if self.valid_until.is_some_and(|until| now >= until) {
             return Err(PromoRefusal::Expired);
         }
         if self
@@ -156,6 +165,14 @@ impl PromoTerms {
         {
             return Err(PromoRefusal::Exhausted);
         }
+        Ok(())
+    }
+
+    /// The discount this code gives the booking, or why it gives none. The
+    /// redemption limit is checked here for a clear answer and again by the
+    /// store's conditional update, which is what holds under concurrency.
+    pub fn apply(&self, check: &PromoCheck<'_>) -> Result<i64, PromoRefusal> {
+        self.standing(check.now)?;
         if self.course_id.is_some_and(|c| c != check.course_id)
             || self.instructor_id.is_some_and(|i| i != check.instructor_id)
         {
@@ -328,5 +345,38 @@ mod tests {
             ..terms()
         };
         assert_eq!(scoped.apply(&ok), Ok(2000));
+    }
+
+    #[test]
+    fn the_narrowest_target_names_the_scope() {
+        let (course, instructor) = (Some(Id::generate()), Some(Id::generate()));
+        let scope = |course_id, instructor_id| {
+            PromoTerms {
+                course_id,
+                instructor_id,
+                ..terms()
+            }
+            .scope()
+        };
+        assert_eq!(scope(None, None), PromoScope::Platform);
+        assert_eq!(scope(None, instructor), PromoScope::Instructor);
+        assert_eq!(scope(course, instructor), PromoScope::Course);
+        assert_eq!(scope(course, None), PromoScope::Course);
+    }
+
+    #[test]
+    fn standing_ignores_what_the_code_is_applied_to() {
+        let now = Utc::now();
+        assert_eq!(terms().standing(now), Ok(()));
+        let out_of_scope = PromoTerms {
+            course_id: Some(Id::generate()),
+            ..terms()
+        };
+        assert_eq!(out_of_scope.standing(now), Ok(()));
+        let used_up = PromoTerms {
+            redemption_count: 5,
+            ..terms()
+        };
+        assert_eq!(used_up.standing(now), Err(PromoRefusal::Exhausted));
     }
 }

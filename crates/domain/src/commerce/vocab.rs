@@ -1,5 +1,5 @@
-//! The fixed vocabularies of payments. The strings are what the database
-//! stores and the API shows.
+//! The fixed vocabularies of payments and promo codes. The strings are what
+//! the database stores and the API shows.
 
 use crate::text_enum::text_enum;
 
@@ -35,6 +35,17 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Whom a promo code reaches: every booking on the platform, the courses
+    /// of one instructor, or one course. It follows from the code's course
+    /// and instructor (`PromoTerms::scope`) and is not stored.
+    PromoScope {
+        Platform => "platform",
+        Instructor => "instructor",
+        Course => "course",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +55,10 @@ mod tests {
     fn providers_round_trip() {
         round_trips(&PaymentProvider::ALL);
         assert!("Stripe".parse::<PaymentProvider>().is_err());
+    }
+
+    #[test]
+    fn promo_scopes_round_trip() {
+        round_trips(&PromoScope::ALL);
     }
 }

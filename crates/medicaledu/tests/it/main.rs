@@ -24,6 +24,7 @@ mod money;
 mod notify;
 mod online_index;
 mod payments;
+mod promo_pages;
 mod scheduling;
 mod schema_exports;
 mod second_factor;

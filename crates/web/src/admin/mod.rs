@@ -1,12 +1,14 @@
 //! `/admin`: the administrators' pages over the same use cases as the
 //! admin API — accounts (role, suspension, unlocking), payments (refunds,
-//! manual settlement), the notification outbox and the audit log. What moves
+//! manual settlement), promo codes of every scope, the notification outbox
+//! and the audit log. What moves
 //! money or locks people out asks for confirmation first and says what it
 //! did afterwards.
 
 mod audit;
 mod outbox;
 mod payments;
+mod promo;
 mod users;
 
 use askama::Template;
@@ -41,6 +43,20 @@ pub fn routes() -> Router<AppContext> {
             "/admin/payments/{id}/mark-paid",
             get(payments::confirm_mark_paid).post(payments::mark_paid),
         )
+        .route("/admin/promo-codes", get(promo::list))
+        .route(
+            "/admin/promo-codes/new",
+            get(promo::new_page).post(promo::create),
+        )
+        .route(
+            "/admin/promo-codes/{id}",
+            get(promo::edit_page).post(promo::save),
+        )
+        .route(
+            "/admin/promo-codes/{id}/deactivate",
+            post(promo::deactivate),
+        )
+        .route("/admin/promo-codes/{id}/activate", post(promo::activate))
         .route("/admin/outbox", get(outbox::list))
         .route("/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/admin/audit", get(audit::list))

@@ -1,6 +1,7 @@
 //! `/teach`: the instructor's pages. The dashboard, the course editor with
 //! its materials, the timetable by week and by month with new sessions,
-//! edits and cancellations, and each session's roster. Every page calls the use cases the JSON API calls; who
+//! edits and cancellations, each session's roster, and promo codes for the
+//! instructor's courses. Every page calls the use cases the JSON API calls; who
 //! may see or change what is decided there (a course of someone else is
 //! "not found").
 
@@ -8,6 +9,7 @@ pub mod course;
 pub mod dashboard;
 pub mod material;
 pub mod month;
+pub mod promo;
 pub mod roster;
 pub mod schedule;
 pub mod session;
