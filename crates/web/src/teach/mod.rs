@@ -1,11 +1,12 @@
 //! `/teach`: the instructor's pages. The dashboard, the course editor with
-//! its materials, the timetable with new sessions and cancellations, and each
-//! session's roster. Every page calls the use cases the JSON API calls; who
+//! its materials, the timetable with new sessions and cancellations, each
+//! session's roster, and what their courses earned. Every page calls the use cases the JSON API calls; who
 //! may see or change what is decided there (a course of someone else is
 //! "not found").
 
 pub mod course;
 pub mod dashboard;
+pub mod earnings;
 pub mod material;
 pub mod roster;
 pub mod schedule;
