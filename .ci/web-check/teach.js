@@ -251,6 +251,11 @@ async function main() {
   check(await page.getByRole('link', { name: title }).isVisible(), 'the dashboard lists the course');
   await audit(page, 'the instructor dashboard', 'teach-dashboard');
 
+  await page.getByRole('navigation', { name: 'Teaching pages' }).getByRole('link', { name: 'Earnings' }).click();
+  await page.getByLabel('From').waitFor();
+  check(await page.getByText('Nothing was paid for your courses in this period.').isVisible(), 'the earnings page: nothing paid for free sessions');
+  await audit(page, 'the earnings page', 'teach-earnings');
+
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await browser.close();
   console.log(`${checks} checks passed; screenshots in ${outDir}`);
