@@ -216,6 +216,21 @@ async function promoJourney(page, run) {
   await axe(page, 'a promo code editor');
 }
 
+// The revenue report after the refund journey: a chart per currency beside
+// its table, by month and then by course.
+async function revenueJourney(page, run) {
+  await page.goto(`${base}/admin`);
+  await page.getByRole('navigation', { name: 'Administration sections' }).getByRole('link', { name: 'Revenue' }).click();
+  await page.getByRole('img', { name: 'Net revenue in EUR' }).waitFor();
+  await axe(page, 'the revenue report');
+  await shoot(page, 'admin-revenue');
+  await page.getByLabel('Group by').selectOption({ label: 'Course' });
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/group_by=course/);
+  check(await page.getByRole('rowheader', { name: `Paediatric sepsis recognition ${run}` }).isVisible(), 'the revenue report names the course');
+  await axe(page, 'the revenue report by course');
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
@@ -227,6 +242,7 @@ async function promoJourney(page, run) {
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await signIn(page, adminEmail, adminPassword);
     await refundJourney(page, run);
+    await revenueJourney(page, run);
     await unlockJourney(browser, page, run);
     await promoJourney(page, run);
     check(errors.length === 0, `no script error or CSP violation on the admin pages (${errors.join(' | ')})`);

@@ -293,6 +293,10 @@ async function main() {
   await page.getByRole('link', { name: `Edit ${code}` }).click();
   await page.getByRole('button', { name: 'Reactivate' }).waitFor();
   await audit(page, 'the promo code editor', 'teach-promo-code');
+  await page.getByRole('navigation', { name: 'Teaching pages' }).getByRole('link', { name: 'Earnings' }).click();
+  await page.getByLabel('From').waitFor();
+  check(await page.getByText('Nothing was paid for your courses in this period.').isVisible(), 'the earnings page: nothing paid for free sessions');
+  await audit(page, 'the earnings page', 'teach-earnings');
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await browser.close();

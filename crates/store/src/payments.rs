@@ -308,7 +308,8 @@ pub async fn list(db: &Db, filter: &PaymentFilter) -> Result<Vec<PaymentRow>, sq
     on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
 }
 
-/// One succeeded money movement for the revenue report.
+/// One succeeded money movement for the revenue report, with the names its
+/// course and instructor have now (a report names its groups).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RevenueRow {
     pub kind: PaymentKind,
@@ -316,8 +317,18 @@ pub struct RevenueRow {
     pub currency: String,
     pub processed_at: Timestamp,
     pub course_id: Id,
+    pub course_title: String,
     pub instructor_id: Id,
+    pub instructor_name: String,
 }
+
+/// What both revenue queries select and join: a payment with its booking's
+/// course and that course's instructor.
+const REVENUE_FROM: &str = "SELECT p.kind, p.amount_minor, p.currency, p.processed_at, \
+     c.id AS course_id, c.title AS course_title, c.instructor_id, u.full_name AS instructor_name \
+     FROM payments p JOIN bookings b ON b.id = p.booking_id \
+     JOIN availability_slots s ON s.id = b.slot_id JOIN courses c ON c.id = s.course_id \
+     JOIN users u ON u.id = c.instructor_id";
 
 /// Succeeded charges and refunds processed in `[from, to)`, with the course
 /// and instructor they belong to.
@@ -326,14 +337,13 @@ pub async fn revenue_rows(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<RevenueRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{REVENUE_FROM} \
+         WHERE p.status = 'succeeded' AND p.processed_at >= $1 AND p.processed_at < $2 \
+         ORDER BY p.processed_at, p.id"
+    ));
     on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT p.kind, p.amount_minor, p.currency, p.processed_at, c.id AS course_id, c.instructor_id \
-             FROM payments p JOIN bookings b ON b.id = p.booking_id \
-             JOIN availability_slots s ON s.id = b.slot_id JOIN courses c ON c.id = s.course_id \
-             WHERE p.status = 'succeeded' AND p.processed_at >= $1 AND p.processed_at < $2 \
-             ORDER BY p.processed_at, p.id",
-        )
+        sqlx::query_as(sql)
         .bind(from)
         .bind(to)
         .fetch_all(pool)
@@ -348,15 +358,14 @@ pub async fn revenue_rows_of_instructor(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<RevenueRow>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{REVENUE_FROM} \
+         WHERE c.instructor_id = $1 AND p.status = 'succeeded' \
+           AND p.processed_at >= $2 AND p.processed_at < $3 \
+         ORDER BY p.processed_at, p.id"
+    ));
     on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT p.kind, p.amount_minor, p.currency, p.processed_at, c.id AS course_id, c.instructor_id \
-             FROM payments p JOIN bookings b ON b.id = p.booking_id \
-             JOIN availability_slots s ON s.id = b.slot_id JOIN courses c ON c.id = s.course_id \
-             WHERE c.instructor_id = $1 AND p.status = 'succeeded' \
-               AND p.processed_at >= $2 AND p.processed_at < $3 \
-             ORDER BY p.processed_at, p.id",
-        )
+        sqlx::query_as(sql)
         .bind(instructor_id)
         .bind(from)
         .bind(to)

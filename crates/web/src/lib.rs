@@ -10,10 +10,12 @@ mod assets;
 mod auth;
 mod booking;
 mod catalog;
+mod chart;
 mod checkout;
 mod course;
 mod dashboard;
 mod devices;
+mod download;
 mod error;
 mod feed;
 mod fields;
@@ -131,6 +133,8 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route("/teach/schedule", get(teach::schedule::week))
         .route("/teach/schedule/month", get(teach::month::page))
+        .route("/teach/earnings", get(teach::earnings::page))
+        .route("/teach/earnings.csv", get(teach::earnings::csv))
         .route(
             "/teach/sessions/new",
             get(teach::schedule::new_page).post(teach::schedule::create),

@@ -2,6 +2,7 @@
 //! money with its currency, ratings and progress. Pure functions, unit tested.
 
 use chrono::Locale;
+use medicaledu_app::payments::RevenueSum;
 use medicaledu_domain::{Currency, Money, TimeZone, Timestamp};
 
 use crate::i18n::{Arg, Tr};
@@ -56,14 +57,38 @@ pub fn money(amount_minor: i64, currency: &str, tr: &Tr) -> String {
 /// `USD 50.00`, `USD -5.00`, `USD 0.00`: an amount that may be nothing or
 /// negative (revenue less refunds), never called "Free".
 pub fn signed_money(amount_minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) => format!("{} {}", c.as_str(), decimal(amount_minor, currency)),
+        Err(_) => format!("{currency} {amount_minor}"),
+    }
+}
+
+/// `50.00`, `-5.00`, `1200`: an amount in major units without its currency,
+/// as a CSV column holds it next to a currency column. A currency the
+/// database holds is always valid; should one not be, the minor units are
+/// written as they are.
+pub fn decimal(amount_minor: i64, currency: &str) -> String {
     let sign = if amount_minor < 0 { "-" } else { "" };
     match Currency::parse(currency) {
-        Ok(c) => format!(
-            "{} {sign}{}",
-            c.as_str(),
-            c.amount_text(amount_minor.saturating_abs())
-        ),
-        Err(_) => format!("{currency} {amount_minor}"),
+        Ok(c) => format!("{sign}{}", c.amount_text(amount_minor.saturating_abs())),
+        Err(_) => amount_minor.to_string(),
+    }
+}
+
+/// Gross, refunded and net of a revenue sum, as a table shows them.
+pub struct Amounts {
+    pub gross: String,
+    pub refunded: String,
+    pub net: String,
+}
+
+impl Amounts {
+    pub fn of(sum: RevenueSum, currency: &str) -> Self {
+        Self {
+            gross: signed_money(sum.gross_minor, currency),
+            refunded: signed_money(sum.refunded_minor, currency),
+            net: signed_money(sum.net_minor(), currency),
+        }
     }
 }
 
@@ -148,6 +173,9 @@ mod tests {
         assert_eq!(signed_money(0, "EUR"), "EUR 0.00");
         assert_eq!(signed_money(-500, "USD"), "USD -5.00");
         assert_eq!(signed_money(1200, "JPY"), "JPY 1200");
+        assert_eq!(decimal(-500, "USD"), "-5.00");
+        assert_eq!(decimal(1250, "BHD"), "1.250");
+        assert_eq!(decimal(0, "JPY"), "0");
         assert_eq!(
             money(0, "EUR", &Tr::negotiate(Some("de"), None)),
             "Kostenlos"

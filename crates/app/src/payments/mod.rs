@@ -23,8 +23,8 @@ pub use charge::{
 };
 pub use checkout::{CardCheckout, card_checkout, paypal_capture, paypal_order};
 pub use read::{
-    PaymentDetail, PaymentListInput, RevenueInput, RevenueLine, RevenueReport, booking_payments,
-    detail, list, revenue_report,
+    PaymentDetail, PaymentListInput, RevenueInput, RevenueLine, RevenueReport, RevenueSum,
+    booking_payments, detail, list, revenue_report,
 };
 pub use refund::{RefundError, RefundInput, create_refund, refund_booking};
 pub use settle::{SettleError, settle_success};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use medicaledu_domain::{Id, PaymentKind, Timestamp};
-use medicaledu_store::payments::{self, PaymentFilter, PaymentRow};
+use medicaledu_store::payments::{self, PaymentFilter, PaymentRow, RevenueRow};
 use medicaledu_store::{bookings, courses, slots};
 
 use super::display;
@@ -126,10 +126,44 @@ pub struct RevenueInput {
     pub group_by: Option<String>,
 }
 
+/// What was taken and given back in one currency: succeeded charges and
+/// refunds, each counted when it was processed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RevenueSum {
+    pub gross_minor: i64,
+    pub refunded_minor: i64,
+}
+
+impl RevenueSum {
+    /// Counts one succeeded charge or refund.
+    pub fn add(&mut self, row: &RevenueRow) {
+        match row.kind {
+            PaymentKind::Charge => self.gross_minor += row.amount_minor,
+            PaymentKind::Refund => self.refunded_minor += row.amount_minor,
+        }
+    }
+
+    /// Charges less refunds: below zero in a period whose refunds are of
+    /// charges taken before it.
+    pub fn net_minor(&self) -> i64 {
+        self.gross_minor - self.refunded_minor
+    }
+}
+
+impl std::ops::AddAssign for RevenueSum {
+    fn add_assign(&mut self, other: RevenueSum) {
+        self.gross_minor += other.gross_minor;
+        self.refunded_minor += other.refunded_minor;
+    }
+}
+
 /// One group's revenue in one currency.
 #[derive(Clone, Debug)]
 pub struct RevenueLine {
     pub group: String,
+    /// What the group is called: the day or month itself, the course's
+    /// title or the instructor's name.
+    pub label: String,
     pub currency: String,
     pub gross_minor: i64,
     pub refunded_minor: i64,
@@ -173,29 +207,36 @@ pub async fn revenue_report(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(Internal::invariant("a period that failed to parse passed validation").into());
     };
-    let mut lines: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let mut lines: BTreeMap<(String, String), (String, RevenueSum)> = BTreeMap::new();
     for row in payments::revenue_rows(&ctx.db, from, to).await? {
         let at = row.processed_at.as_datetime();
-        let group = match group_by.as_str() {
-            "day" => at.format("%Y-%m-%d").to_string(),
-            "month" => format!("{:04}-{:02}", at.year(), at.month()),
-            "course" => row.course_id.to_string(),
-            _ => row.instructor_id.to_string(),
+        let (group, label) = match group_by.as_str() {
+            "day" => {
+                let day = at.format("%Y-%m-%d").to_string();
+                (day.clone(), day)
+            }
+            "month" => {
+                let month = format!("{:04}-{:02}", at.year(), at.month());
+                (month.clone(), month)
+            }
+            "course" => (row.course_id.to_string(), row.course_title.clone()),
+            _ => (row.instructor_id.to_string(), row.instructor_name.clone()),
         };
-        let entry = lines.entry((group, row.currency)).or_default();
-        match row.kind {
-            PaymentKind::Charge => entry.0 += row.amount_minor,
-            PaymentKind::Refund => entry.1 += row.amount_minor,
-        }
+        lines
+            .entry((group, row.currency.clone()))
+            .or_insert_with(|| (label, RevenueSum::default()))
+            .1
+            .add(&row);
     }
     let items = lines
         .into_iter()
-        .map(|((group, currency), (gross, refunded))| RevenueLine {
-            display_net: display(gross - refunded, &currency),
+        .map(|((group, currency), (label, sum))| RevenueLine {
+            display_net: display(sum.net_minor(), &currency),
             group,
-            gross_minor: gross,
-            refunded_minor: refunded,
-            net_minor: gross - refunded,
+            label,
+            gross_minor: sum.gross_minor,
+            refunded_minor: sum.refunded_minor,
+            net_minor: sum.net_minor(),
             currency,
         })
         .collect();

@@ -12,6 +12,7 @@ mod cli;
 mod commerce;
 mod demo;
 mod diagram;
+mod earnings_pages;
 mod faults;
 mod http;
 mod identity;

@@ -1,14 +1,14 @@
 //! `/admin`: the administrators' pages over the same use cases as the
 //! admin API — accounts (role, suspension, unlocking), payments (refunds,
-//! manual settlement), promo codes of every scope, the notification outbox
-//! and the audit log. What moves
-//! money or locks people out asks for confirmation first and says what it
-//! did afterwards.
+//! manual settlement), promo codes of every scope, the revenue report, the
+//! notification outbox and the audit log. What moves money or locks people
+//! out asks for confirmation first and says what it did afterwards.
 
 mod audit;
 mod outbox;
 mod payments;
 mod promo;
+mod revenue;
 mod users;
 
 use askama::Template;
@@ -61,6 +61,8 @@ pub fn routes() -> Router<AppContext> {
         .route("/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
+        .route("/admin/revenue", get(revenue::page))
+        .route("/admin/revenue.csv", get(revenue::csv))
 }
 
 /// Why a visitor is not let in, answered as a response.
