@@ -6,6 +6,7 @@ use medicaledu_domain::{Id, Timestamp};
 use serde_json::Value;
 use sqlx::types::Json;
 
+use crate::params::{Param, Params, bind_params};
 use crate::{Db, Tx, on_db, on_tx};
 
 /// Who asked for a change, taken from the HTTP request.
@@ -82,34 +83,66 @@ pub async fn record(
     })
 }
 
-/// Newest first. Every filter is optional; unset ones match everything, which
-/// keeps this one statement for all combinations.
+/// Newest first. Every filter is optional; only the ones set are written
+/// into the statement, so each combination gets a plan that walks the index
+/// it can use, and a page after a cursor starts where the previous one
+/// ended (an `x IS NULL OR …` form would have the planner scan every newer
+/// entry for each page, which made a long export quadratic).
 pub async fn list(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditLogRow>, sqlx::Error> {
-    let (before_at, before_id) = filter.before.unzip();
-    on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, actor_id, action, entity_type, entity_id, changes, ip_address, user_agent, request_id, created_at \
-             FROM audit_logs \
-             WHERE ($1 IS NULL OR actor_id = $1) \
-               AND ($2 IS NULL OR entity_type = $2) \
-               AND ($3 IS NULL OR entity_id = $3) \
-               AND ($4 IS NULL OR action = $4) \
-               AND ($5 IS NULL OR created_at >= $5) \
-               AND ($6 IS NULL OR created_at < $6) \
-               AND ($7 IS NULL OR created_at < $7 OR (created_at = $7 AND id < $8)) \
-             ORDER BY created_at DESC, id DESC \
-             LIMIT $9",
-        )
-        .bind(filter.actor_id)
-        .bind(filter.entity_type.as_deref())
-        .bind(filter.entity_id)
-        .bind(filter.action.as_deref())
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(before_at)
-        .bind(before_id)
-        .bind(filter.limit)
-        .fetch_all(pool)
-        .await
-    })
+    let mut params = Params::default();
+    let mut sql = String::from(
+        "SELECT id, actor_id, action, entity_type, entity_id, changes, ip_address, user_agent, request_id, created_at \
+         FROM audit_logs WHERE 1 = 1",
+    );
+    if let Some(actor) = filter.actor_id {
+        sql.push_str(&format!(
+            " AND actor_id = {}",
+            params.push(Param::Id(actor))
+        ));
+    }
+    if let Some(entity_type) = &filter.entity_type {
+        sql.push_str(&format!(
+            " AND entity_type = {}",
+            params.push(Param::Text(entity_type.clone()))
+        ));
+    }
+    if let Some(entity) = filter.entity_id {
+        sql.push_str(&format!(
+            " AND entity_id = {}",
+            params.push(Param::Id(entity))
+        ));
+    }
+    if let Some(action) = &filter.action {
+        sql.push_str(&format!(
+            " AND action = {}",
+            params.push(Param::Text(action.clone()))
+        ));
+    }
+    if let Some(from) = filter.from {
+        sql.push_str(&format!(
+            " AND created_at >= {}",
+            params.push(Param::Time(from))
+        ));
+    }
+    if let Some(to) = filter.to {
+        sql.push_str(&format!(
+            " AND created_at < {}",
+            params.push(Param::Time(to))
+        ));
+    }
+    if let Some((at, id)) = filter.before {
+        let at = params.push(Param::Time(at));
+        let id = params.push(Param::Id(id));
+        // The first condition alone is a range on the index; the second
+        // breaks ties at the cursor's instant.
+        sql.push_str(&format!(
+            " AND created_at <= {at} AND (created_at < {at} OR id < {id})"
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, id DESC LIMIT {}",
+        params.push(Param::Int(filter.limit))
+    ));
+    let sql = sqlx::AssertSqlSafe(sql);
+    on_db!(db, pool => bind_params!(sqlx::query_as(sql), params.0).fetch_all(pool).await)
 }

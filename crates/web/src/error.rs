@@ -14,8 +14,12 @@ pub enum PageError {
     Forbidden,
     /// The form's CSRF token or origin did not match.
     Csrf,
-    /// A request no page of ours sends (a broken form body).
+    /// A request no page of ours sends (a broken form body, a filter or
+    /// cursor edited by hand).
     BadRequest,
+    /// A use case refused what the page asked (the row changed meanwhile, a
+    /// rule forbids it) where the page has no place of its own to say why.
+    Refused,
     Unavailable,
     /// A failure the visitor cannot fix; its cause was logged.
     Internal,
@@ -47,8 +51,15 @@ impl PageError {
         match e.code() {
             ErrorCode::NotFound => PageError::NotFound,
             ErrorCode::Forbidden | ErrorCode::Unauthenticated => PageError::Forbidden,
+            ErrorCode::SecondFactorRequired => PageError::SecondFactorRequired,
             ErrorCode::DatabaseUnavailable => PageError::Unavailable,
-            _ => PageError::Internal,
+            _ if e.internal().is_some() => PageError::Internal,
+            // Input is refused before anything changes: a 4xx, never a 500.
+            ErrorCode::BadRequest
+            | ErrorCode::ValidationFailed
+            | ErrorCode::Unprocessable
+            | ErrorCode::InvalidIdempotencyKey => PageError::BadRequest,
+            _ => PageError::Refused,
         }
     }
 
@@ -57,6 +68,7 @@ impl PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden | PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::Refused => StatusCode::CONFLICT,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             PageError::SecondFactorRequired => StatusCode::SEE_OTHER,
@@ -71,6 +83,7 @@ impl PageError {
             }
             PageError::Csrf => ("error-title-csrf", "error-text-csrf"),
             PageError::BadRequest => ("error-title-400", "error-text-400"),
+            PageError::Refused => ("error-title-409", "error-text-409"),
             PageError::Unavailable => ("error-title-503", "error-text-503"),
             PageError::Internal => ("error-title-500", "error-text-500"),
         }
@@ -143,6 +156,7 @@ pub fn page_for_status(
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => PageError::NotFound,
         StatusCode::FORBIDDEN => PageError::Forbidden,
         StatusCode::BAD_REQUEST => PageError::BadRequest,
+        StatusCode::CONFLICT => PageError::Refused,
         StatusCode::SERVICE_UNAVAILABLE => PageError::Unavailable,
         _ => PageError::Internal,
     });

@@ -462,6 +462,19 @@ async fn the_audit_log_downloads_as_csv(backend: Backend) {
     let mut ids: Vec<&str> = rows.iter().map(|r| r.get(0).expect("id")).collect();
     ids.dedup();
     assert_eq!(ids.len(), 130);
+
+    // A filter or cursor edited by hand is refused in words, never a
+    // failure: the page shows the filters again with what is wrong, the
+    // download is a bad request.
+    for (path, expected) in [
+        ("/admin/audit?actor_id=not-an-id", 422),
+        ("/admin/audit?cursor=garbage", 422),
+        ("/admin/audit.csv?entity_id=not-an-id", 400),
+        ("/admin/audit.csv?cursor=garbage", 400),
+    ] {
+        let (status, _) = page(&app, &mut jar, path).await;
+        assert_eq!(status, expected, "{path}");
+    }
 }
 
 both_backends!(

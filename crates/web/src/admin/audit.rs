@@ -211,7 +211,12 @@ pub async fn list(
         next_page: next_page("/admin/audit", &query.pairs(), next),
         csv_href: format!("/admin/audit.csv?{csv_query}"),
     };
-    Ok(respond(&ctx, &visitor, &page))
+    let mut response = respond(&ctx, &visitor, &page);
+    if page.problem.is_some() {
+        // The filters are shown again with what is wrong with them.
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 const CSV_HEADER: [&str; 10] = [
