@@ -379,7 +379,7 @@ pub async fn revenue_report(
     };
     let report = payments::revenue_report(&state, &auth, input).await?;
     Ok(Json(RevenueReport {
-        group_by: report.group_by,
+        group_by: report.group_by.to_string(),
         items: report
             .items
             .into_iter()

@@ -37,7 +37,7 @@ pub use cme::{
 };
 pub use commerce::{
     DiscountType, PaymentKind, PaymentProvider, PaymentStatus, PromoCheck, PromoRefusal,
-    PromoScope, PromoTerms, discount_minor,
+    PromoScope, PromoTerms, RevenueGrouping, discount_minor,
 };
 pub use id::{Id, ParseIdError};
 pub use identity::{

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use medicaledu_domain::{Id, PaymentKind, Timestamp};
+use medicaledu_domain::{Id, PaymentKind, RevenueGrouping, Timestamp};
 use medicaledu_store::payments::{self, PaymentFilter, PaymentRow, RevenueRow};
 use medicaledu_store::{bookings, courses, slots};
 
@@ -173,7 +173,7 @@ pub struct RevenueLine {
 
 #[derive(Clone, Debug)]
 pub struct RevenueReport {
-    pub group_by: String,
+    pub group_by: RevenueGrouping,
     /// One line per group and currency: amounts are never summed across currencies.
     pub items: Vec<RevenueLine>,
 }
@@ -195,32 +195,30 @@ pub async fn revenue_report(
     };
     let from = instant("from", &input.from);
     let to = instant("to", &input.to);
-    let group_by = input.group_by.unwrap_or_else(|| "month".to_owned());
-    if !["day", "month", "course", "instructor"].contains(&group_by.as_str()) {
-        fields.reject(
-            "group_by",
-            "invalid",
-            "must be one of: day, month, course, instructor",
-        );
-    }
+    let group_by = match input.group_by.as_deref() {
+        None => Some(RevenueGrouping::Month),
+        Some(text) => fields.check("group_by", text.parse::<RevenueGrouping>()),
+    };
     fields.finish()?;
-    let (Some(from), Some(to)) = (from, to) else {
+    let (Some(from), Some(to), Some(group_by)) = (from, to, group_by) else {
         return Err(Internal::invariant("a period that failed to parse passed validation").into());
     };
     let mut lines: BTreeMap<(String, String), (String, RevenueSum)> = BTreeMap::new();
     for row in payments::revenue_rows(&ctx.db, from, to).await? {
         let at = row.processed_at.as_datetime();
-        let (group, label) = match group_by.as_str() {
-            "day" => {
+        let (group, label) = match group_by {
+            RevenueGrouping::Day => {
                 let day = at.format("%Y-%m-%d").to_string();
                 (day.clone(), day)
             }
-            "month" => {
+            RevenueGrouping::Month => {
                 let month = format!("{:04}-{:02}", at.year(), at.month());
                 (month.clone(), month)
             }
-            "course" => (row.course_id.to_string(), row.course_title.clone()),
-            _ => (row.instructor_id.to_string(), row.instructor_name.clone()),
+            RevenueGrouping::Course => (row.course_id.to_string(), row.course_title.clone()),
+            RevenueGrouping::Instructor => {
+                (row.instructor_id.to_string(), row.instructor_name.clone())
+            }
         };
         lines
             .entry((group, row.currency.clone()))

@@ -5,4 +5,4 @@ mod promo;
 mod vocab;
 
 pub use promo::{DiscountType, PromoCheck, PromoRefusal, PromoTerms, discount_minor};
-pub use vocab::{PaymentKind, PaymentProvider, PaymentStatus, PromoScope};
+pub use vocab::{PaymentKind, PaymentProvider, PaymentStatus, PromoScope, RevenueGrouping};

@@ -46,6 +46,17 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How the revenue report groups its lines: by the day or month a
+    /// payment was processed (UTC), or by course or instructor.
+    RevenueGrouping {
+        Day => "day",
+        Month => "month",
+        Course => "course",
+        Instructor => "instructor",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +71,10 @@ mod tests {
     #[test]
     fn promo_scopes_round_trip() {
         round_trips(&PromoScope::ALL);
+    }
+
+    #[test]
+    fn revenue_groupings_round_trip() {
+        round_trips(&RevenueGrouping::ALL);
     }
 }

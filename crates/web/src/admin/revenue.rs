@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Days, Months, NaiveDate};
 use medicaledu_app::payments::{RevenueInput, RevenueLine, RevenueReport, RevenueSum};
 use medicaledu_app::{AppContext, FieldError, ReadError};
+use medicaledu_domain::RevenueGrouping;
 use serde::Deserialize;
 
 use super::{Choice, admin, choices};
@@ -180,7 +181,12 @@ fn group_label(tr: &Tr, group: &str) -> String {
     tr.t(&format!("admin-revenue-group-{group}"))
 }
 
-fn section(currency: &str, lines: &[&RevenueLine], group_by: &str, tr: &Tr) -> CurrencySection {
+fn section(
+    currency: &str,
+    lines: &[&RevenueLine],
+    group_by: RevenueGrouping,
+    tr: &Tr,
+) -> CurrencySection {
     let args = [("currency", Arg::Text(currency.to_owned()))];
     let bars: Vec<Bar> = lines
         .iter()
@@ -210,7 +216,8 @@ fn section(currency: &str, lines: &[&RevenueLine], group_by: &str, tr: &Tr) -> C
             .iter()
             .map(|line| Row {
                 label: line.label.clone(),
-                href: (group_by == "instructor").then(|| format!("/admin/users/{}", line.group)),
+                href: (group_by == RevenueGrouping::Instructor)
+                    .then(|| format!("/admin/users/{}", line.group)),
                 amounts: Amounts::of(sum_of(line), currency),
             })
             .collect(),
@@ -263,7 +270,7 @@ pub async fn page(
             .map(|report| {
                 by_currency(report)
                     .iter()
-                    .map(|(currency, lines)| section(currency, lines, &report.group_by, tr))
+                    .map(|(currency, lines)| section(currency, lines, report.group_by, tr))
                     .collect()
             })
             .unwrap_or_default(),
