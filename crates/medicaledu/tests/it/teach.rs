@@ -20,7 +20,7 @@ both_backends!(
 );
 
 /// A signed-in instructor in `zone`, with a browser holding their session.
-async fn instructor(app: &TestApp, email: &str, zone: &str) -> (String, Jar) {
+pub(crate) async fn instructor(app: &TestApp, email: &str, zone: &str) -> (String, Jar) {
     let token = app.user(email, "instructor").await;
     let patched = app
         .send(
@@ -36,7 +36,7 @@ async fn instructor(app: &TestApp, email: &str, zone: &str) -> (String, Jar) {
 }
 
 /// POSTs a form of the page at `form_page`, with its CSRF token.
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     jar: &mut Jar,
     form_page: &str,

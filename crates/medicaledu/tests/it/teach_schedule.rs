@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::pages::{Jar, csrf_of, location, page, post_same_site};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
+use crate::teach::{instructor, submit};
 
 both_backends!(
     the_month_view_shows_each_session_on_its_local_day,
@@ -20,37 +21,6 @@ both_backends!(
     moving_the_following_sessions_keeps_their_new_local_hour,
     an_edit_that_clashes_or_drops_below_the_bookings_changes_nothing,
 );
-
-/// A signed-in instructor in `zone`, with a browser holding their session.
-async fn instructor(app: &TestApp, email: &str, zone: &str) -> (String, Jar) {
-    let token = app.user(email, "instructor").await;
-    let patched = app
-        .send(
-            Method::PATCH,
-            "/api/v1/me",
-            &token,
-            Some(&json!({ "timezone": zone })),
-        )
-        .await;
-    assert_eq!(patched.status(), 200);
-    (token.clone(), Jar::signed_in(&token))
-}
-
-/// POSTs a form of the page at `form_page`, with its CSRF token.
-async fn submit(
-    app: &TestApp,
-    jar: &mut Jar,
-    form_page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let (status, html) = page(app, jar, form_page).await;
-    assert_eq!(status, 200, "{form_page}");
-    let token = csrf_of(&html);
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    post_same_site(app, jar, action, &all).await
-}
 
 /// Creates sessions through the new-session form; `fields` without `intent`.
 async fn new_sessions(
