@@ -53,6 +53,28 @@ pub const GROUPS: &[Group] = &[
             "course_ratings",
         ],
     },
+    Group {
+        name: "cme",
+        note: "Continuing medical education: accredited activities and their credit designations, assessments, \
+               claims, certificates and the keys that sign them, and learners' licences and credits.",
+        tables: &[
+            "cme_providers",
+            "cme_activities",
+            "cme_activity_topics",
+            "cme_designations",
+            "cme_designation_professions",
+            "cme_assessments",
+            "cme_questions",
+            "cme_question_versions",
+            "cme_attempts",
+            "cme_claims",
+            "cme_certificates",
+            "cme_signing_keys",
+            "cme_learner_profiles",
+            "cme_licences",
+            "cme_external_credits",
+        ],
+    },
 ];
 
 /// The group a table belongs to and its position in the catalog, the sort key
@@ -92,6 +114,64 @@ pub fn table_note(table: &str) -> Option<&'static str> {
         "audit_logs" => {
             "Who did what, append-only: triggers reject every UPDATE and DELETE. entity_type and entity_id name \
              the affected row without a foreign key, so history outlives the row."
+        }
+        "cme_providers" => {
+            "Accredited CME providers, set by admins. The accreditation statement is the provider's own words, \
+             printed on every certificate as written. Soft-deleted."
+        }
+        "cme_activities" => {
+            "A course offered for credit by a provider: live or enduring material, with release and expiry \
+             dates and the disclosure shown to learners. A course is at most one live activity. Soft-deleted."
+        }
+        "cme_activity_topics" => {
+            "Topics an activity covers, counted against licences' topic requirements."
+        }
+        "cme_designations" => {
+            "The credit an activity designates: credit type, maximum, claim step and the provider's \
+             designation statement. Soft-deleted; one live designation per activity and credit type."
+        }
+        "cme_designation_professions" => {
+            "Professions that may claim a designation's credit; other learners receive a participation certificate."
+        }
+        "cme_assessments" => {
+            "An activity's pre-test, post-test or evaluation, with pass mark, attempt limit, cooldown, time \
+             limit with grace, and shuffling."
+        }
+        "cme_questions" => {
+            "Items of an assessment's question bank, in order; retired items are drawn no more."
+        }
+        "cme_question_versions" => {
+            "What a bank item asks, one row per edit: options, answer key, rationale and points. Attempts \
+             snapshot the version they drew."
+        }
+        "cme_attempts" => {
+            "A learner's attempt at an assessment, with the questions drawn as a snapshot and, once ended, the \
+             answers and the score computed on the server. Attempt numbers are unique per learner and \
+             assessment, and at most one attempt is in progress."
+        }
+        "cme_claims" => {
+            "Credit claimed by a learner for a designation, with their attestation and the time measured. One \
+             live (not voided) claim per learner and designation."
+        }
+        "cme_certificates" => {
+            "Certificates, never edited: the canonical JSON snapshot they print, its SHA-256 and the signed \
+             Open Badges credential. Revoking sets revoked_at; re-issuing adds a certificate that supersedes \
+             the old one."
+        }
+        "cme_signing_keys" => {
+            "Ed25519 keys signing credentials; private keys are encrypted with a key from the configuration. \
+             The newest unretired key signs; every key stays published so old credentials verify."
+        }
+        "cme_learner_profiles" => {
+            "A learner's profession and the details accreditor reports need (birth month and day, board \
+             number), and their consent to be reported."
+        }
+        "cme_licences" => {
+            "Licences a learner holds, with the renewal date, cycle and the credits and topics a cycle requires. \
+             Soft-deleted."
+        }
+        "cme_external_credits" => {
+            "Credits earned elsewhere, recorded by the learner and marked self-reported. Soft-deleted."
         }
         "courses" => {
             "Courses authored by instructors. Soft-deleted; the slug is unique among live courses. \
@@ -162,6 +242,21 @@ pub fn column_note(table: &str, column: &str) -> Option<&'static str> {
 
 fn specific_column_note(table: &str, column: &str) -> Option<&'static str> {
     let note = match (table, column) {
+        ("cme_attempts", "score_hundredths") => {
+            "The score in hundredths of a percent (8000 is 80%)."
+        }
+        ("cme_certificates", "snapshot") => {
+            "Canonical JSON (sorted keys, no whitespace) of everything the certificate prints; exactly these bytes are hashed."
+        }
+        ("cme_certificates", "credential") => {
+            "The Open Badges 3.0 credential as a compact JWT signed with EdDSA."
+        }
+        ("cme_certificates", "code") => {
+            "MEDU-XXXX-XXXX-XXXX-XXXX (Crockford base 32); the public verification code."
+        }
+        ("cme_signing_keys", "private_key") => {
+            "The Ed25519 private key, encrypted (XChaCha20-Poly1305 or AES-GCM) with the configured key-encryption key."
+        }
         ("users", "email") => "Login name; unique among live users, compared in lower case.",
         ("users", "password_hash") => {
             "Argon2id hash as a PHC string (salt and parameters included); the password itself is never stored."
@@ -290,6 +385,8 @@ fn conventional_column_note(column: &str) -> Option<&'static str> {
         "timezone" => "IANA time zone name (America/New_York).",
         "deleted_at" => "Soft delete: set when deleted; live rows have NULL.",
         _ if column.ends_with("_minor") => "Money in minor units (cents) of currency.",
+        _ if column.ends_with("_hundredths") => "Credits in hundredths (150 is 1.5 credits).",
+        _ if column.ends_with("_on") => "A calendar day (YYYY-MM-DD).",
         _ => return None,
     };
     Some(note)
@@ -308,7 +405,7 @@ mod tests {
                 assert!(table_note(table).is_some(), "{table} has no note");
             }
         }
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 33);
         assert_eq!(placement("something_new"), (GROUPS.len(), 0, OTHER_GROUP));
     }
 }

@@ -191,7 +191,8 @@ pub struct SqliteColumnFacts<'a> {
 ///    ([`crate::catalog::is_foreign_identifier`]), which are `text`.
 /// 4. TEXT ending in `_at` or `_until`, or named `valid_from` or `send_after`:
 ///    `timestamptz`.
-/// 5. Other TEXT: `text`. REAL, BLOB and ANY map to `double precision`,
+/// 5. TEXT ending in `_on`: `date` (a calendar day, `YYYY-MM-DD`).
+/// 6. Other TEXT: `text`. REAL, BLOB and ANY map to `double precision`,
 ///    `bytea` and `text`.
 pub fn sqlite_logical_type(facts: &SqliteColumnFacts<'_>) -> String {
     let SqliteColumnFacts {
@@ -220,6 +221,7 @@ pub fn sqlite_logical_type(facts: &SqliteColumnFacts<'_>) -> String {
         {
             "timestamptz"
         }
+        "TEXT" if column.ends_with("_on") => "date",
         "TEXT" | "ANY" => "text",
         "REAL" => "double precision",
         "BLOB" => "bytea",
@@ -367,6 +369,7 @@ mod tests {
         assert_eq!(logical("valid_from", "TEXT", false), "timestamptz");
         assert_eq!(logical("send_after", "TEXT", false), "timestamptz");
         assert_eq!(logical("seen_at", "TEXT", false), "timestamptz");
+        assert_eq!(logical("renews_on", "TEXT", false), "date");
         assert_eq!(logical("title", "TEXT", false), "text");
         let request_id = sqlite_logical_type(&SqliteColumnFacts {
             table: "audit_logs",

@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod backup;
 pub mod bookings;
+pub mod cme;
+pub mod cme_learners;
 pub mod courses;
 mod db;
 pub mod enrollments;

@@ -180,7 +180,9 @@ pub fn check_start(
     {
         return Err(AttemptRefusal::LimitReached { max });
     }
-    if let Some(ended) = history.last_ended_at {
+    // Without a cooldown there is nothing to wait for, whatever another
+    // replica's clock wrote as the end of the last attempt.
+    if let Some(ended) = history.last_ended_at.filter(|_| !policy.cooldown.is_zero()) {
         let until = Timestamp::from(*ended.as_datetime() + policy.cooldown);
         if now < until {
             return Err(AttemptRefusal::CoolingDown { until });

@@ -49,6 +49,7 @@ text_enum! {
         AccountLocked => "account.locked",
         PasswordChanged => "account.password_changed",
         NewDevice => "session.new_device",
+        LicenceRenewalReminder => "licence.renewal_reminder",
     }
 }
 
