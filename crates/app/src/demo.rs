@@ -39,6 +39,8 @@ pub struct DemoReport {
     pub bookings: usize,
     pub ratings: usize,
     pub promo_codes: Vec<String>,
+    /// The course offered for CME credit.
+    pub cme_activity: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -683,6 +685,8 @@ pub async fn fill(ctx: &AppContext, force: bool) -> Result<DemoReport, DemoError
         courses.push(course);
     }
     report.courses = courses.len();
+    report.cme_activity =
+        Some(cme_activity(ctx, &admin, &instructors[0], &meta, &courses[0]).await?);
 
     // Promo codes on the first paid course of every other instructor.
     for (i, teacher) in instructors.iter().enumerate().step_by(2) {
@@ -1040,3 +1044,195 @@ async fn learn(
     }
     Ok(())
 }
+
+/// The first course as a CME activity of a demo provider: one designation,
+/// a five-question post-test and a short evaluation.
+async fn cme_activity(
+    ctx: &AppContext,
+    admin: &Actor,
+    teacher: &Actor,
+    meta: &RequestMeta,
+    course: &CourseRow,
+) -> Result<String, DemoError> {
+    use crate::cme::assessments::{self, QuestionInput, SettingsInput};
+    use crate::cme::catalog::{self, ActivityInput, DesignationInput, ProviderInput};
+    use medicaledu_domain::AssessmentKind;
+
+    let provider = catalog::create_provider(
+        ctx,
+        admin,
+        meta,
+        ProviderInput {
+            name: "MedicalEdu Demo Institute".into(),
+            accreditor: "ACCME (demonstration)".into(),
+            accreditation_statement: "MedicalEdu Demo Institute is accredited by the Accreditation Council \
+                for Continuing Medical Education (ACCME) to provide continuing medical education for \
+                physicians. (Demonstration data: this statement is not a real accreditation.)"
+                .into(),
+            valid_until: None,
+        },
+    )
+    .await
+    .map_err(refused("CME provider"))?;
+    let release_on = (ctx.now().as_datetime().date_naive() - chrono::Days::new(30)).to_string();
+    catalog::set_activity(
+        ctx,
+        teacher,
+        meta,
+        course.id,
+        ActivityInput {
+            provider_id: provider.id,
+            format: "enduring".into(),
+            release_on,
+            expires_on: None,
+            disclosure: "The planners and faculty have no relevant financial relationships with \
+                ineligible companies to disclose."
+                .into(),
+            topics: vec!["cardiology".into(), "ECG".into()],
+        },
+    )
+    .await
+    .map_err(refused("CME activity"))?;
+    catalog::add_designation(
+        ctx,
+        teacher,
+        meta,
+        course.id,
+        DesignationInput {
+            kind: "credit".into(),
+            credit_type: "AMA PRA Category 1 Credit™".into(),
+            max_credits: "3".into(),
+            step: "0.25".into(),
+            statement: "MedicalEdu Demo Institute designates this enduring material for a maximum of \
+                3 AMA PRA Category 1 Credits™. Physicians should claim only the credit commensurate \
+                with the extent of their participation in the activity."
+                .into(),
+            professions: vec!["physician".into(), "physician_assistant".into(), "nurse_practitioner".into()],
+        },
+    )
+    .await
+    .map_err(refused("CME designation"))?;
+    assessments::configure(
+        ctx,
+        teacher,
+        meta,
+        course.id,
+        AssessmentKind::PostTest,
+        SettingsInput {
+            pass_mark_percent: 80,
+            max_attempts: Some(3),
+            cooldown_seconds: 0,
+            time_limit_seconds: Some(20 * 60),
+            grace_seconds: 30,
+            shuffle_questions: true,
+            shuffle_options: true,
+        },
+    )
+    .await
+    .map_err(refused("CME post-test"))?;
+    for (prompt, options, rationale) in ECG_QUESTIONS {
+        assessments::add_question(
+            ctx,
+            teacher,
+            meta,
+            course.id,
+            AssessmentKind::PostTest,
+            QuestionInput {
+                kind: "single_choice".into(),
+                prompt: prompt.into(),
+                options: options.iter().map(|o| (*o).to_owned()).collect(),
+                // Written with the right answer first; the attempt shuffles them.
+                correct: vec![0],
+                rationale: rationale.into(),
+                points: None,
+            },
+        )
+        .await
+        .map_err(refused("CME question"))?;
+    }
+    assessments::configure(
+        ctx,
+        teacher,
+        meta,
+        course.id,
+        AssessmentKind::Evaluation,
+        SettingsInput {
+            pass_mark_percent: 0,
+            max_attempts: None,
+            cooldown_seconds: 0,
+            time_limit_seconds: None,
+            grace_seconds: 0,
+            shuffle_questions: false,
+            shuffle_options: false,
+        },
+    )
+    .await
+    .map_err(refused("CME evaluation"))?;
+    for (prompt, options) in EVALUATION_QUESTIONS {
+        assessments::add_question(
+            ctx,
+            teacher,
+            meta,
+            course.id,
+            AssessmentKind::Evaluation,
+            QuestionInput {
+                kind: "single_choice".into(),
+                prompt: prompt.into(),
+                options: options.iter().map(|o| (*o).to_owned()).collect(),
+                correct: vec![],
+                rationale: String::new(),
+                points: None,
+            },
+        )
+        .await
+        .map_err(refused("CME evaluation question"))?;
+    }
+    Ok(course.title.clone())
+}
+
+const ECG_QUESTIONS: [(&str, [&str; 3], &str); 5] = [
+    (
+        "How long is a normal PR interval?",
+        ["120–200 ms", "60–100 ms", "240–320 ms"],
+        "From the start of the P wave to the start of the QRS complex: three to five small squares at 25 mm/s.",
+    ),
+    (
+        "Which leads look at the inferior wall of the left ventricle?",
+        ["II, III and aVF", "I, aVL, V5 and V6", "V1 to V4"],
+        "Leads II, III and aVF face the inferior wall, usually supplied by the right coronary artery.",
+    ),
+    (
+        "At a paper speed of 25 mm/s, how long is one large square?",
+        ["0.2 s", "0.04 s", "1 s"],
+        "A large square is five small squares of 0.04 s each.",
+    ),
+    (
+        "ST elevation in V1 to V4 points to occlusion of which artery?",
+        [
+            "Left anterior descending",
+            "Right coronary",
+            "Left circumflex",
+        ],
+        "The anterior leads face the territory of the left anterior descending artery.",
+    ),
+    (
+        "What does a QRS complex wider than 120 ms suggest?",
+        [
+            "A bundle branch block or a ventricular rhythm",
+            "Atrial fibrillation",
+            "First-degree AV block",
+        ],
+        "Conduction outside the normal His–Purkinje pathway widens the QRS complex.",
+    ),
+];
+
+const EVALUATION_QUESTIONS: [(&str, [&str; 3]); 2] = [
+    (
+        "The activity was free of commercial bias.",
+        ["Agree", "Neither agree nor disagree", "Disagree"],
+    ),
+    (
+        "Will you change your practice as a result of this activity?",
+        ["Yes", "Not yet, but I will consider it", "No"],
+    ),
+];

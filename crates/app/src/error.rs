@@ -125,6 +125,27 @@ error_codes! {
     NotificationExpired => "notification_expired",
     // Schema.
     SchemaEmpty => "schema_empty",
+    // Continuing medical education.
+    ProviderNameTaken => "provider_name_taken",
+    CreditTypeTaken => "credit_type_taken",
+    /// The assessment has no questions to draw.
+    NoQuestions => "no_questions",
+    AlreadyPassed => "already_passed",
+    AttemptLimit => "attempt_limit",
+    CoolingDown => "cooling_down",
+    /// The attempt was submitted or expired already.
+    AttemptEnded => "attempt_ended",
+    NotReleased => "not_released",
+    ActivityExpired => "activity_expired",
+    MaterialsIncomplete => "materials_incomplete",
+    NotAttended => "not_attended",
+    PostTestNotPassed => "post_test_not_passed",
+    EvaluationMissing => "evaluation_missing",
+    AlreadyClaimed => "already_claimed",
+    /// The certificate was revoked or re-issued already.
+    CertificateEnded => "certificate_ended",
+    /// No key to sign credentials is configured.
+    CredentialsUnavailable => "credentials_unavailable",
 }
 
 impl fmt::Display for ErrorCode {

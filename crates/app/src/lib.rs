@@ -16,6 +16,8 @@ pub mod backup;
 pub mod bookings;
 pub mod calendar;
 mod client;
+pub mod cme;
+pub mod cme_learners;
 mod context;
 pub mod courses;
 pub mod dashboard;

@@ -89,6 +89,34 @@ async fn queue(
     Ok(())
 }
 
+/// A notice queued for a set moment under a key of its own: queuing the
+/// same key again (a second sweep, another replica) adds nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Scheduled<'a> {
+    pub notice: &'a Notice,
+    pub send_after: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    /// Each channel's row is keyed `{key}:{channel}`.
+    pub key: &'a str,
+}
+
+/// Queues `scheduled` for a recipient read in this transaction, once per
+/// channel they enabled for its kind.
+pub async fn schedule(
+    tx: &mut Tx,
+    user_id: Id,
+    recipient: &Recipient,
+    scheduled: Scheduled<'_>,
+    now: Timestamp,
+) -> Result<(), Internal> {
+    let when = When {
+        send_after: scheduled.send_after,
+        expires_at: scheduled.expires_at,
+    };
+    let key = |channel: Channel| Some(format!("{}:{channel}", scheduled.key));
+    queue(tx, user_id, recipient, scheduled.notice, when, key, now).await
+}
+
 /// A confirmed booking's session, as its reminders need it.
 #[derive(Clone, Copy, Debug)]
 pub struct Session<'a> {

@@ -1,4 +1,7 @@
+use std::sync::Arc;
+
 use chrono::Duration;
+use medicaledu_credentials::KeyEncryptionKey;
 use medicaledu_domain::{Argon2Params, BookingPolicy, ExpansionLimits, LockoutPolicy};
 use medicaledu_payments::{PaypalConfig, StripeConfig};
 
@@ -38,6 +41,12 @@ pub struct Settings {
     pub stripe: Option<StripeConfig>,
     /// PayPal, when configured.
     pub paypal: Option<PaypalConfig>,
+    /// Where the platform is reached from outside, without a trailing
+    /// slash: certificates' verification links and credential ids use it.
+    pub public_url: String,
+    /// Encrypts the keys that sign certificates' credentials. Without it no
+    /// certificate can be issued (claims answer `credentials_unavailable`).
+    pub credential_key: Option<Arc<KeyEncryptionKey>>,
 }
 
 impl Default for Settings {
@@ -58,6 +67,8 @@ impl Default for Settings {
             hold_sweep_interval: std::time::Duration::from_secs(30),
             stripe: None,
             paypal: None,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            credential_key: None,
         }
     }
 }
