@@ -45,6 +45,18 @@ pub fn multiline(max: usize) -> Object {
         .build()
 }
 
+/// Text that may span lines and must say something: no control characters
+/// but line breaks and tabs, at most `max` characters as sent.
+pub fn required_multiline(max: usize) -> Object {
+    string()
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(format!(
+            "^[^{CONTROL_BUT_BREAKS}]*[^{CONTROL_BUT_BREAKS}{SPACE}][^{CONTROL_BUT_BREAKS}]*$"
+        )))
+        .build()
+}
+
 /// One of a fixed set of words.
 pub fn vocabulary<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     string()
@@ -118,6 +130,28 @@ kinds! {
     NotificationStatusText => vocabulary(NotificationStatus::ALL.iter().map(|v| v.as_str())),
     /// A UUID.
     UuidText => uuid(),
+    /// A provider's statement, printed as written.
+    StatementText => required_multiline(medicaledu_domain::Statement::MAX_CHARS),
+    /// A credit type, e.g. `AMA PRA Category 1 Credit™`.
+    CreditTypeText => one_line(medicaledu_domain::CreditTypeName::MAX_CHARS),
+    /// A provider's or accreditor's name.
+    ProviderNameText => one_line(200),
+    /// `live` or `enduring`.
+    ActivityFormatText => vocabulary(medicaledu_domain::ActivityFormat::ALL.iter().map(|v| v.as_str())),
+    /// `credit` or `participation`.
+    CertificateKindText => vocabulary(medicaledu_domain::CertificateKind::ALL.iter().map(|v| v.as_str())),
+    /// `single_choice` or `multiple_choice`.
+    QuestionKindText => vocabulary(medicaledu_domain::QuestionKind::ALL.iter().map(|v| v.as_str())),
+    /// A profession, as designations and licences name them.
+    ProfessionText => vocabulary(medicaledu_domain::Profession::ALL.iter().map(|v| v.as_str())),
+    /// Why a certificate was revoked or re-issued.
+    ReasonText => required_multiline(500),
+    /// A question's prompt.
+    PromptText => required_multiline(medicaledu_domain::QuestionSnapshot::MAX_PROMPT_CHARS),
+    /// An answer option.
+    OptionText => required_multiline(medicaledu_domain::QuestionSnapshot::MAX_OPTION_CHARS),
+    /// Why an answer is right.
+    RationaleText => multiline(medicaledu_domain::QuestionSnapshot::MAX_RATIONALE_CHARS),
 }
 
 /// A cursor of a keyset-paginated list: `<microseconds>_<id>`, as the

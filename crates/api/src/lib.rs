@@ -9,6 +9,8 @@ mod admin;
 mod auth;
 pub mod bookings;
 mod calendar;
+mod cme;
+mod cme_learners;
 mod constraints;
 mod courses;
 pub mod enrollments;
@@ -73,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::routes())
         .merge(webhooks::routes())
         .merge(calendar::routes())
+        .merge(cme::routes())
+        .merge(cme_learners::routes())
         .merge(inbox::routes())
         .merge(outbox::routes())
         .merge(schema_view::routes())
@@ -114,6 +118,8 @@ fn problem_codes() -> Vec<(&'static str, problem::Answers)> {
         payments::problem_codes(),
         webhooks::problem_codes(),
         calendar::problem_codes(),
+        cme::problem_codes(),
+        cme_learners::problem_codes(),
         inbox::problem_codes(),
         outbox::problem_codes(),
         schema_view::problem_codes(),

@@ -293,12 +293,29 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::RefundExceedsCharge
         | C::NotificationNotFailed
         | C::NotificationExpired
-        | C::SchemaEmpty => StatusCode::CONFLICT,
+        | C::SchemaEmpty
+        | C::ProviderNameTaken
+        | C::CreditTypeTaken
+        | C::NoQuestions
+        | C::AlreadyPassed
+        | C::AttemptLimit
+        | C::CoolingDown
+        | C::AttemptEnded
+        | C::NotReleased
+        | C::ActivityExpired
+        | C::MaterialsIncomplete
+        | C::NotAttended
+        | C::PostTestNotPassed
+        | C::EvaluationMissing
+        | C::AlreadyClaimed
+        | C::CertificateEnded => StatusCode::CONFLICT,
         C::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         C::ProviderUnavailable | C::ProviderInvalidResponse | C::ProviderRejected => {
             StatusCode::BAD_GATEWAY
         }
-        C::Unavailable | C::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::Unavailable | C::DatabaseUnavailable | C::CredentialsUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         C::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
     }
 }
