@@ -29,6 +29,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         ("card.js", "card.js", "text/javascript; charset=utf-8"),
         ("paypal.js", "paypal.js", "text/javascript; charset=utf-8"),
         ("learn.js", "learn.js", "text/javascript; charset=utf-8"),
+        ("cme.js", "cme.js", "text/javascript; charset=utf-8"),
         ("teach.js", "teach.js", "text/javascript; charset=utf-8"),
         (
             "htmx.js",

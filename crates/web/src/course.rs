@@ -1,5 +1,6 @@
 //! A course's page: what it teaches, who teaches it, its materials, its
-//! bookable sessions of the next four weeks by day, and its reviews.
+//! bookable sessions of the next four weeks by day, and its reviews; for a
+//! CME activity, who accredits it and what it is designated for.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +14,7 @@ use medicaledu_store::ratings::Target;
 
 use crate::auth::Empty;
 use crate::catalog::{CourseCard, level_name, rating_text};
+use crate::cme::{self, activity::ActivitySection};
 use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::Arg;
@@ -77,6 +79,8 @@ struct CoursePage {
     continue_href: Option<String>,
     rate_course: Option<RatingForm>,
     rate_instructor: Option<RatingForm>,
+    /// The course as a CME activity, when it is one.
+    activity: Option<ActivitySection>,
 }
 
 /// `GET /courses/{slug}`.
@@ -183,8 +187,16 @@ pub async fn render(
             .actor
             .as_ref()
             .is_none_or(|actor| actor.is(Role::Student));
+    let activity = cme::activity::section(
+        ctx,
+        course.id,
+        learning.as_ref().map(|_| course.slug.as_str()),
+        tr,
+    )
+    .await?;
     let page = CoursePage {
         chrome: Chrome::new(ctx, visitor, course.title.clone()).await?,
+        activity,
         language: course.language.clone(),
         instructor: InstructorView {
             name: instructor.full_name.clone(),

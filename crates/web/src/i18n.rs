@@ -83,18 +83,25 @@ impl Tr {
 
     /// The message `key` with arguments.
     pub fn t_with(&self, key: &str, args: &[(&'static str, Arg)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    Arg::Text(text) => FluentValue::from(text.as_str()),
-                    Arg::Number(n) => FluentValue::from(*n),
-                };
-                (Cow::Borrowed(*name), value)
-            })
-            .collect();
-        LOCALES.lookup_with_args(&self.lang, key, &args)
+        LOCALES.lookup_with_args(&self.lang, key, &fluent_args(args))
     }
+
+    /// The message `key` with arguments, if the catalog has it.
+    pub fn try_t_with(&self, key: &str, args: &[(&'static str, Arg)]) -> Option<String> {
+        LOCALES.try_lookup_with_args(&self.lang, key, &fluent_args(args))
+    }
+}
+
+fn fluent_args<'a>(args: &'a [(&'static str, Arg)]) -> HashMap<Cow<'static, str>, FluentValue<'a>> {
+    args.iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Arg::Text(text) => FluentValue::from(text.as_str()),
+                Arg::Number(n) => FluentValue::from(*n),
+            };
+            (Cow::Borrowed(*name), value)
+        })
+        .collect()
 }
 
 /// An argument of a message.

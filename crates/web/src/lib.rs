@@ -12,6 +12,7 @@ mod booking;
 mod catalog;
 mod chart;
 mod checkout;
+mod cme;
 mod course;
 mod dashboard;
 mod devices;
@@ -57,6 +58,47 @@ pub fn router(ctx: AppContext) -> Router {
         .route(
             "/courses/{slug}/rate-instructor",
             post(rating::rate_instructor),
+        )
+        .route("/courses/{slug}/cme", get(cme::progress::page))
+        .route(
+            "/courses/{slug}/cme/{kind}/attempts",
+            post(cme::progress::start),
+        )
+        .route("/courses/{slug}/cme/claims", post(cme::claim::claim))
+        .route(
+            "/cme/attempts/{id}",
+            get(cme::attempt::page).post(cme::attempt::submit),
+        )
+        .route("/me/certificates", get(cme::certificates::page))
+        .route(
+            "/me/cme-profile",
+            get(cme::profile::page).post(cme::profile::save),
+        )
+        .route(
+            "/me/licences",
+            get(cme::licences::page).post(cme::licences::add),
+        )
+        .route(
+            "/me/licences/{id}",
+            get(cme::licences::edit_page).post(cme::licences::save),
+        )
+        .route("/me/licences/{id}/delete", post(cme::licences::delete))
+        .route(
+            "/me/external-credits",
+            get(cme::external::page).post(cme::external::add),
+        )
+        .route(
+            "/me/external-credits/{id}/delete",
+            post(cme::external::delete),
+        )
+        .route("/me/transcript", get(cme::transcript::page))
+        .route("/me/transcript.csv", get(cme::transcript::csv))
+        .route("/me/transcript.pdf", get(cme::transcript::pdf))
+        .route("/verify/{code}", get(cme::verify::page))
+        .route("/verify/{code}/certificate.pdf", get(cme::verify::pdf))
+        .route(
+            "/verify/{code}/credential.jwt",
+            get(cme::verify::credential),
         )
         .route("/learn/{slug}/{material_id}", get(learn::page))
         .route(
@@ -130,6 +172,42 @@ pub fn router(ctx: AppContext) -> Router {
         .route(
             "/teach/materials/{id}/delete",
             get(teach::material::delete_page).post(teach::material::delete),
+        )
+        .route(
+            "/teach/courses/{id}/cme",
+            get(teach::cme::page).post(teach::cme::save_activity),
+        )
+        .route(
+            "/teach/courses/{id}/cme/designations/new",
+            get(teach::cme::new_designation_page).post(teach::cme::add_designation),
+        )
+        .route(
+            "/teach/courses/{id}/cme/designations/{designation_id}",
+            get(teach::cme::designation_edit_page).post(teach::cme::save_designation),
+        )
+        .route(
+            "/teach/courses/{id}/cme/designations/{designation_id}/delete",
+            get(teach::cme::delete_designation_page).post(teach::cme::delete_designation),
+        )
+        .route(
+            "/teach/courses/{id}/cme/{kind}",
+            get(teach::cme::settings).post(teach::cme::save_settings),
+        )
+        .route(
+            "/teach/courses/{id}/cme/{kind}/questions",
+            get(teach::cme_bank::page).post(teach::cme_bank::add),
+        )
+        .route(
+            "/teach/courses/{id}/cme/{kind}/questions/{question_id}",
+            get(teach::cme_bank::edit_page).post(teach::cme_bank::save),
+        )
+        .route(
+            "/teach/courses/{id}/cme/{kind}/questions/{question_id}/retire",
+            get(teach::cme_bank::retire_page).post(teach::cme_bank::retire),
+        )
+        .route(
+            "/teach/courses/{id}/cme/{kind}/statistics",
+            get(teach::cme_bank::statistics),
         )
         .route("/teach/schedule", get(teach::schedule::week))
         .route("/teach/schedule/month", get(teach::month::page))

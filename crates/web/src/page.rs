@@ -96,6 +96,13 @@ pub fn render<T: Template>(page: &T) -> Response {
     }
 }
 
+/// A page that refused what was sent: the same page again, with the
+/// refusals at their fields, as 422.
+pub fn unprocessable(mut response: Response) -> Response {
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
 /// A rendered page for `visitor`, setting the anonymous form cookie when the
 /// visitor had none.
 pub fn respond<T: Template>(ctx: &AppContext, visitor: &Visitor, page: &T) -> Response {

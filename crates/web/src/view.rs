@@ -1,7 +1,7 @@
 //! How values read on a page: times in the viewer's zone with the zone named,
 //! money with its currency, ratings and progress. Pure functions, unit tested.
 
-use chrono::Locale;
+use chrono::{Locale, NaiveDate};
 use medicaledu_app::payments::RevenueSum;
 use medicaledu_domain::{Currency, Money, TimeZone, Timestamp};
 
@@ -30,6 +30,32 @@ pub fn day(at: Timestamp, zone: &TimeZone, tr: &Tr) -> String {
     local
         .format_localized("%A %-d %B %Y", locale(tr))
         .to_string()
+}
+
+/// `1 January 2020`: a calendar day that belongs to no time zone (an
+/// activity's release, a certificate's completion).
+/// German writes the day as an ordinal: `1. Januar 2020`.
+pub fn date(day: NaiveDate, tr: &Tr) -> String {
+    let pattern = match locale(tr) {
+        Locale::de_DE => "%-d. %B %Y",
+        _ => "%-d %B %Y",
+    };
+    day.format_localized(pattern, locale(tr)).to_string()
+}
+
+/// `March`: the name of a month (1–12) in the page's language; a number
+/// outside the year reads as itself.
+pub fn month_name(month: u32, tr: &Tr) -> String {
+    NaiveDate::from_ymd_opt(2000, month, 1).map_or_else(
+        || month.to_string(),
+        |first| first.format_localized("%B", locale(tr)).to_string(),
+    )
+}
+
+/// `1 December 2026`: the day of `at` in the viewer's zone, as a date
+/// (a certificate's issue, a revocation).
+pub fn local_date(at: Timestamp, zone: &TimeZone, tr: &Tr) -> String {
+    date(at.as_datetime().with_timezone(&zone.tz()).date_naive(), tr)
 }
 
 /// `09:00–10:30`: a session's local times on its day.
@@ -160,6 +186,28 @@ mod tests {
                 &berlin
             ),
             "09:00–10:30"
+        );
+    }
+
+    #[test]
+    fn months_are_named_in_the_page_language() {
+        assert_eq!(month_name(3, &Tr::default()), "March");
+        assert_eq!(month_name(3, &Tr::negotiate(Some("de"), None)), "März");
+        assert_eq!(month_name(13, &Tr::default()), "13");
+    }
+
+    #[test]
+    fn dates_read_in_the_page_language() {
+        let day = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        assert_eq!(date(day, &Tr::default()), "1 January 2020");
+        assert_eq!(
+            date(day, &Tr::negotiate(Some("de"), None)),
+            "1. Januar 2020"
+        );
+        let berlin = TimeZone::parse("Europe/Berlin").expect("zone");
+        assert_eq!(
+            local_date(at("2026-12-31T23:30:00Z"), &berlin, &Tr::default()),
+            "1 January 2027"
         );
     }
 

@@ -1,10 +1,13 @@
 //! `/admin`: the administrators' pages over the same use cases as the
 //! admin API — accounts (role, suspension, unlocking), payments (refunds,
-//! manual settlement), promo codes of every scope, the revenue report, the
-//! notification outbox and the audit log. What moves money or locks people
-//! out asks for confirmation first and says what it did afterwards.
+//! manual settlement), promo codes of every scope, the revenue report,
+//! continuing education (providers, certificates), the notification outbox
+//! and the audit log. What moves money, locks people out or ends a
+//! certificate asks for confirmation first and says what it did afterwards.
 
 mod audit;
+mod cme;
+mod cme_reports;
 mod outbox;
 mod payments;
 mod promo;
@@ -57,6 +60,24 @@ pub fn routes() -> Router<AppContext> {
             post(promo::deactivate),
         )
         .route("/admin/promo-codes/{id}/activate", post(promo::activate))
+        .route("/admin/cme", get(cme::hub))
+        .route(
+            "/admin/cme/providers",
+            get(cme::providers).post(cme::create_provider),
+        )
+        .route(
+            "/admin/cme/providers/{id}",
+            get(cme::provider_edit_page).post(cme::save_provider),
+        )
+        .route("/admin/cme/certificates", get(cme::certificates))
+        .route("/admin/cme/certificates/{code}/revoke", post(cme::revoke))
+        .route("/admin/cme/certificates/{code}/reissue", post(cme::reissue))
+        .route("/admin/cme/reports", get(cme_reports::activities))
+        .route("/admin/cme/reports/{course}", get(cme_reports::report))
+        .route(
+            "/admin/cme/reports/{course}/report.csv",
+            get(cme_reports::csv),
+        )
         .route("/admin/outbox", get(outbox::list))
         .route("/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/admin/audit", get(audit::list))

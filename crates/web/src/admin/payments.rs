@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::{Choice, Confirm, admin, choices, day_start, next_page, some};
 use crate::auth::Empty;
+use crate::booking::parse_id;
 use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
@@ -192,10 +193,6 @@ struct PaymentPage {
     amount_error: Option<String>,
     reason_error: Option<String>,
     refusal: Option<String>,
-}
-
-fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 /// The amount left on a charge as the amount field shows it: `24.50`.

@@ -9,11 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use medicaledu_app::promo::{PromoInput, PromoListInput};
 use medicaledu_app::{Actor, AppContext, FieldError, PageRequest, ReadError};
-use medicaledu_domain::{Id, PromoScope};
+use medicaledu_domain::PromoScope;
 use serde::Deserialize;
 
 use super::{Choice, admin, choices, next_page, some};
 use crate::auth::Empty;
+use crate::booking::parse_id;
 use crate::error::PageError;
 use crate::form::Form;
 use crate::page::{Chrome, respond};
@@ -181,10 +182,6 @@ pub async fn create(
     };
     let input = read(&ctx, actor, &data, &visitor).await?;
     pages::create(&ctx, &visitor, actor, Reach::Typed, &data, input).await
-}
-
-fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 /// `GET /admin/promo-codes/{id}`.

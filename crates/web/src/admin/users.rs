@@ -6,11 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::AppContext;
 use medicaledu_app::admin::{AuditListInput, UpdateUserInput, UserListInput};
-use medicaledu_domain::{Id, Role, UserStatus};
+use medicaledu_domain::{Role, UserStatus};
 use serde::Deserialize;
 
 use super::{Choice, Confirm, admin, choices, next_page, some};
 use crate::auth::Empty;
+use crate::booking::parse_id;
 use crate::error::PageError;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
@@ -166,10 +167,6 @@ struct BookingLine {
     course: String,
     status: String,
     amount: String,
-}
-
-fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 /// `GET /admin/users/{id}`.

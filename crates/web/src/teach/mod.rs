@@ -1,10 +1,13 @@
 //! `/teach`: the instructor's pages. The dashboard, the course editor with
 //! its materials, the timetable by week and by month with new sessions,
 //! edits and cancellations, each session's roster, promo codes for the
-//! instructor's courses and what their courses earned. Every page calls the
+//! instructor's courses, what their courses earned, and a course's
+//! continuing-education set-up with its question banks. Every page calls the
 //! use cases the JSON API calls; who may see or change what is decided there
 //! (a course of someone else is "not found").
 
+pub mod cme;
+pub mod cme_bank;
 pub mod course;
 pub mod dashboard;
 pub mod earnings;
