@@ -3,11 +3,13 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
+use medicaledu_app::AppContext;
 use medicaledu_app::accounts::{CreatedBy, NewAccount, create_account};
+use medicaledu_credentials::KeyEncryptionKey;
 use medicaledu_domain::{Email, FullName, Password, PasswordHasher, Role, TimeZone};
 use medicaledu_store::audit::RequestMeta;
 
-use crate::cli::CreateUserArgs;
+use crate::cli::{CreateUserArgs, SigningKeyCommand};
 use crate::config::Config;
 
 const PASSWORD_VAR: &str = "MEDICALEDU_ADMIN_PASSWORD";
@@ -45,6 +47,70 @@ pub async fn create_user(config: &Config, args: CreateUserArgs) -> anyhow::Resul
     db.close().await;
     println!("created {} {} ({})", user.role, user.email, user.id);
     Ok(())
+}
+
+/// Lists, rotates, retires or re-seals the keys signing CME credentials.
+pub async fn signing_keys(config: &Config, command: SigningKeyCommand) -> anyhow::Result<()> {
+    use medicaledu_app::cme::keys;
+
+    let db = crate::commands::connect(config).await?;
+    db.migrate().await?;
+    let ctx = AppContext::new(db.clone(), config.settings.clone())?;
+    let meta = RequestMeta {
+        user_agent: Some("medicaledu admin signing-keys".into()),
+        ..RequestMeta::default()
+    };
+    let outcome = match command {
+        SigningKeyCommand::List => {
+            keys::list(&ctx)
+                .await
+                .map_err(anyhow::Error::from)
+                .map(|list| {
+                    if list.is_empty() {
+                        println!("no signing key yet: the first certificate makes one");
+                    }
+                    for key in list {
+                        let state = match (key.retired_at, key.signing) {
+                            (Some(at), _) => format!("retired {at}"),
+                            (None, true) => "signing, published".to_owned(),
+                            (None, false) => "published".to_owned(),
+                        };
+                        println!(
+                            "{}  created {}  {state}  {} certificates ({} in force)",
+                            key.kid, key.created_at, key.certificates, key.certificates_in_force
+                        );
+                    }
+                })
+        }
+        SigningKeyCommand::Rotate => keys::rotate(&ctx, &meta)
+            .await
+            .map_err(anyhow::Error::from)
+            .map(|kid| println!("{kid} signs from now on; older keys stay published")),
+        SigningKeyCommand::Retire(args) => {
+            let kid = args.kid;
+            keys::retire(&ctx, &meta, kid)
+                .await
+                .map_err(anyhow::Error::from)
+                .map(|()| {
+                    println!("{kid} retired: it signs nothing more and left the JWKS");
+                })
+        }
+        SigningKeyCommand::Reseal(args) => {
+            let old = KeyEncryptionKey::parse(&args.old_credential_key)
+                .map_err(|e| anyhow::anyhow!("--old-credential-key: {e}"))?;
+            keys::reseal(&ctx, &meta, &old)
+                .await
+                .map_err(anyhow::Error::from)
+                .map(|done| {
+                    println!(
+                        "{} keys re-sealed under the configured credential key, {} already were",
+                        done.resealed, done.unchanged
+                    );
+                })
+        }
+    };
+    db.close().await;
+    outcome
 }
 
 /// From the environment (for scripts), else a prompt that does not echo.

@@ -241,6 +241,20 @@ pub struct SecurityArgs {
     /// address (X-Real-IP and Forwarded are never read) [default: 0].
     #[arg(long, env = "MEDICALEDU_TRUSTED_PROXY_HOPS", global = true)]
     pub trusted_proxy_hops: Option<u32>,
+    /// Where users reach the platform, e.g. https://edu.example.org: the links
+    /// certificates print and their credentials' ids [default: http://127.0.0.1:8080].
+    #[arg(long, env = "MEDICALEDU_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// 32 random bytes, base64 (`openssl rand -base64 32`), that encrypt the keys
+    /// signing CME certificates. Without it no certificate can be issued. Keep it
+    /// as safe as the database's backups, and the same on every replica.
+    #[arg(
+        long,
+        env = "MEDICALEDU_CREDENTIAL_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub credential_key: Option<String>,
     /// Argon2id memory in KiB [default: 19456].
     #[arg(long, env = "MEDICALEDU_ARGON2_MEMORY_KIB", global = true)]
     pub argon2_memory_kib: Option<u32>,
@@ -294,6 +308,39 @@ pub enum AdminCommand {
     /// Create an account of any role (the way to create the first admin). The
     /// password comes from MEDICALEDU_ADMIN_PASSWORD or is asked for.
     CreateUser(CreateUserArgs),
+    /// The Ed25519 keys that sign CME certificates' credentials.
+    #[command(subcommand)]
+    SigningKeys(SigningKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningKeyCommand {
+    /// List every key: which one signs, which are published, how many
+    /// certificates each signed.
+    List,
+    /// Make a new key that signs from now on; the older keys stay published,
+    /// so what they signed keeps verifying.
+    Rotate,
+    /// Withdraw a key that may have leaked: it leaves the JWKS, and the
+    /// credentials it signed stop verifying (re-issue the certificates that
+    /// should stay verifiable).
+    Retire(RetireKeyArgs),
+    /// Re-encrypt every key under the configured credential key, from the
+    /// old one: the way to replace MEDICALEDU_CREDENTIAL_KEY.
+    Reseal(ResealArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RetireKeyArgs {
+    /// The key's id (`kid`), as `list` shows it.
+    pub kid: medicaledu_domain::Id,
+}
+
+#[derive(Debug, Args)]
+pub struct ResealArgs {
+    /// The credential key the signing keys are encrypted under now.
+    #[arg(long, env = "MEDICALEDU_OLD_CREDENTIAL_KEY", hide_env_values = true)]
+    pub old_credential_key: String,
 }
 
 #[derive(Debug, Args)]

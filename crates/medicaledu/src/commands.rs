@@ -34,6 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::CreateUser(args)) => {
             crate::admin::create_user(&config, args).await
         }
+        Command::Admin(AdminCommand::SigningKeys(command)) => {
+            crate::admin::signing_keys(&config, command).await
+        }
         Command::Backup(args) => backup(&config, &args).await,
         Command::Demo(args) => demo(&config, &args).await,
     }
@@ -60,6 +63,14 @@ async fn demo(config: &Config, args: &DemoArgs) -> anyhow::Result<()> {
     println!("  administrator: {}", medicaledu_app::demo::ADMIN_EMAIL);
     println!("  instructors:   {}", report.instructors.join(", "));
     println!("  students:      {}", report.students.join(", "));
+    if let Some(title) = &report.cme_activity {
+        println!("  CME credit:    \"{title}\" (post-test, evaluation, certificates)");
+        if config.settings.credential_key.is_none() {
+            println!(
+                "  to issue certificates, serve with MEDICALEDU_CREDENTIAL_KEY set (openssl rand -base64 32)"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -133,8 +144,9 @@ fn raise_open_file_limit() {
 }
 
 /// The background jobs every `serve` and `worker` process runs until
-/// `stopping`: expiring unpaid holds and, unless left to others, delivering
-/// notifications. All are safe to run in many processes at once.
+/// `stopping`: expiring unpaid holds, queuing licence renewal reminders
+/// and, unless left to others, delivering notifications. All are safe to
+/// run in many processes at once.
 fn spawn_jobs(
     config: &Config,
     ctx: &AppContext,
@@ -145,6 +157,10 @@ fn spawn_jobs(
         ctx.clone(),
         until_stopped(stopping.clone()),
     ))];
+    jobs.push(tokio::spawn(medicaledu_app::jobs::sweep_renewals(
+        ctx.clone(),
+        until_stopped(stopping.clone()),
+    )));
     if deliver {
         let dispatcher = Dispatcher::new(ctx.db.clone(), config.dispatch.clone())?;
         let stopped = until_stopped(stopping.clone());

@@ -59,6 +59,8 @@ struct FileConfig {
     session_idle_ttl_hours: Option<u32>,
     cookie_secure: Option<bool>,
     require_admin_2fa: Option<bool>,
+    public_url: Option<String>,
+    credential_key: Option<String>,
     lockout_max_attempts: Option<u32>,
     lockout_minutes: Option<u32>,
     auth_rate_limit_per_minute: Option<u32>,
@@ -128,6 +130,12 @@ pub enum ConfigError {
     },
     #[error("{0}")]
     Email(#[from] EmailConfigError),
+    #[error(
+        "invalid public URL {value:?} (expected http:// or https:// and a host, e.g. https://edu.example.org)"
+    )]
+    PublicUrl { value: String },
+    #[error("invalid MEDICALEDU_CREDENTIAL_KEY: {0}")]
+    CredentialKey(String),
     #[error("{name}: {source}")]
     Webhook {
         name: &'static str,
@@ -185,6 +193,8 @@ impl Config {
             settings: Settings {
                 stripe: stripe(&global.payments, &file)?,
                 paypal: paypal(&global.payments, &file)?,
+                public_url: public_url(&global.security, &file)?,
+                credential_key: credential_key(&global.security, &file)?,
                 ..settings(&global.security, &global.scheduling, &file)
             },
             dispatch: dispatch(&global.notify, &file)?,
@@ -311,6 +321,38 @@ fn limits(flags: Option<&LimitArgs>, file: &FileConfig) -> crate::server::Limits
             defaults.shutdown_grace,
         ),
     }
+}
+
+/// The public URL without its trailing slash; only http(s) with a host.
+fn public_url(flags: &SecurityArgs, file: &FileConfig) -> Result<String, ConfigError> {
+    let Some(value) = pick(&flags.public_url, &file.public_url) else {
+        return Ok(Settings::default().public_url);
+    };
+    let invalid = || ConfigError::PublicUrl {
+        value: value.clone(),
+    };
+    let parsed = url::Url::parse(value.trim()).map_err(|_| invalid())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(invalid());
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+fn credential_key(
+    flags: &SecurityArgs,
+    file: &FileConfig,
+) -> Result<Option<std::sync::Arc<medicaledu_credentials::KeyEncryptionKey>>, ConfigError> {
+    pick(&flags.credential_key, &file.credential_key)
+        .map(|text| {
+            medicaledu_credentials::KeyEncryptionKey::parse(&text)
+                .map(std::sync::Arc::new)
+                .map_err(|e| ConfigError::CredentialKey(e.to_string()))
+        })
+        .transpose()
 }
 
 fn pick(flag: &Option<String>, file: &Option<String>) -> Option<String> {

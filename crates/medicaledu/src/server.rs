@@ -32,6 +32,9 @@ fn is_api(path: &str) -> bool {
         || path.starts_with("/schema/")
         || path == "/docs"
         || path.starts_with("/docs/")
+        // Read by credential verifiers, which expect JSON.
+        || path == "/.well-known/jwks.json"
+        || path == "/cme/credentials/status"
 }
 
 /// Every route of the server. The request id is settled before routing, so
