@@ -7,7 +7,12 @@
 // of them. It starts no server: give it the base URL of a server with a
 // published course (the web check leaves several); the newest one's page is
 // measured. For the signed-in pages it registers an instructor with a course
-// of their own, and signs in as the administrator it is given.
+// of their own, and signs in as the administrator it is given. For the
+// continuing-education pages it sets up a CME activity through the API and
+// has a learner pass its post-test and claim a certificate (the server needs
+// MEDICALEDU_CREDENTIAL_KEY): the learner's CME page, certificates and
+// transcript, and the certificate's public verification page, are measured
+// too.
 //
 // Usage: ADMIN_EMAIL=… ADMIN_PASSWORD=… node check.mjs http://127.0.0.1:PORT [OUT_DIR]
 import fs from 'node:fs';
@@ -59,6 +64,52 @@ if (!adminEmail || !adminPassword) {
   process.exit(2);
 }
 const adminToken = (await api('POST', '/api/v1/auth/login', { email: adminEmail, password: adminPassword })).token;
+
+// A CME activity of one question and an evaluation, passed and claimed.
+async function certified() {
+  const provider = await api('POST', '/api/v1/cme/providers', {
+    name: `Lighthouse CME Academy ${run}`, accreditor: 'EACCME',
+    accreditation_statement: 'Lighthouse CME Academy is accredited by the EACCME to provide CME.',
+  }, adminToken);
+  const course = await api('POST', '/api/v1/courses', {
+    title: `Sepsis recognition ${run}`, summary: 'Recognise sepsis early.',
+    category: 'Emergency Medicine', level: 'intermediate', price_minor: 0, currency: 'EUR',
+  }, teacherToken);
+  const material = await api('POST', `/api/v1/courses/${course.id}/materials`, {
+    title: 'The first hour', kind: 'article', body: 'Lactate, cultures, antibiotics, fluids.',
+  }, teacherToken);
+  await api('POST', `/api/v1/courses/${course.id}/publish`, undefined, teacherToken);
+  await api('PUT', `/api/v1/courses/${course.id}/cme`, {
+    provider_id: provider.id, format: 'enduring', release_on: '2020-01-01', disclosure: 'Nothing to disclose.',
+  }, teacherToken);
+  const designation = await api('POST', `/api/v1/courses/${course.id}/cme/designations`, {
+    credit_type: 'ECMEC®', max_credits: 2, step: 0.5, professions: ['physician'],
+    statement: 'This activity is accredited by the EACCME for a maximum of 2 European CME credits (ECMEC®s).',
+  }, teacherToken);
+  await api('PUT', `/api/v1/courses/${course.id}/cme/assessments/post_test`, { pass_mark_percent: 80 }, teacherToken);
+  const question = await api('POST', `/api/v1/courses/${course.id}/cme/assessments/post_test/questions`, {
+    kind: 'single_choice', prompt: 'Which comes first?', options: ['Blood cultures', 'Discharge'], correct: [0],
+    rationale: 'Cultures before antibiotics.',
+  }, teacherToken);
+  await api('PUT', `/api/v1/courses/${course.id}/cme/assessments/evaluation`, {}, teacherToken);
+  const feedback = await api('POST', `/api/v1/courses/${course.id}/cme/assessments/evaluation/questions`, {
+    kind: 'single_choice', prompt: 'Will this change your practice?', options: ['Yes', 'No'],
+  }, teacherToken);
+  const learnerEmail = `lighthouse-learner-${run}@example.org`;
+  await api('POST', '/api/v1/auth/register', { email: learnerEmail, password, full_name: 'Dr. Sam Okafor', role: 'student', timezone: 'Europe/Berlin' });
+  const learner = (await api('POST', '/api/v1/auth/login', { email: learnerEmail, password })).token;
+  await api('PUT', '/api/v1/me/cme-profile', { profession: 'physician', report_consent: false }, learner);
+  const enrollment = await api('POST', `/api/v1/courses/${course.id}/enrollments`, undefined, learner);
+  await api('PUT', `/api/v1/enrollments/${enrollment.id}/progress/${material.id}`, { progress_percent: 100, time_spent_delta_seconds: 1800 }, learner);
+  for (const [kind, q] of [['post_test', question], ['evaluation', feedback]]) {
+    const attempt = await api('POST', `/api/v1/courses/${course.id}/cme/assessments/${kind}/attempts`, undefined, learner);
+    await api('POST', `/api/v1/cme/attempts/${attempt.id}/submit`, { answers: [{ question_id: q.id, option_ids: [q.options[0].id] }] }, learner);
+  }
+  const claimed = await api('POST', `/api/v1/courses/${course.id}/cme/claims`, { designation_id: designation.id, credits: 2, attest: true }, learner);
+  return { learner, slug: course.slug, code: claimed.certificate.code };
+}
+const cme = await certified();
+
 fs.mkdirSync(outDir, { recursive: true });
 const MINIMUM = 95;
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
@@ -70,12 +121,17 @@ const chrome = await chromeLauncher.launch({
 let failed = 0;
 try {
   const pages = [
+    // Public first: no session cookie is set yet.
+    ['certificate-verification', `/verify/${cme.code}`],
     ['home', '/'],
     ['catalog', '/courses'],
     ['course', coursePath],
     ['instructor-dashboard', '/teach', signedIn(teacherToken)],
     ['course-editor', `/teach/courses/${draft.id}`, signedIn(teacherToken)],
     ['admin-payments', '/admin/payments', signedIn(adminToken)],
+    ['learner-cme', `/courses/${cme.slug}/cme`, signedIn(cme.learner)],
+    ['learner-certificates', '/me/certificates', signedIn(cme.learner)],
+    ['learner-transcript', '/me/transcript', signedIn(cme.learner)],
   ];
   const browser = await puppeteer.connect({ browserURL: `http://127.0.0.1:${chrome.port}` });
   for (const [name, route, session] of pages) {

@@ -8,6 +8,9 @@
 //  - an account is locked by failed sign-ins; the admin finds it and
 //    presses "Unlock"; its owner then signs in through the sign-in page;
 //  - a platform-wide promo code is created and found by its scope;
+//  - a CME provider is added and edited; a learner's certificate (claimed
+//    through the API) is found by its code, re-issued and the new one
+//    revoked, each after its confirmation page;
 //  - axe-core on every admin page (no serious or critical violation),
 //    screenshots at 1280x800 and 390x844 in OUT_DIR.
 //
@@ -231,6 +234,110 @@ async function revenueJourney(page, run) {
   await axe(page, 'the revenue report by course');
 }
 
+// A CME activity with a participation certificate claimed through the API
+// by a learner who passed its post-test and filled in its evaluation; the
+// certificate's code.
+async function cmeCertificate(run, providerId) {
+  const teacher = await account(`cme-teacher-${run}@example.org`, 'instructor', 'Dr. Jonas Weber');
+  const course = (await api('POST', '/api/v1/courses', {
+    title: `Sepsis recognition for nurses ${run}`, summary: 'The first hour.', description: 'A short course.',
+    category: 'Emergency Medicine', level: 'beginner', price_minor: 0, currency: 'EUR',
+  }, teacher)).body;
+  const material = (await api('POST', `/api/v1/courses/${course.id}/materials`, {
+    title: 'The sepsis bundle', kind: 'article', body: 'Lactate, cultures, antibiotics.', is_required: true,
+  }, teacher)).body;
+  await api('POST', `/api/v1/courses/${course.id}/publish`, undefined, teacher);
+  await api('PUT', `/api/v1/courses/${course.id}/cme`, { provider_id: providerId, format: 'enduring', release_on: '2020-01-01' }, teacher);
+  await api('POST', `/api/v1/courses/${course.id}/cme/designations`, {
+    kind: 'participation', credit_type: 'Certificate of participation', max_credits: 0, step: 0.25,
+    statement: 'This certifies participation in the activity.',
+  }, teacher);
+  const questions = {};
+  for (const [kind, body] of [
+    ['post_test', { pass_mark_percent: 50 }],
+    ['evaluation', {}],
+  ]) {
+    await api('PUT', `/api/v1/courses/${course.id}/cme/assessments/${kind}`, body, teacher);
+    questions[kind] = (await api('POST', `/api/v1/courses/${course.id}/cme/assessments/${kind}/questions`, {
+      kind: 'single_choice', prompt: 'Which comes first?', options: ['Antibiotics', 'Paperwork'],
+      correct: kind === 'post_test' ? [0] : [],
+    }, teacher)).body;
+  }
+  const learner = await account(`cme-learner-${run}@example.org`, 'student', 'Lea Schmidt');
+  const enrollment = (await api('POST', `/api/v1/courses/${course.id}/enrollments`, undefined, learner)).body;
+  await api('PUT', `/api/v1/enrollments/${enrollment.id}/progress/${material.id}`, { progress_percent: 100, time_spent_delta_seconds: 900 }, learner);
+  for (const kind of ['post_test', 'evaluation']) {
+    const attempt = (await api('POST', `/api/v1/courses/${course.id}/cme/assessments/${kind}/attempts`, undefined, learner)).body;
+    const question = questions[kind];
+    await api('POST', `/api/v1/cme/attempts/${attempt.id}/submit`, {
+      answers: [{ question_id: question.id, option_ids: [question.options[0].id] }],
+    }, learner);
+  }
+  const claimed = (await api('POST', `/api/v1/courses/${course.id}/cme/claims`, {
+    designation_id: (await api('GET', `/api/v1/courses/${course.id}/cme`)).body.designations[0].id, credits: 0, attest: true,
+  }, learner)).body;
+  return claimed.certificate.code;
+}
+
+// The CME pages: a provider added and edited on its pages; a certificate
+// found by its code, re-issued, and the new one revoked, each confirmed.
+async function cmeJourney(page, run) {
+  await page.goto(`${base}/admin`);
+  await page.getByRole('navigation', { name: 'Administration sections' }).getByRole('link', { name: 'CME' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Continuing medical education' }).waitFor();
+  await axe(page, 'the CME section');
+  await shoot(page, 'admin-cme');
+  await page.getByRole('link', { name: 'CME providers' }).click();
+  const name = `Berlin CME Institute ${run}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Accreditor').fill('EACCME');
+  await page.getByLabel('Accreditation statement').fill('The Berlin CME Institute is accredited by the EACCME to provide CME.');
+  await page.getByLabel('Accredited until').fill('2030-12-31');
+  await page.getByRole('button', { name: 'Add the provider' }).click();
+  await page.waitForURL(/done=created/);
+  const row = page.locator('tr', { hasText: name });
+  check(await row.getByRole('cell', { name: '2030-12-31' }).isVisible(), 'the provider is listed with its last day of accreditation');
+  await axe(page, 'the CME providers');
+  await shoot(page, 'admin-cme-providers');
+  await page.getByRole('link', { name: `Edit ${name}` }).click();
+  await page.getByLabel('Accreditor').fill('UEMS-EACCME');
+  await axe(page, 'a CME provider editor');
+  await shoot(page, 'admin-cme-provider');
+  await page.getByRole('button', { name: 'Save the provider' }).click();
+  await page.waitForURL(/done=saved/);
+  check(await row.getByRole('cell', { name: 'UEMS-EACCME' }).isVisible(), 'the provider is saved');
+
+  const { token: admin } = await api('POST', '/api/v1/auth/login', { email: adminEmail, password: adminPassword }).then((r) => r.body);
+  const providers = (await api('GET', '/api/v1/cme/providers', undefined, admin)).body;
+  const code = await cmeCertificate(run, providers.find((p) => p.name === name).id);
+  await page.goto(`${base}/admin/cme`);
+  await page.getByRole('link', { name: 'Certificates' }).first().click();
+  await page.getByLabel('Certificate code').fill(code);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('heading', { name: `Certificate ${code}` }).waitFor();
+  check(await page.getByText('Lea Schmidt').isVisible(), 'the certificate shows what it prints');
+  await axe(page, 'a certificate');
+  await shoot(page, 'admin-cme-certificate');
+  await page.locator('#reissue-reason').fill('The course title was corrected.');
+  await page.getByRole('button', { name: 'Re-issue…' }).click();
+  await page.getByRole('heading', { name: `Re-issue certificate ${code}?` }).waitFor();
+  await axe(page, 'the re-issue confirmation');
+  await shoot(page, 'admin-cme-reissue-confirm');
+  await page.getByRole('button', { name: 'Re-issue the certificate' }).click();
+  await page.getByText('Re-issued: this is the new certificate').waitFor();
+  const fresh = new URL(page.url()).searchParams.get('code');
+  check(fresh !== code && await page.locator(`a[href="/verify/${fresh}"]`).isVisible(), `the new certificate ${fresh} links its verification page`);
+  await page.locator('#revoke-reason').fill('Issued in error.');
+  await page.getByRole('button', { name: 'Revoke…' }).click();
+  await page.getByRole('heading', { name: `Revoke certificate ${fresh}?` }).waitFor();
+  await axe(page, 'the revoke confirmation');
+  await page.getByRole('button', { name: 'Revoke the certificate' }).click();
+  await page.getByText('The certificate is revoked.').waitFor();
+  check((await api('GET', `/api/v1/certificates/${fresh}`)).body.status === 'revoked', 'the re-issued certificate is revoked');
+  await axe(page, 'a revoked certificate');
+  await shoot(page, 'admin-cme-revoked');
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
@@ -245,6 +352,7 @@ async function revenueJourney(page, run) {
     await revenueJourney(page, run);
     await unlockJourney(browser, page, run);
     await promoJourney(page, run);
+    await cmeJourney(page, run);
     check(errors.length === 0, `no script error or CSP violation on the admin pages (${errors.join(' | ')})`);
     await context.close();
   } finally {

@@ -3,7 +3,7 @@
 // Chromium, headless, through playwright-core), elements found by their
 // accessible names. It starts no server: give it the server's base URL.
 //
-// Usage: DATABASE_URL=… node teach.js http://127.0.0.1:PORT OUT_DIR
+// Usage: DATABASE_URL=… ADMIN_EMAIL=… ADMIN_PASSWORD=… node teach.js http://127.0.0.1:PORT OUT_DIR
 // (DATABASE_URL, the server's own database, lets the check start a session:
 // no route creates one in the past, so its start is moved through sqlite3 or
 // psql, as the integration tests move it through the store)
@@ -18,7 +18,12 @@
 //  - sees a student's booking in the roster and marks it completed once the
 //    session has started;
 //  - reads what cancelling the rest of the series would do, and cancels it;
-//  - creates a promo code for the course and deactivates it from the list.
+//  - creates a promo code for the course and deactivates it from the list;
+//  - makes the course a CME activity of a provider (which the administrator
+//    of ADMIN_EMAIL / ADMIN_PASSWORD adds through the API), adds a credit
+//    designation after a refusal at its maximum, sets the post-test's rules,
+//    adds a question and saves a new version of it, and opens the item
+//    statistics.
 // axe-core runs on every instructor page (no serious or critical violation);
 // screenshots at 1280x800 and 390x844 are saved in OUT_DIR.
 'use strict';
@@ -38,6 +43,8 @@ if (!base) {
 fs.mkdirSync(outDir, { recursive: true });
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const databaseUrl = process.env.DATABASE_URL;
+const adminEmail = process.env.ADMIN_EMAIL;
+const adminPassword = process.env.ADMIN_PASSWORD;
 const PASSWORD = 'correct horse battery staple';
 
 let checks = 0;
@@ -116,8 +123,74 @@ function startSession(slotId) {
   }
 }
 
+// The course made a CME activity through its pages: a provider to choose
+// (added by the administrator through the API), a designation refused at
+// its maximum and then added, the post-test's rules, a question and a new
+// version of it, and the item statistics.
+async function cmeJourney(page, courseId, run) {
+  const { token: admin } = await api('POST', '/api/v1/auth/login', { email: adminEmail, password: adminPassword });
+  const providerName = `Heidelberg CME Academy ${run}`;
+  await api('POST', '/api/v1/cme/providers', {
+    name: providerName,
+    accreditor: 'EACCME',
+    accreditation_statement: 'The Heidelberg CME Academy is accredited by the EACCME to provide CME.',
+  }, admin);
+  await page.goto(`${base}/teach/courses/${courseId}`);
+  await page.getByRole('link', { name: 'Continuing education (CME)' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Continuing education:/ }).waitFor();
+  await page.getByLabel('Accredited provider').selectOption({ label: `${providerName} (EACCME)` });
+  await page.getByLabel('Release date').fill('2020-01-01');
+  await page.getByLabel('Topics').fill('sepsis, antimicrobial stewardship');
+  await audit(page, 'the new CME activity form', 'teach-cme-new');
+  await page.getByRole('button', { name: 'Make it a CME activity' }).click();
+  await page.waitForURL(/done=activity/);
+  check(await page.getByText('The activity is saved.').isVisible(), 'the course is a CME activity');
+
+  await page.getByRole('link', { name: 'Add a designation' }).click();
+  await page.getByLabel('Credit type').fill('AMA PRA Category 1 Credit™');
+  await page.getByLabel('Maximum credits').fill('1.3');
+  await page.getByLabel('Designation statement').fill('The Heidelberg CME Academy designates this enduring material for a maximum of 1.5 AMA PRA Category 1 Credits™.');
+  await page.getByLabel('Nurse', { exact: true }).check();
+  await page.getByRole('button', { name: 'Add a designation' }).click();
+  check(await page.locator('#max_credits-error').isVisible(), 'maximum credits off the claim step are refused at their field');
+  await audit(page, 'the designation form with a refusal', 'teach-cme-designation');
+  await page.getByLabel('Maximum credits').fill('1.5');
+  await page.getByRole('button', { name: 'Add a designation' }).click();
+  await page.waitForURL(/done=designation_added/);
+  check(await page.getByRole('rowheader', { name: 'AMA PRA Category 1 Credit™' }).isVisible(), 'the designation is listed');
+  await audit(page, 'the CME set-up', 'teach-cme');
+
+  await page.getByRole('link', { name: 'Rules of the Post-test' }).click();
+  await page.getByLabel('Attempts allowed').fill('3');
+  await page.getByLabel('Shuffle the questions for each attempt').check();
+  await audit(page, 'the post-test rules', 'teach-cme-rules');
+  await page.getByRole('button', { name: 'Save the rules' }).click();
+  await page.waitForURL(/saved=1/);
+  await page.getByRole('link', { name: 'Questions', exact: true }).click();
+  await page.getByLabel('Question', { exact: true }).fill('Which comes first in the first hour of sepsis?');
+  await page.getByLabel('Options', { exact: true }).fill('Lactate\nBlood cultures\nAntibiotics');
+  await page.getByLabel('Correct options').fill('3');
+  await page.getByLabel('Rationale').fill('Every hour of delay costs lives.');
+  await page.getByRole('button', { name: 'Add the question' }).click();
+  await page.waitForURL(/done=added/);
+  check(await page.locator('li.correct', { hasText: 'Antibiotics' }).isVisible(), 'the bank marks the correct option');
+  await audit(page, 'the question bank', 'teach-cme-questions');
+  await page.getByRole('link', { name: 'Edit question 1' }).click();
+  check(await page.getByText('Learners who already drew this question keep the version they saw.').isVisible(), 'editing says learners keep the version they saw');
+  await audit(page, 'the question editor', 'teach-cme-question');
+  await page.getByLabel('Question', { exact: true }).fill('Which comes first in the first hour of septic shock?');
+  await page.getByRole('button', { name: 'Save as a new version' }).click();
+  await page.waitForURL(/done=revised/);
+  check(await page.getByText(/version 2/).isVisible(), 'the question is at version 2');
+  await page.getByRole('link', { name: 'Item statistics', exact: true }).click();
+  await page.getByRole('table', { name: 'How each question of the Post-test fared' }).waitFor();
+  check(await page.getByRole('cell', { name: 'Not answered yet' }).isVisible(), 'no attempt yet: nothing answered');
+  await audit(page, 'the item statistics', 'teach-cme-statistics');
+}
+
 async function main() {
   if (!databaseUrl) throw new Error('DATABASE_URL (the server\'s database) is needed to start a session');
+  if (!adminEmail || !adminPassword) throw new Error('ADMIN_EMAIL and ADMIN_PASSWORD are needed to add a CME provider');
   const run = Date.now().toString(36);
   const token = await account(`instructor-${run}@example.org`, 'instructor', 'Dr. Lena Brandt');
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
@@ -297,6 +370,8 @@ async function main() {
   await page.getByLabel('From').waitFor();
   check(await page.getByText('Nothing was paid for your courses in this period.').isVisible(), 'the earnings page: nothing paid for free sessions');
   await audit(page, 'the earnings page', 'teach-earnings');
+
+  await cmeJourney(page, courseId, run);
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await browser.close();

@@ -331,7 +331,7 @@ async fn other_sessions_are_listed_and_signed_out(backend: Backend) {
     assert_eq!(status, 303, "signed out visitors are sent to sign in");
 }
 
-const KINDS: [&str; 13] = [
+const KINDS: [&str; 14] = [
     "booking.confirmed",
     "booking.cancelled",
     "booking.rescheduled",
@@ -345,6 +345,7 @@ const KINDS: [&str; 13] = [
     "account.locked",
     "account.password_changed",
     "session.new_device",
+    "licence.renewal_reminder",
 ];
 
 /// The checked boxes of the defaults (email and in-app on), changed by
@@ -382,7 +383,7 @@ async fn notification_settings_are_a_table_of_checkboxes_with_refusals_in_place(
     ));
     assert!(html.contains("SMS for Payment failed"));
     assert!(html.contains(">Save preferences</button>"));
-    assert_eq!(html.matches("type=\"checkbox\"").count(), 13 * 4);
+    assert_eq!(html.matches("type=\"checkbox\"").count(), KINDS.len() * 4);
     assert!(
         html.contains("id=\"pref-booking-confirmed-email\" name=\"booking.confirmed.email\" value=\"on\" checked"),
         "email is on by default"

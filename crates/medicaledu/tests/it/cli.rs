@@ -8,7 +8,7 @@ use medicaledu_store::Backend;
 
 use crate::support::{TestDb, both_backends};
 
-fn medicaledu() -> Command {
+pub(crate) fn medicaledu() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_medicaledu"));
     command
         .env_remove("MEDICALEDU_DATABASE_URL")
@@ -18,7 +18,7 @@ fn medicaledu() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> (bool, String, String) {
+pub(crate) fn run(command: &mut Command) -> (bool, String, String) {
     let output = command.output().expect("run medicaledu");
     (
         output.status.success(),
@@ -27,7 +27,7 @@ fn run(command: &mut Command) -> (bool, String, String) {
     )
 }
 
-fn assert_one_line_error(stderr: &str, needle: &str) {
+pub(crate) fn assert_one_line_error(stderr: &str, needle: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(lines.len(), 1, "exactly one error line in {stderr:?}");
     assert!(

@@ -350,6 +350,11 @@ const PUBLIC: &[&str] = &[
     "calendar_feed",
     "stripe_webhook",
     "paypal_webhook",
+    "get_cme_activity",
+    "verify_certificate",
+    "certificate_pdf",
+    "credential_keys",
+    "credential_status",
 ];
 
 async fn openapi_declares_the_credentials_of_every_operation(backend: Backend) {

@@ -807,7 +807,11 @@ async fn preferences_are_validated_and_stored(backend: Backend) {
     let token = app.user("prefs@example.com", "student").await;
     let defaults = get_preferences(&app, &token).await;
     let matrix = defaults["preferences"].as_object().expect("object");
-    assert_eq!(matrix.len(), 13, "every kind");
+    assert_eq!(
+        matrix.len(),
+        medicaledu_domain::NotificationKind::ALL.len(),
+        "every kind"
+    );
     assert!(
         matrix
             .values()

@@ -9,7 +9,7 @@ use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::pages::{Jar, csrf_of, location, page, post_same_site};
+use crate::support::pages::{Jar, csrf_of, location, page, post_same_site, submit};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 both_backends!(
@@ -34,22 +34,6 @@ async fn instructor(app: &TestApp, email: &str) -> (String, Jar) {
     assert_eq!(patched.status(), 200);
     let jar = Jar::signed_in(&token);
     (token, jar)
-}
-
-/// POSTs a form of the page at `form_page`, with its CSRF token.
-async fn submit(
-    app: &TestApp,
-    jar: &mut Jar,
-    form_page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let (status, html) = page(app, jar, form_page).await;
-    assert_eq!(status, 200, "{form_page}");
-    let token = csrf_of(&html);
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    post_same_site(app, jar, action, &all).await
 }
 
 /// The form of a code: a percentage for `course_id` (empty for all the

@@ -10,7 +10,7 @@ use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::pages::{Jar, csrf_of, location, page, post_same_site};
+use crate::support::pages::{Jar, location, page, submit};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 both_backends!(
@@ -33,22 +33,6 @@ pub(crate) async fn instructor(app: &TestApp, email: &str, zone: &str) -> (Strin
     assert_eq!(patched.status(), 200);
     let jar = Jar::signed_in(&token);
     (token, jar)
-}
-
-/// POSTs a form of the page at `form_page`, with its CSRF token.
-pub(crate) async fn submit(
-    app: &TestApp,
-    jar: &mut Jar,
-    form_page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let (status, html) = page(app, jar, form_page).await;
-    assert_eq!(status, 200, "{form_page}");
-    let token = csrf_of(&html);
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    post_same_site(app, jar, action, &all).await
 }
 
 /// The id at the end of `/teach/courses/{id}?…`.

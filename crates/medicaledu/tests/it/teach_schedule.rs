@@ -11,9 +11,9 @@ use medicaledu_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::pages::{Jar, csrf_of, location, page, post_same_site};
+use crate::support::pages::{Jar, csrf_of, location, page, post_same_site, submit};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
-use crate::teach::{instructor, submit};
+use crate::teach::instructor;
 
 both_backends!(
     the_month_view_shows_each_session_on_its_local_day,

@@ -163,6 +163,9 @@ pub struct TestApp {
 
 /// Settings for tests: cheap password hashing, no per-IP rate limit (tests
 /// that exercise it set their own), cookies over plain HTTP.
+/// 32 bytes, base64: encrypts the test databases' signing keys.
+pub const TEST_CREDENTIAL_KEY: &str = "dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI=";
+
 pub fn test_settings() -> Settings {
     Settings {
         argon2: Argon2Params {
@@ -172,6 +175,10 @@ pub fn test_settings() -> Settings {
         },
         auth_rate_limit_per_minute: 0,
         cookie_secure: false,
+        credential_key: Some(std::sync::Arc::new(
+            medicaledu_credentials::KeyEncryptionKey::parse(TEST_CREDENTIAL_KEY)
+                .expect("the test key parses"),
+        )),
         ..Settings::default()
     }
 }

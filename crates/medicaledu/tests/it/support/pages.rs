@@ -125,3 +125,20 @@ pub async fn post_same_site(
 ) -> reqwest::Response {
     post_form(app, jar, path, fields, Some(&app.address)).await
 }
+
+/// GETs the page at `form_page` (which must answer 200) and POSTs its form
+/// to `action` with the page's CSRF token and `fields`.
+pub async fn submit(
+    app: &TestApp,
+    jar: &mut Jar,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (status, html) = page(app, jar, form_page).await;
+    assert_eq!(status, 200, "{form_page}: {html}");
+    let token = csrf_of(&html);
+    let mut all = vec![("csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    post_same_site(app, jar, action, &all).await
+}
