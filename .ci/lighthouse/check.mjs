@@ -21,6 +21,9 @@ import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
 import * as chromeLauncher from 'chrome-launcher';
 import puppeteer from 'puppeteer-core';
+import polite from '../web-check/polite-fetch.js';
+
+const { politeFetch } = polite;
 
 const [base, outDir = 'target/lighthouse'] = process.argv.slice(2);
 if (!base) {
@@ -37,7 +40,7 @@ const coursePath = `/courses/${newest.items[0].slug}`;
 async function api(method, route, body, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}${route}`, { method, headers, body: body && JSON.stringify(body) });
+  const response = await politeFetch(`${base}${route}`, { method, headers, body: body && JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;

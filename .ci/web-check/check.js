@@ -30,6 +30,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { AxeBuilder } = require('@axe-core/playwright');
+const { politeFetch } = require('./polite-fetch');
 
 const base = process.argv[2];
 const outDir = process.argv[3] || 'target/web-check';
@@ -51,7 +52,7 @@ function check(condition, message) {
 async function api(method, route, body, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}${route}`, {
+  const response = await politeFetch(`${base}${route}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),

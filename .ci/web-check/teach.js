@@ -33,6 +33,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { chromium } = require('playwright-core');
 const { AxeBuilder } = require('@axe-core/playwright');
+const { politeFetch } = require('./polite-fetch');
 
 const base = process.argv[2];
 const outDir = process.argv[3] || 'target/teach-check';
@@ -57,7 +58,7 @@ function check(condition, message) {
 async function api(method, route, body, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}${route}`, {
+  const response = await politeFetch(`${base}${route}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
