@@ -38,6 +38,8 @@ pub struct Chrome {
     pub favicon: String,
     /// The instructor pages' script (dragging materials into order).
     pub teach_js: String,
+    /// The path of the page, empty on error pages.
+    pub path: String,
 }
 
 impl Chrome {
@@ -62,6 +64,7 @@ impl Chrome {
             title,
             user,
             csrf: visitor.csrf.clone(),
+            path: visitor.path.clone(),
             ..Self::bare(visitor.tr.clone(), "site-name")
         })
     }
@@ -79,7 +82,21 @@ impl Chrome {
             htmx: assets::url("htmx.js"),
             favicon: assets::url("favicon.svg"),
             teach_js: assets::url("teach.js"),
+            path: String::new(),
         }
+    }
+
+    /// Whether a navigation link to `href` leads to this page or to the
+    /// section it is in: `/me/licences` for `/me/licences/{id}`. A link to
+    /// an area's home (`/teach`, one segment) is current only on that page,
+    /// or it would be current everywhere in the area.
+    pub fn is_current(&self, href: &str) -> bool {
+        let section = href.matches('/').count() > 1
+            && self
+                .path
+                .strip_prefix(href)
+                .is_some_and(|rest| rest.starts_with('/'));
+        self.path == href || section
     }
 }
 
@@ -119,4 +136,32 @@ pub fn respond<T: Template>(ctx: &AppContext, visitor: &Visitor, page: &T) -> Re
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(path: &str) -> Chrome {
+        Chrome {
+            path: path.to_owned(),
+            ..Chrome::bare(Tr::negotiate(None, None), "site-name")
+        }
+    }
+
+    #[test]
+    fn a_link_is_current_on_its_page_and_the_pages_below_it() {
+        assert!(at("/me/licences").is_current("/me/licences"));
+        assert!(at("/me/licences/0190a2b4").is_current("/me/licences"));
+        assert!(at("/teach/schedule/month").is_current("/teach/schedule"));
+        assert!(!at("/me/licences-old").is_current("/me/licences"));
+        assert!(!at("/me/transcript").is_current("/me/licences"));
+    }
+
+    #[test]
+    fn an_areas_home_is_current_only_on_itself() {
+        assert!(at("/teach").is_current("/teach"));
+        assert!(!at("/teach/earnings").is_current("/teach"));
+        assert!(!Chrome::bare(Tr::negotiate(None, None), "site-name").is_current("/teach"));
+    }
 }

@@ -33,6 +33,8 @@ pub struct Visitor {
     /// A fresh anonymous CSRF value the response must set as a cookie.
     pub new_csrf_cookie: Option<String>,
     pub meta: RequestMeta,
+    /// The path asked for, so navigation can mark the page it leads to.
+    pub path: String,
 }
 
 impl FromRequestParts<AppContext> for Visitor {
@@ -106,6 +108,7 @@ impl FromRequestParts<AppContext> for Visitor {
             csrf,
             new_csrf_cookie,
             meta,
+            path: parts.uri.path().to_owned(),
         })
     }
 }

@@ -65,6 +65,14 @@ async fn the_profile_form_keeps_typed_values_and_its_choices_take_effect(backend
 
     let (status, form) = page(&app, &mut jar, "/me/account").await;
     assert_eq!(status, 200);
+    assert!(
+        form.contains("<a href=\"/me/account\" aria-current=\"page\">"),
+        "the account navigation marks the page it is on"
+    );
+    assert!(
+        form.contains("<a href=\"/me/sessions\">"),
+        "and only that page"
+    );
     for label in [
         "<label for=\"full_name\">Full name</label>",
         "<label for=\"phone\">Phone</label>",

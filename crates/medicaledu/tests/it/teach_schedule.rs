@@ -143,6 +143,14 @@ async fn the_month_view_shows_each_session_on_its_local_day(backend: Backend) {
         first.format("%B %Y")
     )));
     assert!(html.contains("<th scope=\"col\">Monday</th>"));
+    assert!(
+        html.contains("<a href=\"/teach/schedule\" aria-current=\"page\">"),
+        "the month view is part of the schedule in the navigation"
+    );
+    assert!(
+        html.contains("<a href=\"/teach\">"),
+        "the dashboard is not current"
+    );
     assert!(html.contains("<th scope=\"col\">Sunday</th>"));
     assert!(html.contains("America/New_York"), "the zone is named");
     let mondays: Vec<NaiveDate> = (0..5).map(|w| first + Duration::weeks(w)).collect();
