@@ -110,8 +110,8 @@ async fn an_instructor_creates_a_code_sees_it_redeemed_and_deactivates_it(backen
     assert_eq!(status, 200);
     assert!(list.contains("No promo codes yet."), "{list}");
     assert!(
-        list.contains(r#"<a href="/teach/promo-codes">Promo codes</a>"#),
-        "in the teaching navigation"
+        list.contains(r#"<a href="/teach/promo-codes" aria-current="page">Promo codes</a>"#),
+        "in the teaching navigation, marked as the page shown"
     );
     let (_, dashboard) = page(&app, &mut jar, "/teach").await;
     assert!(dashboard.contains(r#"href="/teach/promo-codes""#));
