@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::Empty;
 use crate::checkout;
-use crate::error::PageError;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
@@ -47,10 +47,6 @@ pub(crate) fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor,
         Some(actor) if actor.is(Role::Student) => Ok(actor),
         Some(_) => Err(Detour::Forbidden),
     }
-}
-
-pub(crate) fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 /// The signed-in student's own booking named by the path's `id`, for a page

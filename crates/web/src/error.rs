@@ -4,9 +4,16 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use medicaledu_app::{ErrorCode, Failure, Internal};
+use medicaledu_domain::Id;
 
 use crate::i18n::Tr;
 use crate::page::{Chrome, render};
+
+/// The id in a page's path. One that does not parse names nothing there
+/// is: the page is a 404, like an id that names no row.
+pub(crate) fn parse_id(id: &str) -> Result<Id, PageError> {
+    id.parse().map_err(|_| PageError::NotFound)
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum PageError {

@@ -12,7 +12,7 @@ use medicaledu_app::{Actor, AppContext};
 use medicaledu_domain::{HttpsUrl, Id, MaterialKind, ProgressUpdate};
 use serde::Deserialize;
 
-use crate::error::PageError;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::Arg;
 use crate::markdown;
@@ -88,10 +88,6 @@ async fn learning_of<'a>(
         )),
         Err(e) => Err(PageError::from_failure(&e)),
     }
-}
-
-fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 /// `GET /learn/{slug}/{material_id}`.

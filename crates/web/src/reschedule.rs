@@ -13,7 +13,7 @@ use medicaledu_app::{Actor, AppContext};
 use medicaledu_domain::{BookingRuleError, Id, Role, Timestamp};
 use serde::Deserialize;
 
-use crate::error::PageError;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
@@ -67,10 +67,6 @@ fn student<'a>(visitor: &'a Visitor, back: &str) -> Result<&'a Actor, Detour> {
         Some(actor) if actor.is(Role::Student) => Ok(actor),
         Some(_) => Err(Detour::Forbidden),
     }
-}
-
-fn parse_id(id: &str) -> Result<Id, PageError> {
-    id.parse().map_err(|_| PageError::NotFound)
 }
 
 async fn draw(

@@ -14,9 +14,9 @@ use medicaledu_domain::Id;
 use serde::Deserialize;
 
 use super::{admin, some};
-use crate::booking::parse_id;
 use crate::download;
 use crate::error::PageError;
+use crate::error::parse_id;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
 use crate::teach::cme::refusal_text;

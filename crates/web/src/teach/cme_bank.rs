@@ -22,8 +22,8 @@ use super::cme::{
 use super::course::{Choice, DeletePage, TextArea};
 use super::{field_errors, page_error, refuse};
 use crate::auth::Empty;
-use crate::booking::parse_id;
 use crate::error::PageError;
+use crate::error::parse_id;
 use crate::fields::Field;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
