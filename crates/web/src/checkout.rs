@@ -18,8 +18,7 @@ use serde_json::json;
 
 use crate::auth::Empty;
 use crate::booking::own_booking;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::Arg;
 use crate::page::{Chrome, respond};

@@ -17,8 +17,7 @@ use medicaledu_store::cme::providers::ProviderRow;
 use serde::Deserialize;
 
 use super::{Confirm, admin, some};
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::fields::Field;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};

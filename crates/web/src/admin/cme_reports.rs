@@ -15,8 +15,7 @@ use serde::Deserialize;
 
 use super::{admin, some};
 use crate::download;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};
 use crate::teach::cme::refusal_text;

@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use super::{Choice, Confirm, admin, choices, day_start, next_page, some};
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};

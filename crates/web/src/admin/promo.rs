@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use super::{Choice, admin, choices, next_page, some};
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::page::{Chrome, respond};
 use crate::promo::{self as pages, DONE, PromoForm, PromoLine, Reach, scope_label};

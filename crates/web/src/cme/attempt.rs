@@ -17,8 +17,7 @@ use medicaledu_app::{AppContext, ReadError};
 use medicaledu_domain::{Answer, AttemptStatus, Id, LearnerQuestion, QuestionKind};
 
 use super::{kind_name, percent, progress_href};
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
 use crate::page::{Chrome, respond};

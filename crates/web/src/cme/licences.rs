@@ -16,8 +16,7 @@ use medicaledu_domain::{Licence, LicenceStatus, Profession};
 use serde::Deserialize;
 
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::fields::Field;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};

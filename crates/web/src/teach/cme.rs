@@ -26,8 +26,7 @@ use serde::Deserialize;
 use super::course::{Choice, DeletePage, Select, TextArea};
 use super::{field_errors, page_error, refuse, signed_in};
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::fields::Field;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
@@ -157,6 +156,38 @@ pub struct Group {
     pub hint: Option<String>,
     pub choices: Vec<Choice>,
     pub error: Option<String>,
+}
+
+impl Group {
+    /// One of a vocabulary's values (its `ALL`), as radio buttons labelled by
+    /// `label(value)`, with `chosen` selected and `name`'s refusal.
+    pub(super) fn one_of<T: std::fmt::Display>(
+        name: &'static str,
+        legend: String,
+        values: &[T],
+        chosen: &str,
+        label: impl Fn(&str) -> String,
+        errors: &[FieldError],
+        tr: &Tr,
+    ) -> Self {
+        Self {
+            name,
+            legend,
+            hint: None,
+            choices: values
+                .iter()
+                .map(|v| {
+                    let value = v.to_string();
+                    Choice {
+                        label: label(&value),
+                        selected: chosen == value,
+                        value,
+                    }
+                })
+                .collect(),
+            error: cme_error(name, errors, tr),
+        }
+    }
 }
 
 /// A whole number typed in `field`, or its refusal; `None` when empty.
@@ -447,20 +478,15 @@ async fn cme_page(
                 .collect(),
             error: cme_error("provider_id", errors, tr),
         },
-        format: Group {
-            name: "format",
-            legend: tr.t("teach-cme-format"),
-            hint: None,
-            choices: ActivityFormat::ALL
-                .iter()
-                .map(|f| Choice {
-                    value: f.to_string(),
-                    label: tr.t(&format!("teach-cme-format-{f}-choice")),
-                    selected: form.format == f.as_str(),
-                })
-                .collect(),
-            error: cme_error("format", errors, tr),
-        },
+        format: Group::one_of(
+            "format",
+            tr.t("teach-cme-format"),
+            &ActivityFormat::ALL,
+            &form.format,
+            |f| tr.t(&format!("teach-cme-format-{f}-choice")),
+            errors,
+            tr,
+        ),
         release_on: with_error(
             Field::new("release_on", tr.t("teach-cme-release-on"), "date")
                 .value(&form.release_on)
@@ -708,20 +734,15 @@ async fn designation_page(
         action,
         problem: (!errors.is_empty()).then(|| tr.t("form-errors")),
         designation_id: existing.map(|row| row.id.to_string()),
-        kind: Group {
-            name: "kind",
-            legend: tr.t("teach-cme-designation-kind"),
-            hint: None,
-            choices: CertificateKind::ALL
-                .iter()
-                .map(|k| Choice {
-                    value: k.to_string(),
-                    label: tr.t(&format!("teach-cme-kind-{k}-choice")),
-                    selected: form.kind == k.as_str(),
-                })
-                .collect(),
-            error: cme_error("kind", errors, tr),
-        },
+        kind: Group::one_of(
+            "kind",
+            tr.t("teach-cme-designation-kind"),
+            &CertificateKind::ALL,
+            &form.kind,
+            |k| tr.t(&format!("teach-cme-kind-{k}-choice")),
+            errors,
+            tr,
+        ),
         credit_type: with_error(
             Field::new("credit_type", tr.t("teach-cme-credit-type"), "text")
                 .value(&form.credit_type)

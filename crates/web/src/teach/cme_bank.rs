@@ -19,11 +19,10 @@ use super::cme::{
     Group, Managed, assessment_name, assessment_path, bank, cme_error, kind_of, manage, optional,
     whole_number, with_error,
 };
-use super::course::{Choice, DeletePage, TextArea};
+use super::course::{DeletePage, TextArea};
 use super::{field_errors, page_error, refuse};
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::fields::Field;
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
@@ -165,20 +164,15 @@ fn question_fields(
         error: cme_error(name, errors, tr),
     };
     QuestionFields {
-        kind: Group {
-            name: "kind",
-            legend: tr.t("teach-cme-question-kind"),
-            hint: None,
-            choices: QuestionKind::ALL
-                .iter()
-                .map(|k| Choice {
-                    value: k.to_string(),
-                    label: tr.t(&format!("teach-cme-question-kind-{k}")),
-                    selected: form.kind == k.as_str(),
-                })
-                .collect(),
-            error: cme_error("kind", errors, tr),
-        },
+        kind: Group::one_of(
+            "kind",
+            tr.t("teach-cme-question-kind"),
+            &QuestionKind::ALL,
+            &form.kind,
+            |k| tr.t(&format!("teach-cme-question-kind-{k}")),
+            errors,
+            tr,
+        ),
         prompt: area(
             "prompt",
             "teach-cme-prompt",

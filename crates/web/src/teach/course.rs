@@ -20,8 +20,7 @@ use serde::Deserialize;
 
 use super::{field_errors, instructor, page_error, refuse, signed_in};
 use crate::auth::Empty;
-use crate::error::PageError;
-use crate::error::parse_id;
+use crate::error::{PageError, parse_id};
 use crate::fields::{Field, error_for};
 use crate::form::Form;
 use crate::i18n::{Arg, Tr};
