@@ -4,7 +4,7 @@
 
 use medicaledu_store::Backend;
 
-use crate::support::pages::{BROWSER, Jar, csrf_of, location, page, post_same_site};
+use crate::support::pages::{BROWSER, Jar, csrf_of, location, page, post_same_site, refused_page};
 use crate::support::{PASSWORD, TestApp, both_backends, spawn_app};
 
 both_backends!(
@@ -102,8 +102,7 @@ async fn the_profile_form_keeps_typed_values_and_its_choices_take_effect(backend
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains("value=\"Ada Renamed\""),
         "typed values are kept"
@@ -185,8 +184,7 @@ async fn an_instructor_edits_the_professional_profile(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains("id=\"headline-error\""), "{html}");
     assert!(html.contains("value=\"Emergency medicine\""));
     assert!(html.contains(">Twenty years in the ED.</textarea>"));
@@ -244,8 +242,7 @@ async fn the_password_form_explains_refusals_and_signs_out_other_sessions(backen
         ],
     )
     .await;
-    assert_eq!(wrong.status(), 422);
-    let html = wrong.text().await.expect("html");
+    let html = refused_page(wrong).await;
     assert!(html.contains("id=\"current_password-error\""), "{html}");
     assert!(html.contains("This is not your current password."));
 
@@ -406,8 +403,7 @@ async fn notification_settings_are_a_table_of_checkboxes_with_refusals_in_place(
         &boxes(&["booking.reminder.sms"], &["booking.confirmed.email"]),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains("id=\"pref-booking-reminder-sms-error\""),
         "{html}"
@@ -427,8 +423,7 @@ async fn notification_settings_are_a_table_of_checkboxes_with_refusals_in_place(
         &boxes(&[], &["session.new_device.in_app"]),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains("id=\"pref-session-new_device-in_app-error\""),
         "{html}"

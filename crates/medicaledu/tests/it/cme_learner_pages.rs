@@ -13,7 +13,7 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE};
 use serde_json::{Value, json};
 
 use crate::cme::{PostTest, cme_course, ok};
-use crate::support::pages::{Jar, location, page, submit};
+use crate::support::pages::{Jar, location, page, refused_page, submit};
 use crate::support::{TestApp, both_backends, spawn_app};
 
 both_backends!(
@@ -71,8 +71,7 @@ async fn the_cme_profile_page_saves_the_profession_birthday_and_consent(backend:
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains("Choose your profession."), "{html}");
     assert!(html.contains("This is not a day of that month."), "{html}");
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"birth_day-error\""));
@@ -182,8 +181,7 @@ async fn licences_are_added_refused_edited_and_deleted_with_their_standing(backe
         &licence_fields("A123456", "next spring", "Opioid prescribing"),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains("Write each topic on its own line as"),
         "{html}"
@@ -197,8 +195,7 @@ async fn licences_are_added_refused_edited_and_deleted_with_their_standing(backe
         &licence_fields("A123456", "next spring", "Opioid prescribing: 2"),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains("Enter a date such as 2027-06-30."), "{html}");
     assert!(items(&app, &token, "/api/v1/me/licences").await.is_empty());
 
@@ -307,8 +304,7 @@ async fn credits_from_elsewhere_are_recorded_and_deleted(backend: Backend) {
         &external_fields("Future course", "0", &day(2), ""),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains("Enter more than zero credits."), "{html}");
     assert!(html.contains("This date is in the future."), "{html}");
     assert!(html.contains("value=\"Future course\""), "{html}");

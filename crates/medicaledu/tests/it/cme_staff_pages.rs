@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::cme::{PostTest, cme_course, ok};
-use crate::support::pages::{Jar, csrf_of, location, page, post_same_site, submit};
+use crate::support::pages::{Jar, csrf_of, location, page, post_same_site, refused_page, submit};
 use crate::support::{TestApp, both_backends, json_of, spawn_app};
 
 both_backends!(
@@ -395,8 +395,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
     fields.retain(|(name, _)| *name != "expires_on");
     fields.push(("expires_on", "2019-12-31"));
     let refused = submit(&app, &mut jar, &cme, &cme, &fields).await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"aria-invalid="true" aria-describedby="expires_on-error""#),
         "{html}"
@@ -434,8 +433,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
         &designation_fields("1.3", &["physician"]),
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains("Please correct the fields marked below."));
     assert!(
         html.contains(r#"aria-invalid="true" aria-describedby="max_credits-error""#),
@@ -453,8 +451,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
     assert!(!html.contains(r#"id="step-error""#), "the step is fine");
     // No profession for a credit designation: refused at the professions.
     let refused = submit(&app, &mut jar, &new, &new, &designation_fields("2", &[])).await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(html.contains(r#"id="professions-error""#), "{html}");
     assert_eq!(activity(&app, &course).await["designations"], json!([]));
 
@@ -476,8 +473,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
         &designation_fields("1", &["nurse"]),
     )
     .await;
-    assert_eq!(twice.status(), 422);
-    let html = twice.text().await.expect("html");
+    let html = refused_page(twice).await;
     assert!(
         html.contains("This activity already designates this credit type"),
         "{html}"
@@ -499,8 +495,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"id="max_attempts-error">Enter a whole number."#),
         "{html}"
@@ -519,8 +514,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"id="pass_mark_percent-error">Enter a whole percent from 1 to 100."#),
         "{html}"
@@ -558,8 +552,7 @@ async fn refused_setups_are_shown_at_their_fields_and_change_nothing(backend: Ba
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"id="correct-error">Name the correct options"#),
         "{html}"
@@ -773,8 +766,7 @@ async fn an_admin_creates_and_edits_providers(backend: Backend) {
     // The same name again is refused at the name; an empty statement at
     // the statement.
     let refused = submit(&app, &mut jar, providers, providers, &fields).await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"id="name-error">Another provider already has this name."#),
         "{html}"
@@ -801,8 +793,7 @@ async fn an_admin_creates_and_edits_providers(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"id="accreditation_statement-error""#),
         "{html}"
@@ -890,8 +881,7 @@ async fn an_admin_revokes_and_reissues_certificates_after_confirming(backend: Ba
 
     // Without a reason: refused at the reason, nothing changed.
     let refused = submit(app, &mut jar, &found, &revoke, &[("reason", " ")]).await;
-    assert_eq!(refused.status(), 422);
-    let html = refused.text().await.expect("html");
+    let html = refused_page(refused).await;
     assert!(
         html.contains(r#"aria-invalid="true" aria-describedby="revoke-reason-error""#),
         "{html}"

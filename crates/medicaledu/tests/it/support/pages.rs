@@ -142,3 +142,10 @@ pub async fn submit(
     all.extend_from_slice(fields);
     post_same_site(app, jar, action, &all).await
 }
+
+/// The page a refused form answers: 422, the form again with its refusals
+/// at their fields.
+pub async fn refused_page(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 422);
+    response.text().await.expect("html")
+}
